@@ -1,0 +1,73 @@
+/// A function an eBPF program can call with `call N` (or `callx`), shared by both engines.
+///
+/// The body is a C-convention function of five 64-bit arguments (R1–R5) returning R0, so the JIT
+/// can call it directly under the System V ABI and the interpreter through the same pointer.
+public struct HelperFunction: Sendable {
+    /// The calling convention of every helper: R1–R5 in, R0 out.
+    public typealias Body = @convention(c) (UInt64, UInt64, UInt64, UInt64, UInt64) -> UInt64
+
+    /// The helper's number, as used in `call N` (the kernel's ids where one exists).
+    public let id: Int32
+    /// The helper's name, for disassembly and error messages (e.g. `bpf_map_lookup_elem`).
+    public let name: String
+    public let body: Body
+    /// Argument and return types, checked by the verifier.
+    public let signature: HelperSignature
+    /// Whether only programs under a GPL-compatible licence may call it (as in the kernel).
+    public let gplOnly: Bool
+
+    public init(id: Int32, name: String, signature: HelperSignature = .unknown, gplOnly: Bool = false, body: Body) {
+        self.id = id
+        self.name = name
+        self.body = body
+        self.signature = signature
+        self.gplOnly = gplOnly
+    }
+}
+
+/// The types a helper takes and returns, in the verifier's vocabulary.
+public struct HelperSignature: Sendable, Hashable {
+    /// One entry per used argument register, R1 first; absent registers are not read.
+    public var arguments: [HelperArgument]
+    public var returns: HelperReturn
+
+    public init(arguments: [HelperArgument], returns: HelperReturn) {
+        self.arguments = arguments
+        self.returns = returns
+    }
+
+    /// Five scalar arguments, scalar result: what an undeclared helper is assumed to take.
+    public static let unknown = HelperSignature(arguments: Array(repeating: .anything, count: 5), returns: .scalar)
+}
+
+/// One helper argument's type.
+public enum HelperArgument: Sendable, Hashable {
+    /// Any initialised value, scalar or pointer.
+    case anything
+    /// A scalar (not a pointer).
+    case scalar
+    /// A pointer to a map (from `lddw` with a map reference).
+    case mapPointer
+    /// A pointer to initialised stack memory of the map's key size.
+    case mapKey
+    /// A pointer to initialised stack memory of the map's value size.
+    case mapValue
+    /// A pointer to readable memory whose size is in the next argument.
+    case memory
+    /// The size of the preceding memory argument.
+    case memorySize
+    /// The context pointer (R1 at entry).
+    case context
+}
+
+/// A helper's result type.
+public enum HelperReturn: Sendable, Hashable {
+    /// A scalar.
+    case scalar
+    /// Nothing meaningful (R0 becomes a scalar the program should not rely on).
+    case void
+    /// A pointer to the value of the map passed in R1, or null.
+    case mapValueOrNull
+    /// A pointer to `size` bytes of memory, or null.
+    case memoryOrNull(size: Int)
+}
