@@ -1,0 +1,25 @@
+/// What the verifier proved about a program, in a form the JIT can use to leave run-time checks
+/// out. An engine given no facts checks everything at run time.
+public struct VerifiedFacts: Sendable, Hashable {
+    /// Indexed by instruction slot: `true` where the load, store or atomic at that slot was proven
+    /// to stay inside its region on every path.
+    public var accessIsSafe: [Bool]
+    /// Indexed by instruction slot: `true` where the divisor of a `div`/`mod`/`sdiv`/`smod` with a
+    /// register operand was proven non-zero on every path.
+    public var divisorIsNonZero: [Bool]
+    /// Bytes of stack (below R10) used by the deepest frame.
+    public var stackDepth: Int
+    /// The deepest chain of local calls, counting the entry frame as 1.
+    public var maxCallDepth: Int
+    /// Whether every path was proven to reach `exit` (no loops, or only loops the verifier bounded),
+    /// so no instruction budget needs enforcing.
+    public var terminates: Bool
+
+    public init(accessIsSafe: [Bool], divisorIsNonZero: [Bool], stackDepth: Int, maxCallDepth: Int, terminates: Bool) {
+        self.accessIsSafe = accessIsSafe
+        self.divisorIsNonZero = divisorIsNonZero
+        self.stackDepth = stackDepth
+        self.maxCallDepth = maxCallDepth
+        self.terminates = terminates
+    }
+}
