@@ -22,6 +22,10 @@ let package = Package(
         .target(name: "EBPFInterpreter", dependencies: ["EBPFCore"]),
         .target(name: "X86Encoding"),
         .target(name: "EBPFVerifier", dependencies: ["EBPFCore"]),
+        // The Linux kernel's bpf(2): a C shim (Swift cannot call the variadic syscall(2)) and a
+        // Swift wrapper used as a third oracle in tests where bpf() is allowed.
+        .target(name: "CLinuxBPF"),
+        .target(name: "EBPFKernel", dependencies: ["EBPFCore", "CLinuxBPF"]),
         .target(name: "EBPFJIT", dependencies: ["EBPFCore", "X86Encoding"]),
         .target(
             name: "EBPF",
@@ -31,15 +35,18 @@ let package = Package(
             name: "EBPFCommands",
             dependencies: ["EBPF", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // Shared by the test targets: corpus location, random program generation, differential runs.
+        .target(name: "EBPFTestSupport", dependencies: ["EBPFCore", "EBPFAssembler"]),
         .executableTarget(name: "ebpf", dependencies: ["EBPFCommands"]),
         .executableTarget(name: "ebpf-conformance-plugin", dependencies: ["EBPFCommands"]),
 
         .testTarget(name: "EBPFCoreTests", dependencies: ["EBPFCore"]),
-        .testTarget(name: "EBPFAssemblerTests", dependencies: ["EBPFAssembler"]),
-        .testTarget(name: "EBPFInterpreterTests", dependencies: ["EBPFInterpreter", "EBPFAssembler"]),
+        .testTarget(name: "EBPFAssemblerTests", dependencies: ["EBPFAssembler", "EBPFTestSupport"]),
+        .testTarget(name: "EBPFInterpreterTests", dependencies: ["EBPFInterpreter", "EBPFAssembler", "EBPFTestSupport"]),
         .testTarget(name: "X86EncodingTests", dependencies: ["X86Encoding"]),
-        .testTarget(name: "EBPFVerifierTests", dependencies: ["EBPFVerifier", "EBPFAssembler"]),
-        .testTarget(name: "EBPFJITTests", dependencies: ["EBPF"]),
+        .testTarget(name: "EBPFVerifierTests", dependencies: ["EBPFVerifier", "EBPFAssembler", "EBPFKernel", "EBPFTestSupport"]),
+        .testTarget(name: "EBPFJITTests", dependencies: ["EBPF", "EBPFTestSupport"]),
+        .testTarget(name: "EBPFTestSupportTests", dependencies: ["EBPFTestSupport", "EBPFInterpreter"]),
         .testTarget(name: "EBPFCommandsTests", dependencies: ["EBPFCommands"]),
     ]
 )
