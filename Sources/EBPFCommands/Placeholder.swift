@@ -1,1 +1,1 @@
-// Placeholder until this target's first type lands.
+// Placeholder until the CLI lands.
