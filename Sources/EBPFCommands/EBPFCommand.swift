@@ -6,7 +6,7 @@ public struct EBPFCommand: ParsableCommand {
         commandName: "ebpf",
         abstract: "Run, verify, assemble, disassemble and JIT-compile eBPF programs.",
         subcommands: [
-            AsmCommand.self, DisasmCommand.self,
+            RunCommand.self, AsmCommand.self, DisasmCommand.self,
         ]
     )
 
