@@ -16,9 +16,11 @@ struct AddressSpace {
 
     static let stackCount = UInt64(ExecutionLimits.stackSize)
 
+    /// An empty `memory` gives start 0 (R1 = 0), whatever its base address.
     init(memory: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer) {
-        memoryStart = UInt64(UInt(bitPattern: memory.baseAddress))
-        memoryCount = memory.baseAddress == nil ? 0 : UInt64(memory.count)
+        let isEmpty = memory.baseAddress == nil || memory.count == 0
+        memoryStart = isEmpty ? 0 : UInt64(UInt(bitPattern: memory.baseAddress))
+        memoryCount = isEmpty ? 0 : UInt64(memory.count)
         stackStart = UInt64(UInt(bitPattern: stack.baseAddress))
     }
 
