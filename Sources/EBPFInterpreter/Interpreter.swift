@@ -22,6 +22,7 @@ public struct Interpreter: ProgramRunner, Sendable {
     public let program: Program
     /// The helpers `call N` and `callx` can reach.
     public let helpers: HelperRegistry
+    /// The instruction budget (checked on taken backward jumps) and the stack layout.
     public let limits: ExecutionLimits
 
     /// The slots as the dispatch loop reads them: ``program``'s slots decoded into
@@ -40,7 +41,9 @@ public struct Interpreter: ProgramRunner, Sendable {
 
     /// Prepares `program` to run. Never fails: a slot that cannot run (possible only with
     /// ``Program/init(unchecked:)``) or a jump to a bad target traps when control reaches it.
-    public init(program: Program, helpers: HelperRegistry = HelperRegistry(), limits: ExecutionLimits = ExecutionLimits()) {
+    public init(
+        program: Program, helpers: HelperRegistry = HelperRegistry(), limits: ExecutionLimits = ExecutionLimits()
+    ) {
         self.program = program
         self.helpers = helpers
         self.limits = limits
@@ -88,7 +91,9 @@ public struct Interpreter: ProgramRunner, Sendable {
     ///
     /// - Parameter stack: at least ``ExecutionLimits/stackSize`` bytes used as the stack area, or
     ///   `nil` for a zero-filled area of the interpreter's own (on the caller's stack).
-    public func run(memory: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer?) throws(ExecutionTrap) -> UInt64 {
+    public func run(
+        memory: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer?
+    ) throws(ExecutionTrap) -> UInt64 {
         try runReportingCount(memory: memory, stack: stack).result
     }
 
