@@ -1,21 +1,26 @@
 import EBPFCore
 
 /// The host memory one run may touch: the input memory, the whole stack area and the regions
-/// helpers returned. Turns a program address into a host pointer after checking the access.
+/// helpers returned (kept by the caller in a ``ReturnedRegions``). Turns a program address into a
+/// host pointer after checking the access.
 ///
 /// eBPF addresses are real host addresses (R1 is the real pointer to the input), so a checked
 /// address converts to a pointer with no translation.
+///
+/// Three plain integers, so the dispatch loop keeps them in registers; the region list is a
+/// separate value passed to the slow path by reference, never copied on the fast path.
 struct AddressSpace {
     let memoryStart: UInt64
     let memoryCount: UInt64
     let stackStart: UInt64
-    var returnedRegions = ReturnedRegions()
 
     static let stackCount = UInt64(ExecutionLimits.stackSize)
 
+    /// An empty `memory` gives start 0 (R1 = 0), whatever its base address.
     init(memory: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer) {
-        memoryStart = UInt64(UInt(bitPattern: memory.baseAddress))
-        memoryCount = memory.baseAddress == nil ? 0 : UInt64(memory.count)
+        let isEmpty = memory.baseAddress == nil || memory.count == 0
+        memoryStart = isEmpty ? 0 : UInt64(UInt(bitPattern: memory.baseAddress))
+        memoryCount = isEmpty ? 0 : UInt64(memory.count)
         stackStart = UInt64(UInt(bitPattern: stack.baseAddress))
     }
 
@@ -25,7 +30,7 @@ struct AddressSpace {
     /// wraps to a huge value for addresses below `start`, so one comparison covers both ends.
     @inline(__always)
     func pointer(
-        _ address: UInt64, size: UInt64, pc: Int, isWrite: Bool
+        _ address: UInt64, size: UInt64, pc: Int, isWrite: Bool, regions: inout ReturnedRegions
     ) throws(ExecutionTrap) -> UnsafeMutableRawPointer {
         let memoryOffset = address &- memoryStart
         if memoryOffset < memoryCount && memoryCount &- memoryOffset >= size {
@@ -34,16 +39,16 @@ struct AddressSpace {
         if address &- stackStart <= Self.stackCount &- size {
             return UnsafeMutableRawPointer(bitPattern: UInt(address)).unsafelyUnwrapped
         }
-        return try regionPointer(address, size: size, pc: pc, isWrite: isWrite)
+        return try Self.regionPointer(address, size: size, pc: pc, isWrite: isWrite, regions: &regions)
     }
 
     /// The slow path: helper-returned regions, else the trap. Kept out of line so the fast path
     /// stays small at each of the many load and store sites.
     @inline(never)
-    func regionPointer(
-        _ address: UInt64, size: UInt64, pc: Int, isWrite: Bool
+    static func regionPointer(
+        _ address: UInt64, size: UInt64, pc: Int, isWrite: Bool, regions: inout ReturnedRegions
     ) throws(ExecutionTrap) -> UnsafeMutableRawPointer {
-        guard returnedRegions.contains(address: address, size: size), address != 0 else {
+        guard regions.contains(address: address, size: size), address != 0 else {
             throw .outOfBounds(pc: pc, address: address, size: Int(size), isWrite: isWrite)
         }
         return UnsafeMutableRawPointer(bitPattern: UInt(address)).unsafelyUnwrapped

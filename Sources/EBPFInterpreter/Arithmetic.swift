@@ -1,5 +1,5 @@
 /// The ALU rules that are more than one Swift operator: division and remainder with their
-/// divide-by-zero and overflow conventions, arithmetic shifts, sign extension and byte swaps.
+/// divide-by-zero and overflow conventions, and arithmetic shifts.
 ///
 /// Every function is `@inline(__always)`: the interpreter's dispatch switch calls them with
 /// operands already in registers, and inlining keeps each opcode's case a few instructions long.
@@ -75,53 +75,7 @@ enum Arithmetic {
     }
 
     @inline(__always)
-    static func arithmeticShiftRight32(_ value: UInt32, _ count: UInt64) -> UInt32 {
-        UInt32(bitPattern: Int32(bitPattern: value) &>> Int32(truncatingIfNeeded: count & 31))
-    }
-
-    // MARK: Sign extension
-
-    /// `movsx` to 64 bits from the low `bits` (8, 16 or 32) of `value`.
-    @inline(__always)
-    static func signExtend64(_ value: UInt64, fromBits bits: Int16) -> UInt64 {
-        switch bits {
-        case 8: UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: value)))
-        case 16: UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: value)))
-        case 32: UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: value)))
-        default: value  // offset 0: plain mov (the decoder admits no other value)
-        }
-    }
-
-    /// `movsx` (ALU) to 32 bits from the low `bits` (8 or 16) of `value`, upper half zero.
-    @inline(__always)
-    static func signExtend32(_ value: UInt64, fromBits bits: Int16) -> UInt64 {
-        switch bits {
-        case 8: UInt64(UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: value))))
-        case 16: UInt64(UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: value))))
-        default: UInt64(UInt32(truncatingIfNeeded: value))
-        }
-    }
-
-    // MARK: Byte order (the host is little-endian x86-64)
-
-    /// `le16`/`le32`/`le64`: already little-endian, so only truncate to the width.
-    @inline(__always)
-    static func toLittleEndian(_ value: UInt64, bits: Int32) -> UInt64 {
-        switch bits {
-        case 16: value & 0xffff
-        case 32: value & 0xffff_ffff
-        default: value
-        }
-    }
-
-    /// `be16`/`be32`/`be64` and `bswap16`/`bswap32`/`bswap64`: reverse the bytes of the low
-    /// `bits` bits; the rest of the register becomes zero.
-    @inline(__always)
-    static func byteSwap(_ value: UInt64, bits: Int32) -> UInt64 {
-        switch bits {
-        case 16: UInt64(UInt16(truncatingIfNeeded: value).byteSwapped)
-        case 32: UInt64(UInt32(truncatingIfNeeded: value).byteSwapped)
-        default: value.byteSwapped
-        }
+    static func arithmeticShiftRight32(_ value: UInt32, _ count: UInt32) -> UInt32 {
+        UInt32(bitPattern: Int32(bitPattern: value) &>> Int32(bitPattern: count & 31))
     }
 }

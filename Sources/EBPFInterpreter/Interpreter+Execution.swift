@@ -10,25 +10,26 @@ extension Interpreter {
         }
     }
 
-    /// The interpreter proper: fetch, count, dispatch on the opcode byte.
+    /// The interpreter proper: fetch, count, dispatch on the decoded operation.
     ///
     /// Speed notes (the loop is the whole cost of interpretation):
     /// - Registers are an `InlineArray<16, UInt64>` indexed by the 4-bit register fields, so every
     ///   index is provably in bounds and the optimizer drops the bounds checks (an 11-element
     ///   array would keep them).
-    /// - Hot state (`pc`, the count, the budget, the slot pointer) is in locals, never
-    ///   address-taken, so it stays in machine registers.
-    /// - One `switch` on the raw opcode byte compiles to a single jump table; the rarely used
-    ///   semantics live in `@inline(__always)` helpers and the trap paths in `@inline(never)` ones.
-    /// - Arithmetic uses the wrapping operators (`&+`, `&*`, `&<<` which also masks the shift count
-    ///   exactly as eBPF does), so there are no overflow checks.
+    /// - Hot state (`pc`, the count, the budget, the slot pointer, the address-space bounds) is in
+    ///   locals, never address-taken, so it stays in machine registers; the helper-region list,
+    ///   used only on the slow path of an access, is the one local passed by reference.
+    /// - One `switch` over ``Operation`` compiles to a single jump table (see ``Operation`` for why
+    ///   not the opcode byte); the rarely used semantics live in `@inline(__always)` helpers and
+    ///   the trap paths in `@inline(never)` ones.
+    /// - Arithmetic uses the wrapping operators (`&+`, `&*`, and `&<<`/`&>>`, which also mask the
+    ///   shift count exactly as eBPF does), so there are no overflow checks.
     /// - No slot needs a validity test: `dispatchSlots` holds markers where a slot cannot run, and
     ///   the invariant documented there keeps `pc` inside the buffer.
-    /// - Conditional jumps only compute `taken` and share one tail after the switch.
     func dispatchLoop(
-        slots: UnsafeBufferPointer<Instruction>, space initialSpace: AddressSpace
+        slots: UnsafeBufferPointer<DecodedInstruction>, space: AddressSpace
     ) throws(ExecutionTrap) -> (result: UInt64, executed: UInt64) {
-        var space = initialSpace
+        var regions = ReturnedRegions()
         var r = InlineArray<16, UInt64>(repeating: 0)
         r[1] = space.memoryStart
         r[2] = space.memoryCount
@@ -48,298 +49,307 @@ extension Interpreter {
             let imm64 = UInt64(bitPattern: Int64(imm))
             /// The immediate's 32 bits (ALU and JMP32 operands).
             let imm32 = UInt32(bitPattern: imm)
-            let taken: Bool
+            /// The offset sign-extended, to add to an address.
+            let offset64 = UInt64(bitPattern: Int64(insn.offset))
 
-            switch insn.opcode {
+            // 64-bit `add` (the most common eBPF instruction: pointer and counter arithmetic) is
+            // tested before the jump table. Measured on four loop benchmarks (arithmetic, FNV-1a,
+            // bubble sort, byte sum), this made the loop 1.2-1.5x faster; part of the gain is code
+            // layout rather than the skipped table lookup, so re-measure when changing the loop.
+            if insn.operation == .addImm { r[d] = r[d] &+ imm64; pc &+= 1; continue }
+            if insn.operation == .addReg { r[d] = r[d] &+ r[s]; pc &+= 1; continue }
+            switch insn.operation {
             // MARK: ALU64
-            case 0x07: r[d] = r[d] &+ imm64; pc &+= 1; continue
-            case 0x0f: r[d] = r[d] &+ r[s]; pc &+= 1; continue
-            case 0x17: r[d] = r[d] &- imm64; pc &+= 1; continue
-            case 0x1f: r[d] = r[d] &- r[s]; pc &+= 1; continue
-            case 0x27: r[d] = r[d] &* imm64; pc &+= 1; continue
-            case 0x2f: r[d] = r[d] &* r[s]; pc &+= 1; continue
-            case 0x37:
-                r[d] = insn.offset == 0 ? Arithmetic.divide64(r[d], imm64) : Arithmetic.signedDivide64(r[d], imm64)
-                pc &+= 1; continue
-            case 0x3f:
-                r[d] = insn.offset == 0 ? Arithmetic.divide64(r[d], r[s]) : Arithmetic.signedDivide64(r[d], r[s])
-                pc &+= 1; continue
-            case 0x47: r[d] = r[d] | imm64; pc &+= 1; continue
-            case 0x4f: r[d] = r[d] | r[s]; pc &+= 1; continue
-            case 0x57: r[d] = r[d] & imm64; pc &+= 1; continue
-            case 0x5f: r[d] = r[d] & r[s]; pc &+= 1; continue
-            case 0x67: r[d] = r[d] &<< imm64; pc &+= 1; continue
-            case 0x6f: r[d] = r[d] &<< r[s]; pc &+= 1; continue
-            case 0x77: r[d] = r[d] &>> imm64; pc &+= 1; continue
-            case 0x7f: r[d] = r[d] &>> r[s]; pc &+= 1; continue
-            case 0x87: r[d] = 0 &- r[d]; pc &+= 1; continue
-            case 0x97:
-                r[d] = insn.offset == 0 ? Arithmetic.remainder64(r[d], imm64) : Arithmetic.signedRemainder64(r[d], imm64)
-                pc &+= 1; continue
-            case 0x9f:
-                r[d] = insn.offset == 0 ? Arithmetic.remainder64(r[d], r[s]) : Arithmetic.signedRemainder64(r[d], r[s])
-                pc &+= 1; continue
-            case 0xa7: r[d] = r[d] ^ imm64; pc &+= 1; continue
-            case 0xaf: r[d] = r[d] ^ r[s]; pc &+= 1; continue
-            case 0xb7: r[d] = imm64; pc &+= 1; continue
-            case 0xbf:
-                r[d] = insn.offset == 0 ? r[s] : Arithmetic.signExtend64(r[s], fromBits: insn.offset)
-                pc &+= 1; continue
-            case 0xc7: r[d] = Arithmetic.arithmeticShiftRight64(r[d], imm64); pc &+= 1; continue
-            case 0xcf: r[d] = Arithmetic.arithmeticShiftRight64(r[d], r[s]); pc &+= 1; continue
-            case 0xd7: r[d] = Arithmetic.byteSwap(r[d], bits: imm); pc &+= 1; continue
+            case .addImm, .addReg: break  // handled above
+            case .subImm: r[d] = r[d] &- imm64
+            case .subReg: r[d] = r[d] &- r[s]
+            case .mulImm: r[d] = r[d] &* imm64
+            case .mulReg: r[d] = r[d] &* r[s]
+            case .divImm: r[d] = Arithmetic.divide64(r[d], imm64)
+            case .divReg: r[d] = Arithmetic.divide64(r[d], r[s])
+            case .sdivImm: r[d] = Arithmetic.signedDivide64(r[d], imm64)
+            case .sdivReg: r[d] = Arithmetic.signedDivide64(r[d], r[s])
+            case .modImm: r[d] = Arithmetic.remainder64(r[d], imm64)
+            case .modReg: r[d] = Arithmetic.remainder64(r[d], r[s])
+            case .smodImm: r[d] = Arithmetic.signedRemainder64(r[d], imm64)
+            case .smodReg: r[d] = Arithmetic.signedRemainder64(r[d], r[s])
+            case .orImm: r[d] = r[d] | imm64
+            case .orReg: r[d] = r[d] | r[s]
+            case .andImm: r[d] = r[d] & imm64
+            case .andReg: r[d] = r[d] & r[s]
+            case .xorImm: r[d] = r[d] ^ imm64
+            case .xorReg: r[d] = r[d] ^ r[s]
+            case .lshImm: r[d] = r[d] &<< imm64
+            case .lshReg: r[d] = r[d] &<< r[s]
+            case .rshImm: r[d] = r[d] &>> imm64
+            case .rshReg: r[d] = r[d] &>> r[s]
+            case .arshImm: r[d] = Arithmetic.arithmeticShiftRight64(r[d], imm64)
+            case .arshReg: r[d] = Arithmetic.arithmeticShiftRight64(r[d], r[s])
+            case .neg: r[d] = 0 &- r[d]
+            case .movImm: r[d] = imm64
+            case .movReg: r[d] = r[s]
+            case .movsx8: r[d] = UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: r[s])))
+            case .movsx16: r[d] = UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: r[s])))
+            case .movsx32: r[d] = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: r[s])))
 
             // MARK: ALU (32-bit): operate on the low halves, zero-extend the result
-            case 0x04: r[d] = UInt64(UInt32(truncatingIfNeeded: r[d]) &+ imm32); pc &+= 1; continue
-            case 0x0c: r[d] = UInt64(UInt32(truncatingIfNeeded: r[d]) &+ UInt32(truncatingIfNeeded: r[s])); pc &+= 1; continue
-            case 0x14: r[d] = UInt64(UInt32(truncatingIfNeeded: r[d]) &- imm32); pc &+= 1; continue
-            case 0x1c: r[d] = UInt64(UInt32(truncatingIfNeeded: r[d]) &- UInt32(truncatingIfNeeded: r[s])); pc &+= 1; continue
-            case 0x24: r[d] = UInt64(UInt32(truncatingIfNeeded: r[d]) &* imm32); pc &+= 1; continue
-            case 0x2c: r[d] = UInt64(UInt32(truncatingIfNeeded: r[d]) &* UInt32(truncatingIfNeeded: r[s])); pc &+= 1; continue
-            case 0x34:
-                let a = UInt32(truncatingIfNeeded: r[d])
-                r[d] = UInt64(insn.offset == 0 ? Arithmetic.divide32(a, imm32) : Arithmetic.signedDivide32(a, imm32))
-                pc &+= 1; continue
-            case 0x3c:
-                let a = UInt32(truncatingIfNeeded: r[d]), b = UInt32(truncatingIfNeeded: r[s])
-                r[d] = UInt64(insn.offset == 0 ? Arithmetic.divide32(a, b) : Arithmetic.signedDivide32(a, b))
-                pc &+= 1; continue
-            case 0x44: r[d] = UInt64(UInt32(truncatingIfNeeded: r[d]) | imm32); pc &+= 1; continue
-            case 0x4c: r[d] = UInt64(UInt32(truncatingIfNeeded: r[d]) | UInt32(truncatingIfNeeded: r[s])); pc &+= 1; continue
-            case 0x54: r[d] = UInt64(UInt32(truncatingIfNeeded: r[d]) & imm32); pc &+= 1; continue
-            case 0x5c: r[d] = UInt64(UInt32(truncatingIfNeeded: r[d]) & UInt32(truncatingIfNeeded: r[s])); pc &+= 1; continue
-            case 0x64: r[d] = UInt64(UInt32(truncatingIfNeeded: r[d]) &<< imm32); pc &+= 1; continue
-            case 0x6c: r[d] = UInt64(UInt32(truncatingIfNeeded: r[d]) &<< UInt32(truncatingIfNeeded: r[s])); pc &+= 1; continue
-            case 0x74: r[d] = UInt64(UInt32(truncatingIfNeeded: r[d]) &>> imm32); pc &+= 1; continue
-            case 0x7c: r[d] = UInt64(UInt32(truncatingIfNeeded: r[d]) &>> UInt32(truncatingIfNeeded: r[s])); pc &+= 1; continue
-            case 0x84: r[d] = UInt64(0 &- UInt32(truncatingIfNeeded: r[d])); pc &+= 1; continue
-            case 0x94:
-                let a = UInt32(truncatingIfNeeded: r[d])
-                r[d] = UInt64(insn.offset == 0 ? Arithmetic.remainder32(a, imm32) : Arithmetic.signedRemainder32(a, imm32))
-                pc &+= 1; continue
-            case 0x9c:
-                let a = UInt32(truncatingIfNeeded: r[d]), b = UInt32(truncatingIfNeeded: r[s])
-                r[d] = UInt64(insn.offset == 0 ? Arithmetic.remainder32(a, b) : Arithmetic.signedRemainder32(a, b))
-                pc &+= 1; continue
-            case 0xa4: r[d] = UInt64(UInt32(truncatingIfNeeded: r[d]) ^ imm32); pc &+= 1; continue
-            case 0xac: r[d] = UInt64(UInt32(truncatingIfNeeded: r[d]) ^ UInt32(truncatingIfNeeded: r[s])); pc &+= 1; continue
-            case 0xb4: r[d] = UInt64(imm32); pc &+= 1; continue
-            case 0xbc: r[d] = Arithmetic.signExtend32(r[s], fromBits: insn.offset); pc &+= 1; continue
-            case 0xc4:
-                r[d] = UInt64(Arithmetic.arithmeticShiftRight32(UInt32(truncatingIfNeeded: r[d]), UInt64(imm32)))
-                pc &+= 1; continue
-            case 0xcc:
-                r[d] = UInt64(Arithmetic.arithmeticShiftRight32(UInt32(truncatingIfNeeded: r[d]), r[s]))
-                pc &+= 1; continue
-            case 0xd4: r[d] = Arithmetic.toLittleEndian(r[d], bits: imm); pc &+= 1; continue
-            case 0xdc: r[d] = Arithmetic.byteSwap(r[d], bits: imm); pc &+= 1; continue
+            case .add32Imm: r[d] = UInt64(low32(r[d]) &+ imm32)
+            case .add32Reg: r[d] = UInt64(low32(r[d]) &+ low32(r[s]))
+            case .sub32Imm: r[d] = UInt64(low32(r[d]) &- imm32)
+            case .sub32Reg: r[d] = UInt64(low32(r[d]) &- low32(r[s]))
+            case .mul32Imm: r[d] = UInt64(low32(r[d]) &* imm32)
+            case .mul32Reg: r[d] = UInt64(low32(r[d]) &* low32(r[s]))
+            case .div32Imm: r[d] = UInt64(Arithmetic.divide32(low32(r[d]), imm32))
+            case .div32Reg: r[d] = UInt64(Arithmetic.divide32(low32(r[d]), low32(r[s])))
+            case .sdiv32Imm: r[d] = UInt64(Arithmetic.signedDivide32(low32(r[d]), imm32))
+            case .sdiv32Reg: r[d] = UInt64(Arithmetic.signedDivide32(low32(r[d]), low32(r[s])))
+            case .mod32Imm: r[d] = UInt64(Arithmetic.remainder32(low32(r[d]), imm32))
+            case .mod32Reg: r[d] = UInt64(Arithmetic.remainder32(low32(r[d]), low32(r[s])))
+            case .smod32Imm: r[d] = UInt64(Arithmetic.signedRemainder32(low32(r[d]), imm32))
+            case .smod32Reg: r[d] = UInt64(Arithmetic.signedRemainder32(low32(r[d]), low32(r[s])))
+            case .or32Imm: r[d] = UInt64(low32(r[d]) | imm32)
+            case .or32Reg: r[d] = UInt64(low32(r[d]) | low32(r[s]))
+            case .and32Imm: r[d] = UInt64(low32(r[d]) & imm32)
+            case .and32Reg: r[d] = UInt64(low32(r[d]) & low32(r[s]))
+            case .xor32Imm: r[d] = UInt64(low32(r[d]) ^ imm32)
+            case .xor32Reg: r[d] = UInt64(low32(r[d]) ^ low32(r[s]))
+            case .lsh32Imm: r[d] = UInt64(low32(r[d]) &<< imm32)
+            case .lsh32Reg: r[d] = UInt64(low32(r[d]) &<< low32(r[s]))
+            case .rsh32Imm: r[d] = UInt64(low32(r[d]) &>> imm32)
+            case .rsh32Reg: r[d] = UInt64(low32(r[d]) &>> low32(r[s]))
+            case .arsh32Imm: r[d] = UInt64(Arithmetic.arithmeticShiftRight32(low32(r[d]), imm32))
+            case .arsh32Reg: r[d] = UInt64(Arithmetic.arithmeticShiftRight32(low32(r[d]), low32(r[s])))
+            case .neg32: r[d] = UInt64(0 &- low32(r[d]))
+            case .mov32Imm: r[d] = UInt64(imm32)
+            case .mov32Reg: r[d] = UInt64(low32(r[s]))
+            case .movsx8To32: r[d] = UInt64(UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: r[s]))))
+            case .movsx16To32: r[d] = UInt64(UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: r[s]))))
 
-            // MARK: Loads
-            case 0x18:  // lddw (src 0; other kinds are markers): the high half is in the next slot
-                r[d] = UInt64(imm32) | UInt64(UInt32(bitPattern: slots[pc &+ 1].immediate)) << 32
-                pc &+= 2; continue
-            case 0x61:
-                let address = r[s] &+ UInt64(bitPattern: Int64(insn.offset))
-                r[d] = UInt64(try space.pointer(address, size: 4, pc: pc, isWrite: false).loadUnaligned(as: UInt32.self))
-                pc &+= 1; continue
-            case 0x69:
-                let address = r[s] &+ UInt64(bitPattern: Int64(insn.offset))
-                r[d] = UInt64(try space.pointer(address, size: 2, pc: pc, isWrite: false).loadUnaligned(as: UInt16.self))
-                pc &+= 1; continue
-            case 0x71:
-                let address = r[s] &+ UInt64(bitPattern: Int64(insn.offset))
-                r[d] = UInt64(try space.pointer(address, size: 1, pc: pc, isWrite: false).load(as: UInt8.self))
-                pc &+= 1; continue
-            case 0x79:
-                let address = r[s] &+ UInt64(bitPattern: Int64(insn.offset))
-                r[d] = try space.pointer(address, size: 8, pc: pc, isWrite: false).loadUnaligned(as: UInt64.self)
-                pc &+= 1; continue
-            case 0x81:
-                let address = r[s] &+ UInt64(bitPattern: Int64(insn.offset))
-                let value = try space.pointer(address, size: 4, pc: pc, isWrite: false).loadUnaligned(as: Int32.self)
-                r[d] = UInt64(bitPattern: Int64(value))
-                pc &+= 1; continue
-            case 0x89:
-                let address = r[s] &+ UInt64(bitPattern: Int64(insn.offset))
-                let value = try space.pointer(address, size: 2, pc: pc, isWrite: false).loadUnaligned(as: Int16.self)
-                r[d] = UInt64(bitPattern: Int64(value))
-                pc &+= 1; continue
-            case 0x91:
-                let address = r[s] &+ UInt64(bitPattern: Int64(insn.offset))
-                let value = try space.pointer(address, size: 1, pc: pc, isWrite: false).load(as: Int8.self)
-                r[d] = UInt64(bitPattern: Int64(value))
-                pc &+= 1; continue
+            // MARK: Byte order (the host is little-endian: `le` truncates, `be` and `bswap` swap)
+            case .le16: r[d] = r[d] & 0xffff
+            case .le32: r[d] = r[d] & 0xffff_ffff
+            case .le64: break
+            case .be16, .bswap16: r[d] = UInt64(UInt16(truncatingIfNeeded: r[d]).byteSwapped)
+            case .be32, .bswap32: r[d] = UInt64(low32(r[d]).byteSwapped)
+            case .be64, .bswap64: r[d] = r[d].byteSwapped
 
-            // MARK: Stores
-            case 0x62:
-                let address = r[d] &+ UInt64(bitPattern: Int64(insn.offset))
-                try space.pointer(address, size: 4, pc: pc, isWrite: true).storeBytes(of: imm32, as: UInt32.self)
-                pc &+= 1; continue
-            case 0x6a:
-                let address = r[d] &+ UInt64(bitPattern: Int64(insn.offset))
-                try space.pointer(address, size: 2, pc: pc, isWrite: true)
-                    .storeBytes(of: UInt16(truncatingIfNeeded: imm), as: UInt16.self)
-                pc &+= 1; continue
-            case 0x72:
-                let address = r[d] &+ UInt64(bitPattern: Int64(insn.offset))
-                try space.pointer(address, size: 1, pc: pc, isWrite: true)
-                    .storeBytes(of: UInt8(truncatingIfNeeded: imm), as: UInt8.self)
-                pc &+= 1; continue
-            case 0x7a:
-                let address = r[d] &+ UInt64(bitPattern: Int64(insn.offset))
-                try space.pointer(address, size: 8, pc: pc, isWrite: true).storeBytes(of: imm64, as: UInt64.self)
-                pc &+= 1; continue
-            case 0x63:
-                let address = r[d] &+ UInt64(bitPattern: Int64(insn.offset))
-                try space.pointer(address, size: 4, pc: pc, isWrite: true)
-                    .storeBytes(of: UInt32(truncatingIfNeeded: r[s]), as: UInt32.self)
-                pc &+= 1; continue
-            case 0x6b:
-                let address = r[d] &+ UInt64(bitPattern: Int64(insn.offset))
-                try space.pointer(address, size: 2, pc: pc, isWrite: true)
-                    .storeBytes(of: UInt16(truncatingIfNeeded: r[s]), as: UInt16.self)
-                pc &+= 1; continue
-            case 0x73:
-                let address = r[d] &+ UInt64(bitPattern: Int64(insn.offset))
-                try space.pointer(address, size: 1, pc: pc, isWrite: true)
-                    .storeBytes(of: UInt8(truncatingIfNeeded: r[s]), as: UInt8.self)
-                pc &+= 1; continue
-            case 0x7b:
-                let address = r[d] &+ UInt64(bitPattern: Int64(insn.offset))
-                try space.pointer(address, size: 8, pc: pc, isWrite: true).storeBytes(of: r[s], as: UInt64.self)
-                pc &+= 1; continue
+            // MARK: Jumps (64-bit compares; the immediate is sign-extended)
+            case .ja: pc = try jump(pc, insn.offset, executed, budget); continue
+            case .jeqImm: if r[d] == imm64 { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jeqReg: if r[d] == r[s] { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jneImm: if r[d] != imm64 { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jneReg: if r[d] != r[s] { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jsetImm: if r[d] & imm64 != 0 { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jsetReg: if r[d] & r[s] != 0 { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jgtImm: if r[d] > imm64 { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jgtReg: if r[d] > r[s] { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jgeImm: if r[d] >= imm64 { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jgeReg: if r[d] >= r[s] { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jltImm: if r[d] < imm64 { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jltReg: if r[d] < r[s] { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jleImm: if r[d] <= imm64 { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jleReg: if r[d] <= r[s] { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jsgtImm: if signed(r[d]) > Int64(imm) { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jsgtReg: if signed(r[d]) > signed(r[s]) { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jsgeImm: if signed(r[d]) >= Int64(imm) { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jsgeReg: if signed(r[d]) >= signed(r[s]) { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jsltImm: if signed(r[d]) < Int64(imm) { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jsltReg: if signed(r[d]) < signed(r[s]) { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jsleImm: if signed(r[d]) <= Int64(imm) { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jsleReg: if signed(r[d]) <= signed(r[s]) { pc = try jump(pc, insn.offset, executed, budget); continue }
 
-            // MARK: Atomics (plain read-modify-write: one run is one thread)
-            case 0xc3:
-                let address = r[d] &+ UInt64(bitPattern: Int64(insn.offset))
-                let pointer = try space.pointer(address, size: 4, pc: pc, isWrite: true)
-                let old = Atomics.apply32(imm, at: pointer, operand: UInt32(truncatingIfNeeded: r[s]),
-                                          expected: UInt32(truncatingIfNeeded: r[0]))
-                if imm == Atomics.cmpxchg { r[0] = UInt64(old) } else if imm & Atomics.fetch != 0 { r[s] = UInt64(old) }
-                pc &+= 1; continue
-            case 0xdb:
-                let address = r[d] &+ UInt64(bitPattern: Int64(insn.offset))
-                let pointer = try space.pointer(address, size: 8, pc: pc, isWrite: true)
-                let old = Atomics.apply64(imm, at: pointer, operand: r[s], expected: r[0])
-                if imm == Atomics.cmpxchg { r[0] = old } else if imm & Atomics.fetch != 0 { r[s] = old }
-                pc &+= 1; continue
-
-            // MARK: Legacy packet loads: out of range ends the program with 0
-            case 0x20, 0x28, 0x30, 0x40, 0x48, 0x50:
-                let base: UInt32 = insn.opcode >= 0x40 ? UInt32(truncatingIfNeeded: r[s]) : 0
-                let size: UInt64 = insn.opcode & 0x18 == 0x10 ? 1 : (insn.opcode & 0x18 == 0x08 ? 2 : 4)
-                guard let value = space.packetLoad(offset: UInt64(base &+ imm32), size: size) else {
-                    return (0, executed)
-                }
-                r[0] = value
-                pc &+= 1; continue
+            // MARK: JMP32 (compare the low 32 bits)
+            case .ja32:  // gotol: the offset is the 32-bit immediate
+                if imm < 0 && executed > budget { throw Self.budgetTrap(pc: pc, executed: executed) }
+                pc = pc &+ Int(imm) &+ 1
+                continue
+            case .jeq32Imm: if low32(r[d]) == imm32 { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jeq32Reg: if low32(r[d]) == low32(r[s]) { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jne32Imm: if low32(r[d]) != imm32 { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jne32Reg: if low32(r[d]) != low32(r[s]) { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jset32Imm: if low32(r[d]) & imm32 != 0 { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jset32Reg: if low32(r[d]) & low32(r[s]) != 0 { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jgt32Imm: if low32(r[d]) > imm32 { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jgt32Reg: if low32(r[d]) > low32(r[s]) { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jge32Imm: if low32(r[d]) >= imm32 { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jge32Reg: if low32(r[d]) >= low32(r[s]) { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jlt32Imm: if low32(r[d]) < imm32 { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jlt32Reg: if low32(r[d]) < low32(r[s]) { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jle32Imm: if low32(r[d]) <= imm32 { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jle32Reg: if low32(r[d]) <= low32(r[s]) { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jsgt32Imm: if signed32(r[d]) > imm { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jsgt32Reg: if signed32(r[d]) > signed32(r[s]) { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jsge32Imm: if signed32(r[d]) >= imm { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jsge32Reg: if signed32(r[d]) >= signed32(r[s]) { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jslt32Imm: if signed32(r[d]) < imm { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jslt32Reg: if signed32(r[d]) < signed32(r[s]) { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jsle32Imm: if signed32(r[d]) <= imm { pc = try jump(pc, insn.offset, executed, budget); continue }
+            case .jsle32Reg: if signed32(r[d]) <= signed32(r[s]) { pc = try jump(pc, insn.offset, executed, budget); continue }
 
             // MARK: Calls and exit
-            case 0x85:
-                if s == Int(CallKind.local.rawValue) {
-                    guard frames.canCall else { throw Self.callDepthTrap(pc: pc) }
-                    frames.push(returnIndex: pc &+ 1, registers: r)
-                    r[10] = r[10] &- UInt64(ExecutionLimits.stackFrameSize)
-                    pc = pc &+ Int(imm) &+ 1
-                    continue
-                }
+            case .callLocal:
+                guard frames.canCall else { throw Self.callDepthTrap(pc: pc) }
+                frames.push(returnIndex: pc &+ 1, registers: r)
+                r[10] = r[10] &- UInt64(ExecutionLimits.stackFrameSize)
+                pc = pc &+ Int(imm) &+ 1
+                continue
+            case .callHelper:
                 guard imm >= 0 else { throw unknownHelperTrap(pc: pc) }
                 let helper = resolvedHelpers[Int(imm)]
                 r[0] = helper.body(r[1], r[2], r[3], r[4], r[5])
                 if helper.returnedRegionSize != 0 && r[0] != 0 {
-                    space.returnedRegions.add(start: r[0], size: helper.returnedRegionSize)
+                    regions.add(start: r[0], size: helper.returnedRegionSize)
                 }
-                pc &+= 1; continue
-            case 0x8d:
-                let id = Int64(bitPattern: r[d])
+            case .callx:
+                let id = signed(r[d])
                 guard let helperID = Int32(exactly: id), let found = helpers[helperID] else {
                     throw Self.unknownHelperTrap(pc: pc, id: id)
                 }
                 let helper = ResolvedHelper(found)
                 r[0] = helper.body(r[1], r[2], r[3], r[4], r[5])
                 if helper.returnedRegionSize != 0 && r[0] != 0 {
-                    space.returnedRegions.add(start: r[0], size: helper.returnedRegionSize)
+                    regions.add(start: r[0], size: helper.returnedRegionSize)
                 }
-                pc &+= 1; continue
-            case 0x95:
+            case .exit:
                 if frames.depth == 1 { return (r[0], executed) }
                 pc = frames.pop(into: &r)
                 continue
 
-            // MARK: Jumps (64-bit compares; the immediate is sign-extended)
-            case 0x05: taken = true
-            case 0x15: taken = r[d] == imm64
-            case 0x1d: taken = r[d] == r[s]
-            case 0x25: taken = r[d] > imm64
-            case 0x2d: taken = r[d] > r[s]
-            case 0x35: taken = r[d] >= imm64
-            case 0x3d: taken = r[d] >= r[s]
-            case 0x45: taken = r[d] & imm64 != 0
-            case 0x4d: taken = r[d] & r[s] != 0
-            case 0x55: taken = r[d] != imm64
-            case 0x5d: taken = r[d] != r[s]
-            case 0x65: taken = Int64(bitPattern: r[d]) > Int64(imm)
-            case 0x6d: taken = Int64(bitPattern: r[d]) > Int64(bitPattern: r[s])
-            case 0x75: taken = Int64(bitPattern: r[d]) >= Int64(imm)
-            case 0x7d: taken = Int64(bitPattern: r[d]) >= Int64(bitPattern: r[s])
-            case 0xa5: taken = r[d] < imm64
-            case 0xad: taken = r[d] < r[s]
-            case 0xb5: taken = r[d] <= imm64
-            case 0xbd: taken = r[d] <= r[s]
-            case 0xc5: taken = Int64(bitPattern: r[d]) < Int64(imm)
-            case 0xcd: taken = Int64(bitPattern: r[d]) < Int64(bitPattern: r[s])
-            case 0xd5: taken = Int64(bitPattern: r[d]) <= Int64(imm)
-            case 0xdd: taken = Int64(bitPattern: r[d]) <= Int64(bitPattern: r[s])
-
-            // MARK: JMP32 (compare the low 32 bits)
-            case 0x06:  // ja32 (gotol): the offset is the 32-bit immediate
-                let jumpPC = pc
-                pc = pc &+ Int(imm) &+ 1
-                if imm < 0 && executed > budget { throw Self.budgetTrap(pc: jumpPC, executed: executed) }
+            // MARK: Loads
+            case .lddw:  // src 0 only (other kinds are markers); the high half is in the next slot
+                r[d] = UInt64(imm32) | UInt64(UInt32(bitPattern: slots[pc &+ 1].immediate)) << 32
+                pc &+= 2
                 continue
-            case 0x16: taken = UInt32(truncatingIfNeeded: r[d]) == imm32
-            case 0x1e: taken = UInt32(truncatingIfNeeded: r[d]) == UInt32(truncatingIfNeeded: r[s])
-            case 0x26: taken = UInt32(truncatingIfNeeded: r[d]) > imm32
-            case 0x2e: taken = UInt32(truncatingIfNeeded: r[d]) > UInt32(truncatingIfNeeded: r[s])
-            case 0x36: taken = UInt32(truncatingIfNeeded: r[d]) >= imm32
-            case 0x3e: taken = UInt32(truncatingIfNeeded: r[d]) >= UInt32(truncatingIfNeeded: r[s])
-            case 0x46: taken = UInt32(truncatingIfNeeded: r[d]) & imm32 != 0
-            case 0x4e: taken = UInt32(truncatingIfNeeded: r[d]) & UInt32(truncatingIfNeeded: r[s]) != 0
-            case 0x56: taken = UInt32(truncatingIfNeeded: r[d]) != imm32
-            case 0x5e: taken = UInt32(truncatingIfNeeded: r[d]) != UInt32(truncatingIfNeeded: r[s])
-            case 0x66: taken = Int32(truncatingIfNeeded: r[d]) > imm
-            case 0x6e: taken = Int32(truncatingIfNeeded: r[d]) > Int32(truncatingIfNeeded: r[s])
-            case 0x76: taken = Int32(truncatingIfNeeded: r[d]) >= imm
-            case 0x7e: taken = Int32(truncatingIfNeeded: r[d]) >= Int32(truncatingIfNeeded: r[s])
-            case 0xa6: taken = UInt32(truncatingIfNeeded: r[d]) < imm32
-            case 0xae: taken = UInt32(truncatingIfNeeded: r[d]) < UInt32(truncatingIfNeeded: r[s])
-            case 0xb6: taken = UInt32(truncatingIfNeeded: r[d]) <= imm32
-            case 0xbe: taken = UInt32(truncatingIfNeeded: r[d]) <= UInt32(truncatingIfNeeded: r[s])
-            case 0xc6: taken = Int32(truncatingIfNeeded: r[d]) < imm
-            case 0xce: taken = Int32(truncatingIfNeeded: r[d]) < Int32(truncatingIfNeeded: r[s])
-            case 0xd6: taken = Int32(truncatingIfNeeded: r[d]) <= imm
-            case 0xde: taken = Int32(truncatingIfNeeded: r[d]) <= Int32(truncatingIfNeeded: r[s])
+            case .ldxw:
+                let pointer = try space.pointer(r[s] &+ offset64, size: 4, pc: pc, isWrite: false, regions: &regions)
+                r[d] = UInt64(pointer.loadUnaligned(as: UInt32.self))
+            case .ldxh:
+                let pointer = try space.pointer(r[s] &+ offset64, size: 2, pc: pc, isWrite: false, regions: &regions)
+                r[d] = UInt64(pointer.loadUnaligned(as: UInt16.self))
+            case .ldxb:
+                let pointer = try space.pointer(r[s] &+ offset64, size: 1, pc: pc, isWrite: false, regions: &regions)
+                r[d] = UInt64(pointer.load(as: UInt8.self))
+            case .ldxdw:
+                let pointer = try space.pointer(r[s] &+ offset64, size: 8, pc: pc, isWrite: false, regions: &regions)
+                r[d] = pointer.loadUnaligned(as: UInt64.self)
+            case .ldxsw:
+                let pointer = try space.pointer(r[s] &+ offset64, size: 4, pc: pc, isWrite: false, regions: &regions)
+                r[d] = UInt64(bitPattern: Int64(pointer.loadUnaligned(as: Int32.self)))
+            case .ldxsh:
+                let pointer = try space.pointer(r[s] &+ offset64, size: 2, pc: pc, isWrite: false, regions: &regions)
+                r[d] = UInt64(bitPattern: Int64(pointer.loadUnaligned(as: Int16.self)))
+            case .ldxsb:
+                let pointer = try space.pointer(r[s] &+ offset64, size: 1, pc: pc, isWrite: false, regions: &regions)
+                r[d] = UInt64(bitPattern: Int64(pointer.load(as: Int8.self)))
 
-            // MARK: Markers (slots that cannot run, see DispatchMarker)
-            default:
-                if insn.opcode == DispatchMarker.conditionalJumpToBadTarget
-                    && !JumpCondition.holds(program.instructions[pc], registers: r)
-                {
-                    pc &+= 1; continue
+            // MARK: Stores
+            case .stw:
+                try space.pointer(r[d] &+ offset64, size: 4, pc: pc, isWrite: true, regions: &regions)
+                    .storeBytes(of: imm32, as: UInt32.self)
+            case .sth:
+                try space.pointer(r[d] &+ offset64, size: 2, pc: pc, isWrite: true, regions: &regions)
+                    .storeBytes(of: UInt16(truncatingIfNeeded: imm), as: UInt16.self)
+            case .stb:
+                try space.pointer(r[d] &+ offset64, size: 1, pc: pc, isWrite: true, regions: &regions)
+                    .storeBytes(of: UInt8(truncatingIfNeeded: imm), as: UInt8.self)
+            case .stdw:
+                try space.pointer(r[d] &+ offset64, size: 8, pc: pc, isWrite: true, regions: &regions)
+                    .storeBytes(of: imm64, as: UInt64.self)
+            case .stxw:
+                try space.pointer(r[d] &+ offset64, size: 4, pc: pc, isWrite: true, regions: &regions)
+                    .storeBytes(of: low32(r[s]), as: UInt32.self)
+            case .stxh:
+                try space.pointer(r[d] &+ offset64, size: 2, pc: pc, isWrite: true, regions: &regions)
+                    .storeBytes(of: UInt16(truncatingIfNeeded: r[s]), as: UInt16.self)
+            case .stxb:
+                try space.pointer(r[d] &+ offset64, size: 1, pc: pc, isWrite: true, regions: &regions)
+                    .storeBytes(of: UInt8(truncatingIfNeeded: r[s]), as: UInt8.self)
+            case .stxdw:
+                try space.pointer(r[d] &+ offset64, size: 8, pc: pc, isWrite: true, regions: &regions)
+                    .storeBytes(of: r[s], as: UInt64.self)
+
+            // MARK: Legacy packet loads: big-endian, out of range ends the program with R0 = 0
+            case .ldabsw, .ldabsh, .ldabsb, .ldindw, .ldindh, .ldindb:
+                let isIndirect = insn.operation == .ldindw || insn.operation == .ldindh || insn.operation == .ldindb
+                let size: UInt64 = switch insn.operation {
+                case .ldabsb, .ldindb: 1
+                case .ldabsh, .ldindh: 2
+                default: 4
                 }
+                let offset = (isIndirect ? low32(r[s]) : 0) &+ imm32  // an unsigned 32-bit sum, as in the kernel
+                guard let value = space.packetLoad(offset: UInt64(offset), size: size) else { return (0, executed) }
+                r[0] = value
+
+            // MARK: Atomics (plain read-modify-write: one run is one thread)
+            case .lockAdd: try Self.atomic64(.add, fetch: false, insn, pc, &r, space, &regions)
+            case .lockOr: try Self.atomic64(.or, fetch: false, insn, pc, &r, space, &regions)
+            case .lockAnd: try Self.atomic64(.and, fetch: false, insn, pc, &r, space, &regions)
+            case .lockXor: try Self.atomic64(.xor, fetch: false, insn, pc, &r, space, &regions)
+            case .lockFetchAdd: try Self.atomic64(.add, fetch: true, insn, pc, &r, space, &regions)
+            case .lockFetchOr: try Self.atomic64(.or, fetch: true, insn, pc, &r, space, &regions)
+            case .lockFetchAnd: try Self.atomic64(.and, fetch: true, insn, pc, &r, space, &regions)
+            case .lockFetchXor: try Self.atomic64(.xor, fetch: true, insn, pc, &r, space, &regions)
+            case .lockXchg: try Self.atomic64(.exchange, fetch: true, insn, pc, &r, space, &regions)
+            case .lockCmpxchg: try Self.atomic64(.compareExchange, fetch: false, insn, pc, &r, space, &regions)
+            case .lockAdd32: try Self.atomic32(.add, fetch: false, insn, pc, &r, space, &regions)
+            case .lockOr32: try Self.atomic32(.or, fetch: false, insn, pc, &r, space, &regions)
+            case .lockAnd32: try Self.atomic32(.and, fetch: false, insn, pc, &r, space, &regions)
+            case .lockXor32: try Self.atomic32(.xor, fetch: false, insn, pc, &r, space, &regions)
+            case .lockFetchAdd32: try Self.atomic32(.add, fetch: true, insn, pc, &r, space, &regions)
+            case .lockFetchOr32: try Self.atomic32(.or, fetch: true, insn, pc, &r, space, &regions)
+            case .lockFetchAnd32: try Self.atomic32(.and, fetch: true, insn, pc, &r, space, &regions)
+            case .lockFetchXor32: try Self.atomic32(.xor, fetch: true, insn, pc, &r, space, &regions)
+            case .lockXchg32: try Self.atomic32(.exchange, fetch: true, insn, pc, &r, space, &regions)
+            case .lockCmpxchg32: try Self.atomic32(.compareExchange, fetch: false, insn, pc, &r, space, &regions)
+
+            // MARK: Markers (slots that cannot run)
+            case .conditionalJumpToBadTarget:
+                if JumpCondition.holds(program.instructions[pc], registers: r) { throw staticTrap(at: pc) }
+            case .trap:
                 throw staticTrap(at: pc)
             }
-
-            // Shared tail of `ja` and the conditional jumps. A taken jump with a negative offset
-            // (target <= its own index) is a back-edge: the only place the budget is checked.
-            if taken {
-                let jumpPC = pc
-                pc = pc &+ Int(insn.offset) &+ 1
-                if insn.offset < 0 && executed > budget { throw Self.budgetTrap(pc: jumpPC, executed: executed) }
-            } else {
-                pc &+= 1
-            }
+            pc &+= 1
         }
+    }
+
+    /// Runs one atomic on the 8 bytes at dst + offset; `fetch` puts the old value in src, and
+    /// `cmpxchg` always puts it in R0.
+    @inline(__always)
+    static func atomic64(
+        _ update: AtomicUpdate, fetch: Bool, _ insn: DecodedInstruction, _ pc: Int,
+        _ r: inout InlineArray<16, UInt64>, _ space: AddressSpace, _ regions: inout ReturnedRegions
+    ) throws(ExecutionTrap) {
+        let d = Int(insn.registers & 0x0f), s = Int(insn.registers >> 4)
+        let address = r[d] &+ UInt64(bitPattern: Int64(insn.offset))
+        let pointer = try space.pointer(address, size: 8, pc: pc, isWrite: true, regions: &regions)
+        let old = pointer.loadUnaligned(as: UInt64.self)
+        pointer.storeBytes(of: update.newValue(old: old, operand: r[s], expected: r[0]), as: UInt64.self)
+        if update == .compareExchange { r[0] = old } else if fetch { r[s] = old }
+    }
+
+    /// The 32-bit form of ``atomic64(_:fetch:_:_:_:_:_:)``: low halves in, the old value
+    /// zero-extended out.
+    @inline(__always)
+    static func atomic32(
+        _ update: AtomicUpdate, fetch: Bool, _ insn: DecodedInstruction, _ pc: Int,
+        _ r: inout InlineArray<16, UInt64>, _ space: AddressSpace, _ regions: inout ReturnedRegions
+    ) throws(ExecutionTrap) {
+        let d = Int(insn.registers & 0x0f), s = Int(insn.registers >> 4)
+        let address = r[d] &+ UInt64(bitPattern: Int64(insn.offset))
+        let pointer = try space.pointer(address, size: 4, pc: pc, isWrite: true, regions: &regions)
+        let old = pointer.loadUnaligned(as: UInt32.self)
+        let new = update.newValue(old: old, operand: low32(r[s]), expected: low32(r[0]))
+        pointer.storeBytes(of: new, as: UInt32.self)
+        if update == .compareExchange { r[0] = UInt64(old) } else if fetch { r[s] = UInt64(old) }
+    }
+
+    /// The index after a taken `ja` or conditional jump at `pc`. A jump with a negative offset
+    /// (target <= its own index) is a back-edge: the only place the budget is checked, after the
+    /// jump itself was counted.
+    @inline(__always)
+    func jump(_ pc: Int, _ offset: Int16, _ executed: UInt64, _ budget: UInt64) throws(ExecutionTrap) -> Int {
+        if offset < 0 && executed > budget { throw Self.budgetTrap(pc: pc, executed: executed) }
+        return pc &+ Int(offset) &+ 1
     }
 
     // MARK: Cold paths, out of line so they do not bloat the loop.
@@ -369,4 +379,22 @@ extension Interpreter {
     func staticTrap(at pc: Int) -> ExecutionTrap {
         staticTraps[pc] ?? .fellOffEnd(programCount: program.count)
     }
+}
+
+/// A register as a signed 64-bit value, for the signed compares.
+@inline(__always)
+func signed(_ value: UInt64) -> Int64 {
+    Int64(bitPattern: value)
+}
+
+/// The low 32 bits of a register as a signed value, for the signed JMP32 compares.
+@inline(__always)
+func signed32(_ value: UInt64) -> Int32 {
+    Int32(truncatingIfNeeded: value)
+}
+
+/// The low 32 bits of a register, the operand of every ALU (32-bit) and JMP32 instruction.
+@inline(__always)
+func low32(_ value: UInt64) -> UInt32 {
+    UInt32(truncatingIfNeeded: value)
 }

@@ -22,53 +22,65 @@ public struct Interpreter: ProgramRunner, Sendable {
     public let program: Program
     /// The helpers `call N` and `callx` can reach.
     public let helpers: HelperRegistry
+    /// The instruction budget (checked on taken backward jumps) and the stack layout.
     public let limits: ExecutionLimits
 
-    /// The slots as the dispatch loop reads them: ``program``'s slots plus one final slot, with
-    /// every slot that cannot run replaced by a marker (see ``DispatchMarker``) and the immediate
-    /// of each helper `call` replaced by an index into `resolvedHelpers` (-1: not registered).
+    /// The slots as the dispatch loop reads them: ``program``'s slots decoded into
+    /// ``Operation``s, plus one final slot. Every slot that cannot run is a marker operation
+    /// (``Operation/trap`` or ``Operation/conditionalJumpToBadTarget``), and the immediate of
+    /// each helper `call` is an index into `resolvedHelpers` (-1: not registered).
     ///
     /// Invariant the loop relies on: control only ever reaches indices `0...program.count`, because
     /// every jump and call with a target outside `0..<program.count` (or into the second half of an
     /// `lddw`) is a marker, an `lddw` always has its second slot, and index `program.count` is a
     /// marker that stops the run.
-    let dispatchSlots: [Instruction]
+    let dispatchSlots: [DecodedInstruction]
     /// For each index of `dispatchSlots` holding a marker, the trap it raises.
     let staticTraps: [ExecutionTrap?]
     let resolvedHelpers: [ResolvedHelper]
 
     /// Prepares `program` to run. Never fails: a slot that cannot run (possible only with
     /// ``Program/init(unchecked:)``) or a jump to a bad target traps when control reaches it.
-    public init(program: Program, helpers: HelperRegistry = HelperRegistry(), limits: ExecutionLimits = ExecutionLimits()) {
+    public init(
+        program: Program, helpers: HelperRegistry = HelperRegistry(), limits: ExecutionLimits = ExecutionLimits()
+    ) {
         self.program = program
         self.helpers = helpers
         self.limits = limits
 
         var traps = program.staticTraps()
         traps.append(.fellOffEnd(programCount: program.count))
-        var slots = program.instructions
-        slots.append(Instruction(opcode: DispatchMarker.trap))
+        var slots: [DecodedInstruction] = []
+        slots.reserveCapacity(program.count + 1)
         var resolved: [ResolvedHelper] = []
         var indexByHelperID: [Int32: Int32] = [:]
-        for index in 0..<program.count {
-            if traps[index] != nil {
-                let isConditionalJump = Program.branchTarget(of: slots[index], at: index) != nil
-                    && !Self.isUnconditionalTransfer(slots[index].opcode)
-                slots[index].opcode = isConditionalJump ? DispatchMarker.conditionalJumpToBadTarget : DispatchMarker.trap
-            } else if slots[index].opcode == Opcode.call && slots[index].src == CallKind.helper.rawValue {
-                let id = slots[index].immediate
+        for (index, instruction) in program.instructions.enumerated() {
+            var slot = DecodedInstruction(
+                operation: .trap, registers: instruction.registers, offset: instruction.offset,
+                immediate: instruction.immediate)
+            if traps[index] == nil {
+                slot.operation = Operation(decoding: instruction)
+            } else if Program.branchTarget(of: instruction, at: index) != nil
+                && !Self.isUnconditionalTransfer(instruction.opcode)
+            {
+                slot.operation = .conditionalJumpToBadTarget
+            }
+            if slot.operation == .callHelper {
+                let id = instruction.immediate
                 if let known = indexByHelperID[id] {
-                    slots[index].immediate = known
+                    slot.immediate = known
                 } else if let helper = helpers[id] {
                     let newIndex = Int32(resolved.count)
                     resolved.append(ResolvedHelper(helper))
                     indexByHelperID[id] = newIndex
-                    slots[index].immediate = newIndex
+                    slot.immediate = newIndex
                 } else {
-                    slots[index].immediate = -1
+                    slot.immediate = -1
                 }
             }
+            slots.append(slot)
         }
+        slots.append(DecodedInstruction(operation: .trap, registers: 0, offset: 0, immediate: 0))
         self.dispatchSlots = slots
         self.staticTraps = traps
         self.resolvedHelpers = resolved
@@ -79,7 +91,9 @@ public struct Interpreter: ProgramRunner, Sendable {
     ///
     /// - Parameter stack: at least ``ExecutionLimits/stackSize`` bytes used as the stack area, or
     ///   `nil` for a zero-filled area of the interpreter's own (on the caller's stack).
-    public func run(memory: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer?) throws(ExecutionTrap) -> UInt64 {
+    public func run(
+        memory: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer?
+    ) throws(ExecutionTrap) -> UInt64 {
         try runReportingCount(memory: memory, stack: stack).result
     }
 
@@ -119,13 +133,4 @@ public struct Interpreter: ProgramRunner, Sendable {
     private static func isUnconditionalTransfer(_ opcode: UInt8) -> Bool {
         opcode == Opcode.ja || opcode == Opcode.ja32 || opcode == Opcode.call
     }
-}
-
-/// Opcode bytes that no eBPF instruction uses, put in ``Interpreter/dispatchSlots`` in place of
-/// slots that cannot run, so the dispatch loop needs no per-instruction validity test.
-enum DispatchMarker {
-    /// Raise the slot's static trap when reached (also the final slot: ran past the end).
-    static let trap: UInt8 = 0x00
-    /// A conditional jump whose target is bad: evaluate the condition, trap if it holds.
-    static let conditionalJumpToBadTarget: UInt8 = 0xff
 }
