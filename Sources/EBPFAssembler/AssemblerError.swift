@@ -13,6 +13,7 @@ public struct AssemblerError: Error, Sendable, Equatable, CustomStringConvertibl
     /// What is wrong.
     public let reason: Reason
 
+    /// Creates an error for `line` (1-based) whose text is `lineText`.
     public init(line: Int, lineText: String, reason: Reason) {
         self.line = line
         self.lineText = lineText

@@ -7,6 +7,7 @@ public struct ConformanceCaseError: Error, Sendable, Equatable, CustomStringConv
     /// What is wrong, e.g. `invalid memory byte 'g1'`.
     public let message: String
 
+    /// Creates an error about case `name`, at the 1-based `line` if there is one.
     public init(name: String, line: Int?, message: String) {
         self.name = name
         self.line = line

@@ -19,11 +19,11 @@ struct MemoryOperand: Equatable {
         guard after.isEmpty else { throw .trailingGarbage(String(after)) }
         let inside = operand[operand.index(after: operand.startIndex)..<close].filter { !$0.isWhitespace }[...]
         guard let sign = inside.firstIndex(where: { $0 == "+" || $0 == "-" }) else {
-            register = try Self.register(in: inside, operand: operand)
+            register = try Self.register(in: inside)
             offset = 0
             return
         }
-        register = try Self.register(in: inside[..<sign], operand: operand)
+        register = try Self.register(in: inside[..<sign])
         let literalText = inside[sign...]
         // The sign belongs to the offset; a second sign (`+-4`) is not accepted.
         guard let second = literalText.dropFirst().first, second.isASCIIDigit,
@@ -35,7 +35,7 @@ struct MemoryOperand: Equatable {
         offset = Int16(value)
     }
 
-    private static func register(in text: Substring, operand: Substring) throws(AssemblerError.Reason) -> UInt8 {
+    private static func register(in text: Substring) throws(AssemblerError.Reason) -> UInt8 {
         do {
             return try Register.parse(text)
         } catch {

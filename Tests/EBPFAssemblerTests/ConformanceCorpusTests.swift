@@ -22,6 +22,19 @@ struct ConformanceCorpusTests {
         }
     }
 
+    @Test(arguments: ConformanceCorpus.cases)
+    func disassemblyRoundTrips(_ testCase: ConformanceCase) throws {
+        let program = try testCase.program()
+        let lines = Disassembler.disassemble(program)
+        let reassembled = try Assembler.assemble(lines.joined(separator: "\n"))
+        #expect(reassembled.bytes == program.bytes)
+        #expect(try Program(decoding: program.bytes) == program)
+        // One line per instruction, an lddw covering two slots.
+        let wideCount = program.instructions.filter { $0.opcode == Opcode.lddw }.count
+        #expect(lines.count == program.count - wideCount)
+        #expect(Disassembler.listing(program).map(\.text) == lines)
+    }
+
     @Test func lddwAssemblyMatchesItsRawWords() throws {
         let testCase = try #require(ConformanceCorpus.cases.first { $0.name == "lddw" })
         let raw = try #require(testCase.rawWords)
