@@ -68,6 +68,7 @@ extension FunctionBuilder {
         counters.insert(counter)
         multiplier *= iterations
         nesting += 1
+        forgetArgumentsAtLoopHead()
         let bodyStart = code.count
 
         emitBlock(statements: rng.value(in: 1...5))
@@ -96,6 +97,15 @@ extension FunctionBuilder {
         nesting -= 1
         multiplier /= iterations
         counters.remove(counter)
+    }
+
+    /// The body of a loop may call, which clobbers R1–R5, and the next iteration starts where
+    /// the body ended; so the body is generated as if R1–R5 were unwritten (other registers and
+    /// stack bytes are never unwritten by anything, so they stay known).
+    mutating func forgetArgumentsAtLoopHead() {
+        let bodyMayClobber = options.localCalls || options.helperCalls || options.registerCalls
+            || options.packetLoads || options.hazardPercent > 0
+        if bodyMayClobber { state.defined = state.defined.subtracting(.arguments) }
     }
 
     /// Sets R1 to the input memory pointer and R2…R`arity` to scalars for a local call.

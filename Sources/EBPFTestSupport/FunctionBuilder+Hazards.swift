@@ -44,6 +44,7 @@ extension FunctionBuilder {
             let width = wide ? 8 : 4
             emitAtomicOperation(wide: wide, base: Self.framePointer, offset: rng.below(64 / width) * width)
         case .infiniteLoop:
+            forgetArgumentsAtLoopHead()
             let bodyStart = code.count
             nesting += 1
             emitBlock(statements: rng.value(in: 0...2))

@@ -20,16 +20,14 @@ public enum ProgramMinimizer {
         result.reserveCapacity(slots.count - removedCount)
         for old in slots.indices where old < index || old >= index + removedCount {
             var instruction = slots[old]
-            if !isSecondHalfOfWide(old, in: slots), let kind = transferKind(of: instruction) {
-                let target = old + 1 + (kind == .offset ? Int(instruction.offset) : Int(instruction.immediate))
+            if !isSecondHalfOfWide(old, in: slots), let target = Program.branchTarget(of: instruction, at: old) {
                 let distance = newIndex(target) - newIndex(old) - 1
-                switch kind {
-                case .offset:
-                    guard let offset = Int16(exactly: distance) else { return nil }
-                    instruction.offset = offset
-                case .immediate:
+                if instruction.opcode == Opcode.ja32 || instruction.opcode == Opcode.call {
                     guard let immediate = Int32(exactly: distance) else { return nil }
                     instruction.immediate = immediate
+                } else {
+                    guard let offset = Int16(exactly: distance) else { return nil }
+                    instruction.offset = offset
                 }
             }
             result.append(instruction)
@@ -55,22 +53,6 @@ public enum ProgramMinimizer {
             }
         }
         return current
-    }
-
-    enum TransferKind { case offset, immediate }
-
-    /// Which field holds the pc-relative target of `instruction`, if it has one.
-    static func transferKind(of instruction: Instruction) -> TransferKind? {
-        let cls = instruction.opcode & 0x07
-        guard cls == InstructionClass.jmp.rawValue || cls == InstructionClass.jmp32.rawValue else { return nil }
-        switch instruction.opcode & 0xf0 {
-        case JumpOperation.exit.rawValue: return nil
-        case JumpOperation.call.rawValue:
-            return instruction.opcode == Opcode.call && instruction.src == CallKind.local.rawValue ? .immediate : nil
-        case JumpOperation.ja.rawValue:
-            return cls == InstructionClass.jmp32.rawValue ? .immediate : .offset
-        default: return .offset
-        }
     }
 
     static func isSecondHalfOfWide(_ index: Int, in slots: [Instruction]) -> Bool {

@@ -38,7 +38,9 @@ public struct RandomProgramGenerator: Sendable {
         // Leaf-most functions first, so each caller knows the cost of what it calls.
         var functions = [FunctionBuilder.Output?](repeating: nil, count: functionCount)
         var calleeCosts = [Int](repeating: 0, count: functionCount)
-        var calleeArities = [Int](repeating: 1, count: functionCount)
+        // The entry function reads R2 (the memory length) as a scalar, so a recursive call to it
+        // (a hazard) passes R2 too.
+        var calleeArities = [Int](repeating: 2, count: functionCount)
         for index in (1..<functionCount).reversed() { calleeArities[index] = rng.value(in: 1...5) }
         var containsHazards = false
         for index in (0..<functionCount).reversed() {
