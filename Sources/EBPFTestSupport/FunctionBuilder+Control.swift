@@ -111,6 +111,7 @@ extension FunctionBuilder {
     /// Sets R1 to the input memory pointer and R2…R`arity` to scalars for a local call.
     mutating func emitLocalCallArguments(arity: Int) {
         emit(Self.movRegister(dst: 1, src: Self.bufferPointer))
+        state.defined.remove(1)  // R1 now holds a pointer, not a scalar other arguments may copy.
         for register in stride(from: 2, through: arity, by: 1) {
             let register = UInt8(register)
             if !state.defined.contains(register) || rng.chance(1, in: 2) { emitDefinition(of: register) }

@@ -114,7 +114,7 @@ extension FunctionBuilder {
     mutating func emitPacketLoad() {
         let size = rng.element(of: [MemorySize.word, .half, .byte].filter { $0.byteCount <= memorySize })
         let lastInRange = memorySize - size.byteCount
-        let target = rng.chance(1, in: 16) ? rng.value(in: (lastInRange + 1)...(lastInRange + 16)) : rng.value(in: 0...lastInRange)
+        let target = rng.chance(1, in: 64) ? rng.value(in: (lastInRange + 1)...(lastInRange + 16)) : rng.value(in: 0...lastInRange)
         if rng.chance(1, in: 2) {
             emit(Instruction(opcode: InstructionClass.ld.rawValue | MemoryMode.abs.rawValue | size.rawValue, immediate: Int32(target)))
         } else {

@@ -221,8 +221,8 @@ struct FunctionBuilder {
             }
             define(0)
         }
-        let folds: [ALUOperation] = [.xor, .add, .sub, .mul]
-        for _ in 0..<rng.value(in: 0...3) {
+        let folds: [ALUOperation] = [.xor, .add, .sub]
+        for _ in 0..<rng.value(in: 1...4) {
             guard let source = readableScalars.randomMember(using: &rng), source != 0 else { continue }
             let operation = rng.element(of: folds)
             emit(Instruction(opcode: InstructionClass.alu64.rawValue | operation.rawValue | OperandSource.register.rawValue, dst: 0, src: source))

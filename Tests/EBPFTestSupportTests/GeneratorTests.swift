@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test(arguments: configurations.map(\.name))
-    func everyReadRegisterWasWrittenOnEveryPath(configuration: String) {
+    func everyReadRegisterWasWrittenAndNoPointerIsUsedAsAScalar(configuration: String) {
         let generator = RandomProgramGenerator(options: Self.options(configuration))
         for seed in UInt64(0)..<1_000 {
             let generated = generator.generate(seed: seed)
@@ -60,13 +60,20 @@ import Testing
             Instruction(opcode: 0xbf, dst: 0, src: 3), Instruction(opcode: Opcode.exit),
         ])
         #expect(DefinednessChecker(program).violations().map(\.pc) == [0])
-        // call 1 (test_mix2 reads r1 and r2); r1 and r2 are defined at entry, but not after the
-        // call: a second call reads clobbered registers.
+        // mov r1, 7; call 1 (test_mix2 reads r1 and r2, both written); a second call reads the
+        // registers the first one clobbered.
         let afterCall = try Program(validating: [
+            Instruction(opcode: 0xb7, dst: 1, immediate: 7),
             Instruction(opcode: Opcode.call, immediate: 1), Instruction(opcode: Opcode.call, immediate: 1),
             Instruction(opcode: Opcode.exit),
         ])
-        #expect(DefinednessChecker(afterCall).violations().map(\.pc) == [1])
+        #expect(DefinednessChecker(afterCall).violations().map(\.pc) == [2])
+        // mov r2, r1 copies the memory pointer; add r2, 1 then treats it as a scalar.
+        let pointerArithmetic = try Program(validating: [
+            Instruction(opcode: 0xbf, dst: 2, src: 1), Instruction(opcode: 0x07, dst: 2, immediate: 1),
+            Instruction(opcode: 0xb7, dst: 0), Instruction(opcode: Opcode.exit),
+        ])
+        #expect(DefinednessChecker(pointerArithmetic).violations().map(\.pc) == [1])
     }
 
     /// Over a few thousand programs the generator emits every row of the instruction table.
