@@ -19,6 +19,12 @@ extension DifferentialHarness {
         return result
     }
 
+    /// ``campaign(generator:seeds:maxFailures:)`` over the seeds and failure limit of `settings`
+    /// (see ``FuzzSettings/fromEnvironment(defaultProgramCount:environment:)``).
+    public func campaign(generator: RandomProgramGenerator, settings: FuzzSettings) -> DifferentialCampaignResult {
+        campaign(generator: generator, seeds: settings.seeds, maxFailures: settings.maxFailures)
+    }
+
     /// A smaller program on which the engines still disagree in the same ways as in `outcome`
     /// (see ``ProgramMinimizer``). Runs each candidate program on both engines, so give the
     /// runners a modest instruction budget: dropping instructions can create infinite loops.

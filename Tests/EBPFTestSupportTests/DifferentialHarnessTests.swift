@@ -155,3 +155,19 @@ import Testing
         #expect(difference.excerptStart == 8 && difference.candidate.count == 16 && difference.candidate[2] == 1)
     }
 }
+
+@Suite struct FuzzSettingsTests {
+    @Test func environmentOverridesTheDefaults() {
+        let settings = FuzzSettings.fromEnvironment(
+            defaultProgramCount: 10,
+            environment: ["EBPF_FUZZ_PROGRAMS": "500", "EBPF_FUZZ_FIRST_SEED": "7000", "EBPF_FUZZ_MAX_FAILURES": "3"])
+        #expect(settings.seeds == 7000..<7500)
+        #expect(settings.maxFailures == 3)
+    }
+
+    @Test func defaultsApplyWhenUnsetOrMalformed() {
+        let settings = FuzzSettings.fromEnvironment(defaultProgramCount: 10, environment: ["EBPF_FUZZ_PROGRAMS": "many"])
+        #expect(settings.seeds == 0..<10)
+        #expect(settings.maxFailures == 1)
+    }
+}

@@ -30,7 +30,7 @@ import Testing
     @Test(arguments: configurations.map(\.name))
     func everyProgramIsStructurallyValid(configuration: String) throws {
         let generator = RandomProgramGenerator(options: Self.options(configuration))
-        for seed in UInt64(0)..<1_500 {
+        for seed in UInt64(0)..<1_000 {
             let generated = generator.generate(seed: seed)
             let slots = generated.program.instructions
             let validated = try Program(validating: slots)

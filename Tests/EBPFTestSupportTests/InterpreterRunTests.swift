@@ -30,7 +30,7 @@ import Testing
         let options = Self.safeConfigurations.first { $0.name == configuration }!.options
         let generator = RandomProgramGenerator(options: options)
         let stack = DifferentialHarness.defaultInitialStack
-        for seed in UInt64(0)..<2_500 {
+        for seed in UInt64(0)..<1_000 {
             let generated = generator.generate(seed: seed)
             let (result, _) = Self.run(generated, stack: stack)
             if case .failure(let trap) = result {
