@@ -15,7 +15,8 @@ extension RandomProgramGenerator {
         /// Local functions (`call local`); they only call functions laid out after them, so the
         /// call graph is acyclic and at most `maxLocalFunctions + 1` frames deep.
         public var localCalls = true
-        /// Local functions besides the entry function, at most (at most 7 to respect the depth limit).
+        /// Local functions besides the entry function, at most (values above 7 act as 7, so the
+        /// call depth limit of 8 frames is never reached).
         public var maxLocalFunctions = 3
         /// Calls to ``TestHelpers`` with `call N`.
         public var helperCalls = true
@@ -29,8 +30,10 @@ extension RandomProgramGenerator {
         /// the operand width and zero divisors. The shared run-time semantics define both, so the
         /// default is `false`.
         public var kernelCompatibleImmediates = false
-        /// An upper bound on the instructions a safe program executes (each loop multiplies its
-        /// body's count); loops and calls that would exceed it are not generated.
+        /// Roughly the most instructions a safe program executes: the generator keeps a running
+        /// estimate (each loop multiplies its body's count, each call adds the callee's) and does
+        /// not start a loop or a call that would go past it. A loop's body is estimated before it
+        /// is generated, so the actual count can exceed this by a small factor.
         public var maxExecutedInstructions = 4_000
         /// Percentage of statements replaced by a hazard (0 generates only safe programs).
         public var hazardPercent = 0

@@ -34,7 +34,9 @@ public struct RandomProgramGenerator: Sendable {
         var memory = [UInt8](repeating: 0, count: memorySize)
         for index in memory.indices { memory[index] = UInt8(truncatingIfNeeded: rng.next()) }
 
-        let functionCount = options.localCalls ? 1 + rng.value(in: 0...max(0, options.maxLocalFunctions)) : 1
+        // Functions only call functions laid out after them, so the deepest chain has functionCount frames.
+        let maxLocalFunctions = min(max(0, options.maxLocalFunctions), ExecutionLimits.maxCallDepth - 1)
+        let functionCount = options.localCalls ? 1 + rng.value(in: 0...maxLocalFunctions) : 1
         // Leaf-most functions first, so each caller knows the cost of what it calls.
         var functions = [FunctionBuilder.Output?](repeating: nil, count: functionCount)
         var calleeCosts = [Int](repeating: 0, count: functionCount)
@@ -42,7 +44,6 @@ public struct RandomProgramGenerator: Sendable {
         // (a hazard) passes R2 too.
         var calleeArities = [Int](repeating: 2, count: functionCount)
         for index in (1..<functionCount).reversed() { calleeArities[index] = rng.value(in: 1...5) }
-        var containsHazards = false
         for index in (0..<functionCount).reversed() {
             var builder = FunctionBuilder(
                 index: index, functionCount: functionCount, arity: calleeArities[index],
@@ -52,13 +53,13 @@ public struct RandomProgramGenerator: Sendable {
             let output = builder.build()
             rng = builder.rng
             calleeCosts[index] = output.cost
-            containsHazards = containsHazards || output.containsHazards
             functions[index] = output
         }
         let built = functions.map { $0! }
+        let reachable = Self.reachableFunctions(built)
         return GeneratedProgram(
             seed: seed, program: Self.link(built), memory: memory,
-            containsHazards: containsHazards, functionCount: Self.reachableFunctions(built).count
+            containsHazards: reachable.contains { built[$0].containsHazards }, functionCount: reachable.count
         )
     }
 

@@ -30,9 +30,12 @@ import Testing
         let options = Self.safeConfigurations.first { $0.name == configuration }!.options
         let generator = RandomProgramGenerator(options: options)
         let stack = DifferentialHarness.defaultInitialStack
+        // The generator keeps programs near maxExecutedInstructions; a budget a few times larger
+        // must never run out.
+        let limits = ExecutionLimits(instructionBudget: UInt64(4 * options.maxExecutedInstructions))
         for seed in UInt64(0)..<1_000 {
             let generated = generator.generate(seed: seed)
-            let (result, _) = Self.run(generated, stack: stack)
+            let (result, _) = Self.run(generated, stack: stack, limits: limits)
             if case .failure(let trap) = result {
                 Issue.record("seed \(seed) trapped: \(trap)\n\(DifferentialOutcome.listing(of: generated.program).joined(separator: "\n"))")
             }
