@@ -14,8 +14,11 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     /// The limits the program was compiled with.
     public let limits: ExecutionLimits
     private let entry: @convention(c) (UnsafeMutableRawPointer) -> UInt64
+    /// The invalid-instruction traps by slot (plus falling off the end), as trap records name them.
+    private let staticTraps: [ExecutionTrap?]
 
-    init(memory: consuming ExecutableMemory, instructionOffsets: [Int], limits: ExecutionLimits) {
+    init(memory: consuming ExecutableMemory, instructionOffsets: [Int], limits: ExecutionLimits, staticTraps: [ExecutionTrap?]) {
+        self.staticTraps = staticTraps
         self.entry = unsafeBitCast(memory.baseAddress, to: (@convention(c) (UnsafeMutableRawPointer) -> UInt64).self)
         self.memory = memory
         self.instructionOffsets = instructionOffsets
@@ -41,6 +44,7 @@ public final class CompiledProgram: ProgramRunner, Sendable {
         let byteCount = RunContextLayout.size + (stack == nil ? stackSize : 0)
         let entry = self.entry
         let budget = limits.instructionBudget
+        let staticTraps = self.staticTraps
         let (result, trap) = withUnsafeTemporaryAllocation(byteCount: byteCount, alignment: 16) { buffer -> (UInt64, ExecutionTrap?) in
             let contextPointer = buffer.baseAddress!
             let stackBase: UnsafeMutableRawPointer
@@ -58,7 +62,7 @@ public final class CompiledProgram: ProgramRunner, Sendable {
                 instructionBudget: budget
             )
             let value = entry(contextPointer)
-            return (value, context.trap)
+            return (value, context.trap(staticTraps: staticTraps))
         }
         if let trap { throw trap }
         return result

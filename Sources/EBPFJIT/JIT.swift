@@ -34,6 +34,6 @@ public enum JIT {
             throw .internalError(error)
         }
         let memory = try ExecutableMemory(code: assembler.code)
-        return CompiledProgram(memory: memory, instructionOffsets: slotOffsets, limits: limits)
+        return CompiledProgram(memory: memory, instructionOffsets: slotOffsets, limits: limits, staticTraps: analysis.staticTraps)
     }
 }

@@ -137,7 +137,7 @@ extension Lowering {
     /// `call` its first instruction; its `exit` is a `ret` back here, where R6–R10 are restored.
     mutating func lowerLocalCall(target: Int, at pc: Int) {
         guard analysis.isValidTarget(target) else {
-            a.jmp(trapStub(.invalidInstruction, pc: pc, detail: InvalidInstructionReason.callOutOfRange.rawValue))
+            a.jmp(staticTrap(at: pc))
             return
         }
         if depthCheckEnabled {

@@ -5,7 +5,6 @@ import X86Encoding
 /// calls and exit are dispatched to `Lowering+Calls`.
 extension Lowering {
     mutating func lowerJump(_ instruction: Instruction, descriptor: OpcodeDescriptor, at pc: Int) {
-        let width: OperandWidth = descriptor.instructionClass == .jmp ? .bits64 : .bits32
         switch descriptor.shape {
         case .none:
             a.ret()  // exit
@@ -20,29 +19,43 @@ extension Lowering {
         case .jumpImmediateOffset:
             emitBranch(nil, from: pc, to: pc + 1 + Int(instruction.immediate))
         case .compareImmediate, .compareRegister:
-            let operation = JumpOperation(rawValue: instruction.opcode & 0xf0)!
-            let dst = r(instruction.dst)
-            if descriptor.shape == .compareImmediate {
-                let immediate = instruction.immediate
-                if operation == .jset {
-                    a.test(width, dst, immediate: immediate)
-                } else if immediate == 0 {
-                    a.test(width, dst, dst)  // same flags as cmp dst, 0 for every condition used
-                } else {
-                    a.alu(.cmp, width, dst, immediate: immediate)
-                }
-            } else {
-                let src = r(instruction.src)
-                if operation == .jset {
-                    a.test(width, dst, src)
-                } else {
-                    a.alu(.cmp, width, dst, src)
-                }
-            }
-            emitBranch(Self.condition(for: operation), from: pc, to: pc + 1 + Int(instruction.offset))
+            let condition = emitCompare(instruction)
+            emitBranch(condition, from: pc, to: pc + 1 + Int(instruction.offset))
         default:
-            a.jmp(trapStub(.invalidInstruction, pc: pc, detail: InvalidInstructionReason.unknownOpcode.rawValue))
+            a.jmp(staticTrap(at: pc))
         }
+    }
+
+    /// `cmp`/`test` for a conditional jump, decided by the opcode alone (class, operation,
+    /// K/X bit), so it also serves malformed slots; returns the condition under which it is taken.
+    mutating func emitCompare(_ instruction: Instruction) -> X86Condition {
+        let width: OperandWidth = instruction.opcode & 0x07 == InstructionClass.jmp.rawValue ? .bits64 : .bits32
+        let operation = JumpOperation(rawValue: instruction.opcode & 0xf0)!
+        let dst = r(instruction.dst)
+        if instruction.opcode & OperandSource.register.rawValue == 0 {
+            let immediate = instruction.immediate
+            if operation == .jset {
+                a.test(width, dst, immediate: immediate)
+            } else if immediate == 0 {
+                a.test(width, dst, dst)  // same flags as cmp dst, 0 for every condition used
+            } else {
+                a.alu(.cmp, width, dst, immediate: immediate)
+            }
+        } else {
+            let src = r(instruction.src)
+            if operation == .jset {
+                a.test(width, dst, src)
+            } else {
+                a.alu(.cmp, width, dst, src)
+            }
+        }
+        return Self.condition(for: operation)
+    }
+
+    /// A conditional jump whose taking traps (bad target or malformed slot).
+    mutating func lowerConditionalTrap(_ instruction: Instruction, at pc: Int) {
+        let condition = emitCompare(instruction)
+        a.jcc(condition, staticTrap(at: pc))
     }
 
     /// The x86 condition under which an eBPF conditional jump is taken (after `cmp dst, src`,
@@ -68,8 +81,7 @@ extension Lowering {
     /// with the budget (the jump itself is already counted, at its block's leader).
     mutating func emitBranch(_ condition: X86Condition?, from pc: Int, to target: Int) {
         guard analysis.isValidTarget(target) else {
-            let reason: InvalidInstructionReason = target >= 0 && target < analysis.slots.count ? .jumpIntoWideInstruction : .jumpOutOfRange
-            let trap = trapStub(.invalidInstruction, pc: pc, detail: reason.rawValue)
+            let trap = staticTrap(at: pc)
             if let condition { a.jcc(condition, trap) } else { a.jmp(trap) }
             return
         }

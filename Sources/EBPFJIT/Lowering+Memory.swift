@@ -35,7 +35,7 @@ extension Lowering {
             emitAccessCheck(base: base, offset: offset, size: size.byteCount, isWrite: true, at: pc)
             a.mov(width, .at(base, offset), r(instruction.src))
         default:
-            a.jmp(trapStub(.invalidInstruction, pc: pc, detail: InvalidInstructionReason.unknownOpcode.rawValue))
+            a.jmp(staticTrap(at: pc))
         }
     }
 
@@ -141,7 +141,7 @@ extension Lowering {
     mutating func lowerLoadImmediateOrPacket(_ instruction: Instruction, descriptor: OpcodeDescriptor, at pc: Int) {
         if descriptor.shape == .dstWideImmediate {
             guard instruction.src == LoadImmediateKind.constant.rawValue else {
-                a.jmp(trapStub(.invalidInstruction, pc: pc, detail: InvalidInstructionReason.mapReferenceUnsupported.rawValue))
+                a.jmp(staticTrap(at: pc))
                 return
             }
             let value = UInt64(UInt32(bitPattern: instruction.immediate))

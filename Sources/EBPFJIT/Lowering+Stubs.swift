@@ -10,6 +10,13 @@ extension Lowering {
         return label
     }
 
+    /// A label that raises the invalid-instruction trap `analysis.staticTraps[index]` (the trap
+    /// record's detail is the index into that table).
+    mutating func staticTrap(at index: Int) -> X86Label {
+        let pc = analysis.staticTraps[index]?.pc ?? index
+        return trapStub(.invalidInstruction, pc: pc, detail: Int32(index))
+    }
+
     /// Emits every stub collected while lowering the body (stubs may add more stubs; none do today).
     mutating func emitColdStubs() {
         var index = 0

@@ -112,14 +112,16 @@ struct Lowering {
             switch analysis.slots[pc] {
             case .wideSecondHalf:
                 break
-            case .invalid(let reason):
-                a.jmp(trapStub(.invalidInstruction, pc: pc, detail: reason.rawValue))
+            case .trap:
+                a.jmp(staticTrap(at: pc))
+            case .conditionalTrap:
+                lowerConditionalTrap(analysis.instructions[pc], at: pc)
             case .instruction(let descriptor):
                 lower(analysis.instructions[pc], descriptor: descriptor, at: pc)
             }
         }
         // Falling off the end.
-        a.jmp(trapStub(.invalidInstruction, pc: analysis.slots.count, detail: InvalidInstructionReason.fellOffEnd.rawValue))
+        a.jmp(staticTrap(at: analysis.slots.count))
         emitColdStubs()
     }
 

@@ -9,14 +9,22 @@ struct ProgramAnalysis {
         case instruction(OpcodeDescriptor)
         /// The second slot of an `lddw`.
         case wideSecondHalf
-        /// Cannot execute (only possible in programs built with `Program(unchecked:)`).
-        case invalid(InvalidInstructionReason)
+        /// Traps with `staticTraps[pc]` when reached: a slot the decoder rejects (only possible
+        /// in programs built with `Program(unchecked:)`), an `lddw` with a map reference, or a
+        /// `ja`/`ja32`/`call local` whose target is bad.
+        case trap
+        /// A conditional jump that traps with `staticTraps[pc]` if taken (its target is bad, or
+        /// the slot is malformed) and otherwise falls through, as in the interpreter.
+        case conditionalTrap
     }
 
     let instructions: [Instruction]
     let slots: [Slot]
-    /// `true` where a basic block starts: pc 0, jump and call targets, and the instruction after
-    /// any jump, call or exit.
+    /// ``EBPFCore/Program/staticTraps()`` plus the fell-off-the-end trap at index `count`: the
+    /// exact invalid-instruction traps both engines raise. Trap records index this table.
+    let staticTraps: [ExecutionTrap?]
+    /// `true` where a basic block starts: pc 0, valid jump and call targets, and the instruction
+    /// after any jump, call or exit.
     let isLeader: [Bool]
     /// At each leader, the number of instructions (an `lddw` counts once) up to the next leader.
     let blockLength: [Int]
@@ -28,6 +36,8 @@ struct ProgramAnalysis {
     init(_ program: Program) {
         let instructions = program.instructions
         let count = instructions.count
+        var traps = program.staticTraps()
+        traps.append(.fellOffEnd(programCount: count))
         var slots: [Slot] = []
         slots.reserveCapacity(count)
         var uses = Array(repeating: false, count: 11)
@@ -37,17 +47,26 @@ struct ProgramAnalysis {
         var pc = 0
         while pc < count {
             let instruction = instructions[pc]
-            guard let descriptor = InstructionSet.descriptor(for: instruction) else {
-                slots.append(.invalid(.unknownOpcode))
-                pc += 1
+            if traps[pc] != nil {
+                if Self.isConditionalJump(instruction) {
+                    slots.append(.conditionalTrap)
+                    uses[Int(instruction.dst)] = true
+                    if instruction.opcode & OperandSource.register.rawValue != 0 { uses[Int(instruction.src)] = true }
+                } else {
+                    slots.append(.trap)
+                }
+                if instruction.opcode == Opcode.lddw && pc + 1 < count && traps[pc + 1] != nil {
+                    // The second slot of an lddw (possibly one whose own src is bad).
+                    slots.append(.wideSecondHalf)
+                    pc += 2
+                } else {
+                    pc += 1
+                }
                 continue
             }
+            // Static traps are nil only for slots that decode, so the descriptor exists.
+            let descriptor = InstructionSet.descriptor(for: instruction)!
             let shape = descriptor.shape
-            if (shape.usesDst && instruction.dst > maxRegisterNumber) || (shape.usesSource && instruction.src > maxRegisterNumber) {
-                slots.append(.invalid(.invalidRegister))
-                pc += 1
-                continue
-            }
             if shape.usesDst { uses[Int(instruction.dst)] = true }
             if shape.usesSource { uses[Int(instruction.src)] = true }
             switch shape {
@@ -55,34 +74,37 @@ struct ProgramAnalysis {
             case .localCall: hasLocalCalls = true
             default: break
             }
+            slots.append(.instruction(descriptor))
             if shape == .dstWideImmediate {
-                guard pc + 1 < count else {
-                    slots.append(.invalid(.unknownOpcode))
-                    pc += 1
-                    continue
-                }
-                slots.append(.instruction(descriptor))
                 slots.append(.wideSecondHalf)
                 pc += 2
             } else {
-                slots.append(.instruction(descriptor))
                 pc += 1
             }
         }
         if hasHelperCalls {
             for n in 0...5 { uses[n] = true }
         }
+        self.instructions = instructions
+        self.slots = slots
+        self.staticTraps = traps
 
         var leaders = Array(repeating: false, count: count + 1)
         leaders[0] = true
         for pc in 0..<count {
-            guard case .instruction(let descriptor) = slots[pc] else { continue }
-            let cls = descriptor.instructionClass
-            guard cls == .jmp || cls == .jmp32 else { continue }
-            leaders[pc + 1] = true
-            if let target = Self.branchTarget(instructions[pc], descriptor: descriptor, at: pc),
-               target >= 0, target < count, case .instruction = slots[target] {
-                leaders[target] = true
+            let instruction = instructions[pc]
+            switch slots[pc] {
+            case .instruction(let descriptor):
+                let cls = descriptor.instructionClass
+                guard cls == .jmp || cls == .jmp32 else { continue }
+                leaders[pc + 1] = true
+                if let target = Program.branchTarget(of: instruction, at: pc), Self.isValidTarget(target, in: slots) {
+                    leaders[target] = true
+                }
+            case .conditionalTrap:
+                leaders[pc + 1] = true
+            case .trap, .wideSecondHalf:
+                continue
             }
         }
         var lengths = Array(repeating: 0, count: count)
@@ -92,9 +114,6 @@ struct ProgramAnalysis {
             if case .wideSecondHalf = slots[pc] { continue }
             lengths[currentLeader] += 1
         }
-
-        self.instructions = instructions
-        self.slots = slots
         self.isLeader = Array(leaders.prefix(count))
         self.blockLength = lengths
         self.usesRegister = uses
@@ -102,18 +121,29 @@ struct ProgramAnalysis {
         self.hasLocalCalls = hasLocalCalls
     }
 
-    /// The slot a jump or local call transfers control to, `nil` for other instructions.
-    static func branchTarget(_ instruction: Instruction, descriptor: OpcodeDescriptor, at pc: Int) -> Int? {
-        switch descriptor.shape {
-        case .jumpOffset, .compareImmediate, .compareRegister: pc + 1 + Int(instruction.offset)
-        case .jumpImmediateOffset, .localCall: pc + 1 + Int(instruction.immediate)
-        default: nil
+    /// A conditional jump by its opcode alone (class JMP/JMP32, a compare operation), with
+    /// registers the JIT can name; the interpreter evaluates such a slot's condition even when
+    /// the slot is malformed. (A malformed one naming R11–R15 traps unconditionally here.)
+    static func isConditionalJump(_ instruction: Instruction) -> Bool {
+        let cls = instruction.opcode & 0x07
+        guard cls == InstructionClass.jmp.rawValue || cls == InstructionClass.jmp32.rawValue,
+              let operation = JumpOperation(rawValue: instruction.opcode & 0xf0) else { return false }
+        switch operation {
+        case .ja, .call, .exit: return false
+        default: break
         }
+        if instruction.dst > maxRegisterNumber { return false }
+        if instruction.opcode & OperandSource.register.rawValue != 0 && instruction.src > maxRegisterNumber { return false }
+        return true
     }
 
     /// Whether control may be transferred to `target`: inside the program, not an lddw's
     /// second slot. (An invalid instruction there is a valid target; it traps when reached.)
     func isValidTarget(_ target: Int) -> Bool {
+        Self.isValidTarget(target, in: slots)
+    }
+
+    static func isValidTarget(_ target: Int, in slots: [Slot]) -> Bool {
         guard target >= 0, target < slots.count else { return false }
         if case .wideSecondHalf = slots[target] { return false }
         return true

@@ -48,30 +48,6 @@ enum TrapKind: Int32 {
     case callDepthExceeded = 3
     /// value = helper id.
     case unknownHelper = 4
-    /// detail = an ``InvalidInstructionReason``.
+    /// detail = index into the program's static trap table (``ProgramAnalysis/staticTraps``).
     case invalidInstruction = 5
-}
-
-/// Why control reached something that cannot execute; the JIT stores the raw value in the
-/// trap record and turns it into the same text as the interpreter.
-enum InvalidInstructionReason: Int32, CaseIterable {
-    case unknownOpcode = 0
-    case invalidRegister
-    case jumpOutOfRange
-    case jumpIntoWideInstruction
-    case fellOffEnd
-    case mapReferenceUnsupported
-    case callOutOfRange
-
-    var text: String {
-        switch self {
-        case .unknownOpcode: "unknown opcode"
-        case .invalidRegister: "invalid register"
-        case .jumpOutOfRange: "jump out of range"
-        case .jumpIntoWideInstruction: "jump into the middle of lddw"
-        case .fellOffEnd: "fell off the end of the program"
-        case .mapReferenceUnsupported: "lddw with a map reference is not supported"
-        case .callOutOfRange: "call target out of range"
-        }
-    }
 }

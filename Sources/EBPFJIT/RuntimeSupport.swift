@@ -65,8 +65,9 @@ struct RunContext {
         self[RunContextLayout.trapDetail] = UInt64(bitPattern: detail)
     }
 
-    /// The trap the run ended with, or `nil` if it returned normally.
-    var trap: ExecutionTrap? {
+    /// The trap the run ended with, or `nil` if it returned normally. Invalid-instruction traps
+    /// are looked up in `staticTraps` by the index the trap record holds.
+    func trap(staticTraps: [ExecutionTrap?]) -> ExecutionTrap? {
         guard let kind = TrapKind(rawValue: Int32(truncatingIfNeeded: self[RunContextLayout.trapKind])), kind != .none else {
             return nil
         }
@@ -85,8 +86,9 @@ struct RunContext {
         case .unknownHelper:
             return .unknownHelper(pc: pc, id: Int64(bitPattern: value))
         case .invalidInstruction:
-            let reason = InvalidInstructionReason(rawValue: Int32(truncatingIfNeeded: detail)) ?? .unknownOpcode
-            return .invalidInstruction(pc: pc, reason: reason.text)
+            let index = Int(detail)
+            if index >= 0, index < staticTraps.count, let trap = staticTraps[index] { return trap }
+            return .invalidInstruction(pc: pc, reason: "invalid instruction")
         }
     }
 }
