@@ -25,19 +25,19 @@ extension X86Assembler {
     /// `op dst, src` between registers (`op<<3 | 1` /r). e.g. `48 01 c8    add rax, rcx`.
     public mutating func alu(_ operation: X86ALUOperation, _ width: OperandWidth, _ dst: X86Register, _ src: X86Register) {
         precondition(width == .bits32 || width == .bits64)
-        encode(rexW: width == .bits64, opcode: [operation.rawValue << 3 | 1], reg: src.rawValue, rm: .register(dst))
+        encode(rexW: width == .bits64, opcode: operation.rawValue << 3 | 1, reg: src.rawValue, rm: .register(dst))
     }
 
     /// `op dst, [mem]` (`op<<3 | 3` /r). e.g. `4c 2b 5f 38    sub r11, qword ptr [rdi + 56]`.
     public mutating func alu(_ operation: X86ALUOperation, _ width: OperandWidth, _ dst: X86Register, _ src: X86Memory) {
         precondition(width == .bits32 || width == .bits64)
-        encode(rexW: width == .bits64, opcode: [operation.rawValue << 3 | 3], reg: dst.rawValue, rm: .memory(src))
+        encode(rexW: width == .bits64, opcode: operation.rawValue << 3 | 3, reg: dst.rawValue, rm: .memory(src))
     }
 
     /// `[lock] op [mem], src` (`op<<3 | 1` /r). e.g. `f0 48 01 08    lock add qword ptr [rax], rcx`.
     public mutating func alu(_ operation: X86ALUOperation, _ width: OperandWidth, _ dst: X86Memory, _ src: X86Register, lock: Bool = false) {
         precondition(width == .bits32 || width == .bits64)
-        encode(lock: lock, rexW: width == .bits64, opcode: [operation.rawValue << 3 | 1], reg: src.rawValue, rm: .memory(dst))
+        encode(lock: lock, rexW: width == .bits64, opcode: operation.rawValue << 3 | 1, reg: src.rawValue, rm: .memory(dst))
     }
 
     /// `op dst, imm`: 83 /op ib when the immediate fits in 8 signed bits, else the accumulator
@@ -46,14 +46,14 @@ extension X86Assembler {
     public mutating func alu(_ operation: X86ALUOperation, _ width: OperandWidth, _ dst: X86Register, immediate: Int32) {
         precondition(width == .bits32 || width == .bits64)
         if let small = Int8(exactly: immediate) {
-            encode(rexW: width == .bits64, opcode: [0x83], reg: operation.rawValue, rm: .register(dst))
+            encode(rexW: width == .bits64, opcode: 0x83, reg: operation.rawValue, rm: .register(dst))
             emit(UInt8(bitPattern: small))
         } else if dst == .rax {
             if width == .bits64 { emit(0x48) }
             emit(operation.rawValue << 3 | 5)
             emit32(UInt32(bitPattern: immediate))
         } else {
-            encode(rexW: width == .bits64, opcode: [0x81], reg: operation.rawValue, rm: .register(dst))
+            encode(rexW: width == .bits64, opcode: 0x81, reg: operation.rawValue, rm: .register(dst))
             emit32(UInt32(bitPattern: immediate))
         }
     }
@@ -62,10 +62,10 @@ extension X86Assembler {
     public mutating func alu(_ operation: X86ALUOperation, _ width: OperandWidth, _ dst: X86Memory, immediate: Int32) {
         precondition(width == .bits32 || width == .bits64)
         if let small = Int8(exactly: immediate) {
-            encode(rexW: width == .bits64, opcode: [0x83], reg: operation.rawValue, rm: .memory(dst))
+            encode(rexW: width == .bits64, opcode: 0x83, reg: operation.rawValue, rm: .memory(dst))
             emit(UInt8(bitPattern: small))
         } else {
-            encode(rexW: width == .bits64, opcode: [0x81], reg: operation.rawValue, rm: .memory(dst))
+            encode(rexW: width == .bits64, opcode: 0x81, reg: operation.rawValue, rm: .memory(dst))
             emit32(UInt32(bitPattern: immediate))
         }
     }
@@ -73,7 +73,7 @@ extension X86Assembler {
     /// `test a, b` (85 /r). e.g. `48 85 c0    test rax, rax`.
     public mutating func test(_ width: OperandWidth, _ first: X86Register, _ second: X86Register) {
         precondition(width == .bits32 || width == .bits64)
-        encode(rexW: width == .bits64, opcode: [0x85], reg: second.rawValue, rm: .register(first))
+        encode(rexW: width == .bits64, opcode: 0x85, reg: second.rawValue, rm: .register(first))
     }
 
     /// `test r, imm32` (A9 id for rax, else F7 /0 id; sign-extended for 64 bits).
@@ -84,7 +84,7 @@ extension X86Assembler {
             if width == .bits64 { emit(0x48) }
             emit(0xa9)
         } else {
-            encode(rexW: width == .bits64, opcode: [0xf7], reg: 0, rm: .register(register))
+            encode(rexW: width == .bits64, opcode: 0xf7, reg: 0, rm: .register(register))
         }
         emit32(UInt32(bitPattern: immediate))
     }
@@ -93,17 +93,17 @@ extension X86Assembler {
     /// e.g. `49 0f af c7    imul rax, r15`.
     public mutating func imul(_ width: OperandWidth, _ dst: X86Register, _ src: X86Register) {
         precondition(width == .bits32 || width == .bits64)
-        encode(rexW: width == .bits64, opcode: [0x0f, 0xaf], reg: dst.rawValue, rm: .register(src))
+        encode(rexW: width == .bits64, escaped: true, opcode: 0xaf, reg: dst.rawValue, rm: .register(src))
     }
 
     /// `imul dst, src, imm` (6B /r ib or 69 /r id). e.g. `48 6b c1 05    imul rax, rcx, 5`.
     public mutating func imul(_ width: OperandWidth, _ dst: X86Register, _ src: X86Register, immediate: Int32) {
         precondition(width == .bits32 || width == .bits64)
         if let small = Int8(exactly: immediate) {
-            encode(rexW: width == .bits64, opcode: [0x6b], reg: dst.rawValue, rm: .register(src))
+            encode(rexW: width == .bits64, opcode: 0x6b, reg: dst.rawValue, rm: .register(src))
             emit(UInt8(bitPattern: small))
         } else {
-            encode(rexW: width == .bits64, opcode: [0x69], reg: dst.rawValue, rm: .register(src))
+            encode(rexW: width == .bits64, opcode: 0x69, reg: dst.rawValue, rm: .register(src))
             emit32(UInt32(bitPattern: immediate))
         }
     }
@@ -112,7 +112,7 @@ extension X86Assembler {
     /// e.g. `49 f7 f3    div r11`; `f7 d8    neg eax`.
     public mutating func unary(_ operation: X86UnaryOperation, _ width: OperandWidth, _ register: X86Register) {
         precondition(width == .bits32 || width == .bits64)
-        encode(rexW: width == .bits64, opcode: [0xf7], reg: operation.rawValue, rm: .register(register))
+        encode(rexW: width == .bits64, opcode: 0xf7, reg: operation.rawValue, rm: .register(register))
     }
 
     /// `cqo` (48 99: rdx = sign of rax) for 64 bits, `cdq` (99: edx = sign of eax) for 32.
@@ -127,9 +127,9 @@ extension X86Assembler {
     public mutating func shift(_ operation: X86ShiftOperation, _ width: OperandWidth, _ register: X86Register, count: UInt8) {
         precondition(width != .bits8)
         if count == 1 {
-            encode(operandSizePrefix: width == .bits16, rexW: width == .bits64, opcode: [0xd1], reg: operation.rawValue, rm: .register(register))
+            encode(operandSizePrefix: width == .bits16, rexW: width == .bits64, opcode: 0xd1, reg: operation.rawValue, rm: .register(register))
         } else {
-            encode(operandSizePrefix: width == .bits16, rexW: width == .bits64, opcode: [0xc1], reg: operation.rawValue, rm: .register(register))
+            encode(operandSizePrefix: width == .bits16, rexW: width == .bits64, opcode: 0xc1, reg: operation.rawValue, rm: .register(register))
             emit(count)
         }
     }
@@ -137,7 +137,7 @@ extension X86Assembler {
     /// Shift or rotate by `cl` (D3 /digit). e.g. `49 d3 e0    shl r8, cl`.
     public mutating func shiftByCL(_ operation: X86ShiftOperation, _ width: OperandWidth, _ register: X86Register) {
         precondition(width == .bits32 || width == .bits64)
-        encode(rexW: width == .bits64, opcode: [0xd3], reg: operation.rawValue, rm: .register(register))
+        encode(rexW: width == .bits64, opcode: 0xd3, reg: operation.rawValue, rm: .register(register))
     }
 
     /// BMI2 `shlx/shrx/sarx dst, src, count` (VEX.LZ.pp.0F38.W F7 /r, count in VEX.vvvv): any

@@ -30,12 +30,12 @@ extension X86Assembler {
 
     /// `call r64` (FF /2). e.g. `41 ff d3    call r11`.
     public mutating func call(_ register: X86Register) {
-        encode(rexW: false, opcode: [0xff], reg: 2, rm: .register(register))
+        encode(rexW: false, opcode: 0xff, reg: 2, rm: .register(register))
     }
 
     /// `call qword ptr [mem]` (FF /2). e.g. `ff 54 24 08    call qword ptr [rsp + 8]`.
     public mutating func call(_ memory: X86Memory) {
-        encode(rexW: false, opcode: [0xff], reg: 2, rm: .memory(memory))
+        encode(rexW: false, opcode: 0xff, reg: 2, rm: .memory(memory))
     }
 
     /// `ret` (C3).
@@ -48,13 +48,13 @@ extension X86Assembler {
     /// e.g. `f0 45 0f c1 45 00    lock xadd dword ptr [r13], r8d`.
     public mutating func lockXadd(_ width: OperandWidth, _ memory: X86Memory, _ register: X86Register) {
         precondition(width == .bits32 || width == .bits64)
-        encode(lock: true, rexW: width == .bits64, opcode: [0x0f, 0xc1], reg: register.rawValue, rm: .memory(memory))
+        encode(lock: true, rexW: width == .bits64, escaped: true, opcode: 0xc1, reg: register.rawValue, rm: .memory(memory))
     }
 
     /// `lock cmpxchg [mem], reg` (F0 0F B1 /r): compares with rax/eax, stores `reg` if equal,
     /// loads the old value into rax/eax otherwise. e.g. `f0 48 0f b1 0f    lock cmpxchg qword ptr [rdi], rcx`.
     public mutating func lockCmpxchg(_ width: OperandWidth, _ memory: X86Memory, _ register: X86Register) {
         precondition(width == .bits32 || width == .bits64)
-        encode(lock: true, rexW: width == .bits64, opcode: [0x0f, 0xb1], reg: register.rawValue, rm: .memory(memory))
+        encode(lock: true, rexW: width == .bits64, escaped: true, opcode: 0xb1, reg: register.rawValue, rm: .memory(memory))
     }
 }

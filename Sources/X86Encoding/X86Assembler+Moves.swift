@@ -3,19 +3,19 @@ extension X86Assembler {
     /// `mov dst, src` between registers (89 /r; 88 /r for bytes).
     /// e.g. `48 89 e5    mov rbp, rsp`; `89 c8    mov eax, ecx`.
     public mutating func mov(_ width: OperandWidth, _ dst: X86Register, _ src: X86Register) {
-        encode(operandSizePrefix: width == .bits16, rexW: width == .bits64, opcode: [width == .bits8 ? 0x88 : 0x89],
+        encode(operandSizePrefix: width == .bits16, rexW: width == .bits64, opcode: width == .bits8 ? 0x88 : 0x89,
                reg: src.rawValue, regIsByte: width == .bits8, rm: .register(dst), rmIsByte: width == .bits8)
     }
 
     /// Load: `mov dst, [mem]` (8B /r; 8A /r for bytes). e.g. `48 8b 45 f8    mov rax, qword ptr [rbp - 8]`.
     public mutating func mov(_ width: OperandWidth, _ dst: X86Register, _ src: X86Memory) {
-        encode(operandSizePrefix: width == .bits16, rexW: width == .bits64, opcode: [width == .bits8 ? 0x8a : 0x8b],
+        encode(operandSizePrefix: width == .bits16, rexW: width == .bits64, opcode: width == .bits8 ? 0x8a : 0x8b,
                reg: dst.rawValue, regIsByte: width == .bits8, rm: .memory(src))
     }
 
     /// Store: `mov [mem], src` (89 /r; 88 /r for bytes). e.g. `40 88 30    mov byte ptr [rax], sil`.
     public mutating func mov(_ width: OperandWidth, _ dst: X86Memory, _ src: X86Register) {
-        encode(operandSizePrefix: width == .bits16, rexW: width == .bits64, opcode: [width == .bits8 ? 0x88 : 0x89],
+        encode(operandSizePrefix: width == .bits16, rexW: width == .bits64, opcode: width == .bits8 ? 0x88 : 0x89,
                reg: src.rawValue, regIsByte: width == .bits8, rm: .memory(dst))
     }
 
@@ -23,7 +23,7 @@ extension X86Assembler {
     /// sign-extended). Only the low `width` bits of `immediate` are stored.
     /// e.g. `66 c7 45 00 34 12    mov word ptr [rbp], 0x1234`.
     public mutating func mov(_ width: OperandWidth, _ dst: X86Memory, immediate: Int32) {
-        encode(operandSizePrefix: width == .bits16, rexW: width == .bits64, opcode: [width == .bits8 ? 0xc6 : 0xc7],
+        encode(operandSizePrefix: width == .bits16, rexW: width == .bits64, opcode: width == .bits8 ? 0xc6 : 0xc7,
                reg: 0, rm: .memory(dst))
         switch width {
         case .bits8: emit(UInt8(truncatingIfNeeded: immediate))
@@ -48,7 +48,7 @@ extension X86Assembler {
         if let value = UInt32(exactly: immediate) {
             mov32(dst, immediate: value)
         } else if let value = Int32(exactly: Int64(bitPattern: immediate)) {
-            encode(rexW: true, opcode: [0xc7], reg: 0, rm: .register(dst))
+            encode(rexW: true, opcode: 0xc7, reg: 0, rm: .register(dst))
             emit32(UInt32(bitPattern: value))
         } else {
             movabs(dst, immediate: immediate)
@@ -67,7 +67,7 @@ extension X86Assembler {
     /// zeroes the upper 32 bits. e.g. `41 0f b6 44 24 05    movzx eax, byte ptr [r12 + 5]`.
     public mutating func movzx(_ dst: X86Register, _ src: RegisterOrMemory, from sourceWidth: OperandWidth) {
         precondition(sourceWidth == .bits8 || sourceWidth == .bits16)
-        encode(rexW: false, opcode: [0x0f, sourceWidth == .bits8 ? 0xb6 : 0xb7], reg: dst.rawValue, rm: src,
+        encode(rexW: false, escaped: true, opcode: sourceWidth == .bits8 ? 0xb6 : 0xb7, reg: dst.rawValue, rm: src,
                rmIsByte: sourceWidth == .bits8)
     }
 
@@ -77,12 +77,12 @@ extension X86Assembler {
     public mutating func movsx(_ width: OperandWidth, _ dst: X86Register, _ src: RegisterOrMemory, from sourceWidth: OperandWidth) {
         switch sourceWidth {
         case .bits8:
-            encode(rexW: width == .bits64, opcode: [0x0f, 0xbe], reg: dst.rawValue, rm: src, rmIsByte: true)
+            encode(rexW: width == .bits64, escaped: true, opcode: 0xbe, reg: dst.rawValue, rm: src, rmIsByte: true)
         case .bits16:
-            encode(rexW: width == .bits64, opcode: [0x0f, 0xbf], reg: dst.rawValue, rm: src)
+            encode(rexW: width == .bits64, escaped: true, opcode: 0xbf, reg: dst.rawValue, rm: src)
         case .bits32:
             precondition(width == .bits64, "movsxd needs a 64-bit destination")
-            encode(rexW: true, opcode: [0x63], reg: dst.rawValue, rm: src)
+            encode(rexW: true, opcode: 0x63, reg: dst.rawValue, rm: src)
         case .bits64:
             preconditionFailure("no sign extension from 64 bits")
         }
@@ -90,7 +90,7 @@ extension X86Assembler {
 
     /// `lea r64, [mem]` (REX.W 8D /r). e.g. `4c 8d 5d f0    lea r11, [rbp - 16]`.
     public mutating func lea(_ dst: X86Register, _ src: X86Memory) {
-        encode(rexW: true, opcode: [0x8d], reg: dst.rawValue, rm: .memory(src))
+        encode(rexW: true, opcode: 0x8d, reg: dst.rawValue, rm: .memory(src))
     }
 
     /// `xchg a, b` between registers: `90+r` when one side is rax/eax, else 87 /r.
@@ -102,14 +102,14 @@ extension X86Assembler {
             emitREXForOpcodeRegister(other, rexW: width == .bits64)
             emit(0x90 | other.low3)
         } else {
-            encode(rexW: width == .bits64, opcode: [0x87], reg: first.rawValue, rm: .register(second))
+            encode(rexW: width == .bits64, opcode: 0x87, reg: first.rawValue, rm: .register(second))
         }
     }
 
     /// `xchg [mem], reg` (87 /r), implicitly locked. e.g. `48 87 48 08    xchg qword ptr [rax + 8], rcx`.
     public mutating func xchg(_ width: OperandWidth, _ memory: X86Memory, _ register: X86Register) {
         precondition(width == .bits32 || width == .bits64)
-        encode(rexW: width == .bits64, opcode: [0x87], reg: register.rawValue, rm: .memory(memory))
+        encode(rexW: width == .bits64, opcode: 0x87, reg: register.rawValue, rm: .memory(memory))
     }
 
     /// `push r64` (50+r). e.g. `41 54    push r12`.

@@ -1,7 +1,7 @@
 /// Emits x86-64 machine code into a byte buffer.
 ///
 /// All prefix, REX, ModRM, SIB and displacement decisions are made in one place,
-/// ``encode(lock:operandSizePrefix:rexW:opcode:reg:regIsByte:rm:rmIsByte:)``; the per-instruction
+/// ``encode(lock:operandSizePrefix:rexW:escaped:opcode:reg:regIsByte:rm:rmIsByte:)``; the per-instruction
 /// methods (in the `X86Assembler+*.swift` files) only choose opcodes.
 ///
 /// ## Labels, fix-ups and short jumps
@@ -163,7 +163,7 @@ public struct X86Assembler: Sendable {
         case memory(X86Memory)
     }
 
-    /// Emits `[F0] [66] [REX] opcode ModRM [SIB] [disp8/disp32]` — the single place where the
+    /// Emits `[F0] [66] [REX] [0F] opcode ModRM [SIB] [disp8/disp32]` — the single place where the
     /// REX, ModRM, SIB and displacement rules live:
     /// - REX only when needed: W for 64-bit operands, R/X/B for r8–r15, and a bare `40` when an
     ///   8-bit operand is spl/bpl/sil/dil (which would otherwise mean ah/ch/dh/bh).
@@ -172,10 +172,12 @@ public struct X86Assembler: Sendable {
     ///   displacement is encoded as disp8 0.
     /// - Displacements in -128...127 use disp8, others disp32.
     ///
-    /// - Parameter reg: a register number or an opcode extension (`/digit`), 0–15.
+    /// - Parameters:
+    ///   - escaped: the opcode is in the two-byte map (preceded by 0F).
+    ///   - reg: a register number or an opcode extension (`/digit`), 0–15.
     public mutating func encode(
         lock: Bool = false, operandSizePrefix: Bool = false, rexW: Bool,
-        opcode: [UInt8], reg: UInt8, regIsByte: Bool = false, rm: RegisterOrMemory, rmIsByte: Bool = false
+        escaped: Bool = false, opcode: UInt8, reg: UInt8, regIsByte: Bool = false, rm: RegisterOrMemory, rmIsByte: Bool = false
     ) {
         if lock { emit(0xf0) }
         if operandSizePrefix { emit(0x66) }
@@ -192,6 +194,7 @@ public struct X86Assembler: Sendable {
             if let index = memory.index, index.isExtended { rex |= 0x02 }
         }
         if rex != 0 || forceREX { emit(0x40 | rex) }
+        if escaped { emit(0x0f) }
         emit(opcode)
         emitModRM(reg: reg & 7, rm: rm)
     }
