@@ -56,7 +56,7 @@ public final class CompiledProgram: ProgramRunner, Sendable {
             }
             let context = RunContext(contextPointer)
             context.prepare(
-                memoryBase: UInt64(UInt(bitPattern: input.baseAddress)),
+                memoryBase: input.isEmpty ? 0 : UInt64(UInt(bitPattern: input.baseAddress)),
                 memoryLength: UInt64(input.count),
                 stackBase: UInt64(UInt(bitPattern: stackBase)),
                 instructionBudget: budget
