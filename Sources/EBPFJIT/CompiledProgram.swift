@@ -40,31 +40,58 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     ///   bytes; R10 starts at its base + stackSize.
     public func run(memory input: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer?) throws(ExecutionTrap) -> UInt64 {
         let stackSize = ExecutionLimits.stackSize
-        if let stack { precondition(stack.count >= stackSize, "the stack area must hold \(stackSize) bytes") }
-        let byteCount = RunContextLayout.size + (stack == nil ? stackSize : 0)
-        let entry = self.entry
-        let budget = limits.instructionBudget
-        let staticTraps = self.staticTraps
-        let (result, trap) = withUnsafeTemporaryAllocation(byteCount: byteCount, alignment: 16) { buffer -> (UInt64, ExecutionTrap?) in
-            let contextPointer = buffer.baseAddress!
-            let stackBase: UnsafeMutableRawPointer
-            if let stack {
-                stackBase = stack.baseAddress!
-            } else {
-                stackBase = contextPointer + RunContextLayout.size
-                memset(stackBase, 0, stackSize)
+        let memoryBase = input.isEmpty ? 0 : UInt64(UInt(bitPattern: input.baseAddress))
+        let memoryLength = UInt64(input.count)
+        let result: UInt64
+        let trap: ExecutionTrap?
+        // Fixed-size locals, so both live in this call's stack frame (withUnsafeTemporaryAllocation
+        // would use the heap for more than 1 KiB on Linux).
+        var context = RunContextStorage()
+        if let stack {
+            precondition(stack.count >= stackSize, "the stack area must hold \(stackSize) bytes")
+            (result, trap) = withUnsafeMutableBytes(of: &context) { contextBytes in
+                runCode(context: contextBytes.baseAddress!, memoryBase: memoryBase, memoryLength: memoryLength,
+                        stackBase: stack.baseAddress!)
             }
-            let context = RunContext(contextPointer)
-            context.prepare(
-                memoryBase: input.isEmpty ? 0 : UInt64(UInt(bitPattern: input.baseAddress)),
-                memoryLength: UInt64(input.count),
-                stackBase: UInt64(UInt(bitPattern: stackBase)),
-                instructionBudget: budget
-            )
-            let value = entry(contextPointer)
-            return (value, context.trap(staticTraps: staticTraps))
+        } else {
+            var ownStack = StackAreaStorage()
+            (result, trap) = withUnsafeMutableBytes(of: &context) { contextBytes in
+                withUnsafeMutableBytes(of: &ownStack) { stackBytes in
+                    runCode(context: contextBytes.baseAddress!, memoryBase: memoryBase, memoryLength: memoryLength,
+                            stackBase: stackBytes.baseAddress!)
+                }
+            }
         }
         if let trap { throw trap }
         return result
+    }
+
+    /// Fills the context, calls the code, and reads the trap record.
+    private func runCode(context pointer: UnsafeMutableRawPointer, memoryBase: UInt64, memoryLength: UInt64,
+                         stackBase: UnsafeMutableRawPointer) -> (UInt64, ExecutionTrap?) {
+        let context = RunContext(pointer)
+        context.prepare(memoryBase: memoryBase, memoryLength: memoryLength,
+                        stackBase: UInt64(UInt(bitPattern: stackBase)), instructionBudget: limits.instructionBudget)
+        let value = entry(pointer)
+        return (value, context.trap(staticTraps: staticTraps))
+    }
+}
+
+/// Storage for one run's context (``RunContextLayout/size`` bytes, rounded up), as a value so it
+/// lives on the stack.
+struct RunContextStorage {
+    var words = InlineArray<160, UInt64>(repeating: 0)
+
+    init() {
+        assert(MemoryLayout<Self>.size >= RunContextLayout.size)
+    }
+}
+
+/// A zero-filled stack area of ``EBPFCore/ExecutionLimits/stackSize`` bytes, as a value.
+struct StackAreaStorage {
+    var words = InlineArray<512, UInt64>(repeating: 0)
+
+    init() {
+        assert(MemoryLayout<Self>.size == ExecutionLimits.stackSize)
     }
 }

@@ -127,3 +127,19 @@ import EBPFJIT
         for steps in 0..<15 { #expect(Set(RegisterAllocation.rotated(by: steps).roleOrder).count == 15) }
     }
 }
+
+/// Where a run's own stack area lives: within the calling thread's stack, not on the heap.
+@Suite struct RunStorageTests {
+    @Test func ownStackAreaIsOnTheMachineStack() throws {
+        // The helper receives R10 (the top of the stack area) and measures its distance from one
+        // of its own locals.
+        let helpers = HelperRegistry([HelperFunction(id: 1, name: "distance", body: { r10, _, _, _, _ in
+            var local: UInt8 = 0
+            let here = withUnsafeMutablePointer(to: &local) { UInt64(UInt(bitPattern: $0)) }
+            return r10 > here ? r10 - here : here - r10
+        })])
+        let compiled = try JIT.compile(Program(unchecked: [Asm.movReg(1, 10), Asm.call(1), Asm.exit]), helpers: helpers)
+        var bytes: [UInt8] = []
+        #expect(try compiled.run(&bytes) < 64 * 1024)
+    }
+}

@@ -7,7 +7,7 @@ import EBPFTestSupport
 /// unsafe profile — out-of-bounds accesses, unknown helpers and runaway loops) through the
 /// interpreter and the JIT under every configuration; R0 or trap, memory and stack must agree.
 @Suite struct RandomDifferentialTests {
-    static let seedsPerConfiguration: UInt64 = 150
+    static let seedsPerConfiguration: UInt64 = 100
 
     @Test(arguments: JITConfigurations.all.indices)
     func generatedProgramsAgree(configuration: Int) {
