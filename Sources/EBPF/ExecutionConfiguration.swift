@@ -7,11 +7,14 @@ public struct ExecutionConfiguration: Sendable {
     public var verify: Bool
     public var helpers: HelperRegistry
     public var limits: ExecutionLimits
+    /// Register allocation and CPU features for the JIT.
+    public var jitOptions: JITOptions
 
     public init(
         engine: Engine = .interpreter, verify: Bool = true, helpers: HelperRegistry = HelperRegistry(),
-        limits: ExecutionLimits = ExecutionLimits()
+        limits: ExecutionLimits = ExecutionLimits(), jitOptions: JITOptions = JITOptions()
     ) {
+        self.jitOptions = jitOptions
         self.engine = engine
         self.verify = verify
         self.helpers = helpers

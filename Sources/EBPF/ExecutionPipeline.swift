@@ -9,18 +9,24 @@ public enum ExecutionPipeline {
         case .interpreter:
             return Interpreter(program: program, helpers: configuration.helpers, limits: configuration.limits)
         case .jit:
-            throw .engineUnavailable(.jit)
+            do {
+                return try JIT.compile(
+                    program, helpers: configuration.helpers, limits: configuration.limits,
+                    options: configuration.jitOptions)
+            } catch {
+                throw .compilation(error)
+            }
         }
     }
 }
 
 /// Why a program could not be prepared to run.
 public enum PipelineError: Error, CustomStringConvertible {
-    case engineUnavailable(Engine)
+    case compilation(JITError)
 
     public var description: String {
         switch self {
-        case .engineUnavailable(let engine): "the \(engine.rawValue) engine is not available yet"
+        case .compilation(let error): "JIT compilation failed: \(error)"
         }
     }
 }

@@ -9,7 +9,8 @@ import Glibc
 public final class CompiledProgram: ProgramRunner, Sendable {
     private let memory: ExecutableMemory
     /// Offset of each instruction slot's code within ``machineCode`` (the second slot of an
-    /// `lddw` gets the offset just after the `lddw`'s code).
+    /// `lddw` gets the offset just after the `lddw`'s code), followed by one more entry: the offset
+    /// where the body ends and the trap stubs and slow paths begin.
     public let instructionOffsets: [Int]
     /// The limits the program was compiled with.
     public let limits: ExecutionLimits

@@ -120,6 +120,8 @@ struct Lowering {
                 lower(analysis.instructions[pc], descriptor: descriptor, at: pc)
             }
         }
+        // The end of the body, so listings can tell the last instruction's code from what follows.
+        slotOffsets.append(a.offset)
         // Falling off the end.
         a.jmp(staticTrap(at: analysis.slots.count))
         emitColdStubs()

@@ -56,3 +56,36 @@ struct RunCommandTests {
         #expect(lines.last == "   10: exit")
     }
 }
+
+@Suite("ebpf jit")
+struct JITCommandTests {
+    @Test("--engine jit gives the interpreter's result", arguments: [
+        ["examples/checksum.s", "--mem", "examples/data.bin"], ["examples/fib.s"],
+    ])
+    func jitMatchesInterpreter(arguments: [String]) throws {
+        let interpreted = try ToolProcess.run("ebpf", ["run"] + arguments + ["--engine", "interpreter"])
+        let compiled = try ToolProcess.run("ebpf", ["run"] + arguments + ["--engine", "jit"])
+        #expect(interpreted.status == 0 && compiled.status == 0, "\(interpreted.standardError)\(compiled.standardError)")
+        #expect(compiled.standardOutput == interpreted.standardOutput)
+    }
+
+    @Test("--dump lists every eBPF instruction followed by its machine code")
+    func dump() throws {
+        let result = try ToolProcess.run("ebpf", ["jit", "examples/fib.s", "--dump"])
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        let lines = result.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("11 eBPF slots -> ") == true)
+        for index in 0..<11 {
+            #expect(lines.contains { $0.hasPrefix(DisasmIndex.column(index) + ": ") }, "instruction \(index) missing")
+        }
+        // The exit instruction's code contains a `ret` (0xc3).
+        let exitLine = try #require(lines.firstIndex { $0.hasSuffix(": exit") })
+        #expect(lines[(exitLine + 1)...].prefix { !$0.contains("(epilogue") }.contains { $0.contains("c3") })
+    }
+}
+
+enum DisasmIndex {
+    static func column(_ index: Int) -> String {
+        String(repeating: " ", count: max(0, 5 - String(index).count)) + String(index)
+    }
+}

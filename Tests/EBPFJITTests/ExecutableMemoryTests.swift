@@ -63,7 +63,7 @@ import EBPFJIT
 
     @Test func instructionOffsetsAreIncreasingAndInsideTheCode() throws {
         let compiled = try JIT.compile(Self.program)
-        #expect(compiled.instructionOffsets.count == Self.program.count)
+        #expect(compiled.instructionOffsets.count == Self.program.count + 1)  // one per slot, then the body's end
         #expect(zip(compiled.instructionOffsets, compiled.instructionOffsets.dropFirst()).allSatisfy { $0 < $1 })
         #expect(compiled.instructionOffsets.allSatisfy { $0 > 0 && $0 < compiled.codeSize })
         #expect(compiled.machineCode.count == compiled.codeSize)
