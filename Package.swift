@@ -47,6 +47,6 @@ let package = Package(
         .testTarget(name: "EBPFVerifierTests", dependencies: ["EBPFVerifier", "EBPFAssembler", "EBPFKernel", "EBPFTestSupport"]),
         .testTarget(name: "EBPFJITTests", dependencies: ["EBPF", "EBPFTestSupport"]),
         .testTarget(name: "EBPFTestSupportTests", dependencies: ["EBPFTestSupport", "EBPFInterpreter"]),
-        .testTarget(name: "EBPFCommandsTests", dependencies: ["EBPFCommands"]),
+        .testTarget(name: "EBPFCommandsTests", dependencies: ["EBPFCommands", "EBPFTestSupport", "ebpf", "ebpf-conformance-plugin"]),
     ]
 )
