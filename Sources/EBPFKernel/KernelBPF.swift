@@ -112,9 +112,13 @@ public struct KernelLoadError: Error, Sendable, CustomStringConvertible {
     public var errno: Int32
     public var log: String
 
-    /// The last non-empty line of the log: the kernel verifier's reason.
+    /// The kernel verifier's reason: the last line of the log that is neither a state dump nor
+    /// the closing statistics.
     public var reason: String {
-        log.split(separator: "\n").last { !$0.hasPrefix("processed ") && !$0.isEmpty }.map(String.init) ?? ""
+        let skipped = ["processed ", "cur state:", "old state:", "verification time", "stack depth"]
+        return log.split(separator: "\n").last { line in
+            !line.isEmpty && !skipped.contains { line.hasPrefix($0) } && !line.first!.isNumber
+        }.map(String.init) ?? ""
     }
 
     public var description: String { "bpf(BPF_PROG_LOAD) failed, errno \(errno): \(reason)" }
