@@ -278,6 +278,7 @@ import Testing
             mod32 %r0, %r3
             exit
             """),
+        VerifierCase(name: "division by an immediate zero", source: "mov %r0, 7\ndiv %r0, 0\nmod32 %r0, 0\nexit"),
         VerifierCase(name: "legacy packet loads", source: """
             ldabsh 12
             mov %r6, %r0

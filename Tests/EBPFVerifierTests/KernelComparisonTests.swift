@@ -30,6 +30,8 @@ struct KernelComparisonTests {
         "arsh32-imm-high", "arsh32-imm-neg", "arsh64-imm-high", "arsh64-imm-neg",
         "lsh32-imm-high", "lsh32-imm-neg", "lsh64-imm-high", "lsh64-imm-neg",
         "rsh32-imm-high", "rsh32-imm-neg", "rsh64-imm-high", "rsh64-imm-neg",
+        // Division by an immediate 0: the kernel rejects it ("div by zero"); RFC 9669 defines it.
+        "division by an immediate zero",
         // callx (0x8d) is not part of the kernel's instruction set.
         "callx", "callx with a constant helper id",
         // Legacy packet loads: the kernel wants the skb in R6; our engines read the input memory.
