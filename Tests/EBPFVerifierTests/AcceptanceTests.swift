@@ -109,7 +109,7 @@ import Testing
             """),
         VerifierCase(name: "null check after map lookup", source: """
             stw [%r10-4], 1
-            lddw %r1, map:7
+            lddw %r1, map_fd 7
             mov %r2, %r10
             add %r2, -4
             call 1
@@ -126,7 +126,7 @@ import Testing
             """),
         VerifierCase(name: "null check with jne on a copy", source: """
             stw [%r10-4], 1
-            lddw %r1, map:7
+            lddw %r1, map_fd 7
             mov %r2, %r10
             add %r2, -4
             call 1

@@ -1,4 +1,5 @@
 import Testing
+import EBPFAssembler
 import EBPFCore
 @testable import EBPFVerifier
 
@@ -38,7 +39,7 @@ enum VerifierFixtures {
     }
 
     static func program(_ source: String) throws -> Program {
-        Program(unchecked: try TestAssembler.assemble(source))
+        try Assembler.assemble(source)
     }
 }
 
