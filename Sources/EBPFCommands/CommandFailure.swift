@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +22,10 @@ func reportingFailures(_ body: () throws -> Void) throws {
     } catch let error as ExitCode {
         throw error
     } catch {
-        printError("error: \(error)")
+        // One line, as scripts expect: multi-line descriptions (a verifier error with its register
+        // state) are joined with "; ".
+        let lines = "\(error)".split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        printError("error: " + lines.joined(separator: "; "))
         throw ExitCode(1)
     }
 }

@@ -9,12 +9,15 @@ struct ExecutionOptions: ParsableArguments {
     @Flag(help: "Skip the verifier; the program runs with run-time bounds checks instead.")
     var unverified = false
 
+    @Option(help: "Loop policy of the verifier: strict (no back-edges) or bounded (loops proven to exit).")
+    var loops: VerifierOptions.LoopPolicy = .bounded
+
     @Option(help: "Instruction budget: a run stops with a trap after this many instructions.")
     var budget: UInt64 = ExecutionLimits.defaultInstructionBudget
 
     func configuration(helpers: HelperRegistry = .conformance) -> ExecutionConfiguration {
         ExecutionConfiguration(
-            engine: engine, verify: !unverified, helpers: helpers,
+            engine: engine, verify: !unverified, verifierOptions: VerifierOptions(loops: loops), helpers: helpers,
             limits: ExecutionLimits(instructionBudget: budget))
     }
 
@@ -22,3 +25,5 @@ struct ExecutionOptions: ParsableArguments {
         try ExecutionPipeline.prepare(program, memorySize: memorySize, configuration: configuration())
     }
 }
+
+extension VerifierOptions.LoopPolicy: ExpressibleByArgument {}

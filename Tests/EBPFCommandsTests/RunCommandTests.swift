@@ -89,3 +89,56 @@ enum DisasmIndex {
         String(repeating: " ", count: max(0, 5 - String(index).count)) + String(index)
     }
 }
+
+@Suite("ebpf verify and verification in front of run")
+struct VerifyCommandTests {
+    static let outOfFrame = "ldxdw %r0, [%r10-520]\nexit\n"
+
+    static func writeProgram(_ text: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ebpf-verify-\(UUID()).s")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    @Test("accepted programs print OK with statistics", arguments: [
+        ["examples/checksum.s", "--context-size", "16"], ["examples/fib.s"], ["examples/fib.s", "--loops", "bounded"],
+    ])
+    func accepted(arguments: [String]) throws {
+        let result = try ToolProcess.run("ebpf", ["verify"] + arguments)
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        #expect(result.standardOutput.hasPrefix("OK: processed "))
+        #expect(result.standardOutput.contains("peak_states"))
+    }
+
+    @Test("a loop under --loops strict is a back-edge error naming both instructions")
+    func strictLoops() throws {
+        let result = try ToolProcess.run("ebpf", ["verify", "examples/fib.s", "--loops", "strict"])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("back-edge from insn 9 to 3"), "stderr: \(result.standardError)")
+    }
+
+    @Test("run refuses what the verifier rejects; --unverified runs it with run-time checks")
+    func runVerifiesFirst() throws {
+        let source = try Self.writeProgram(Self.outOfFrame)
+        defer { try? FileManager.default.removeItem(at: source) }
+        let verified = try ToolProcess.run("ebpf", ["run", source.path])
+        #expect(verified.status == 1)
+        #expect(verified.standardError.contains("invalid stack off=-520 size=8"))
+        #expect(verified.standardError.split(separator: "\n").count == 1)
+        for engine in ["interpreter", "jit"] {
+            // -520 is inside the 4 KiB stack area (eight frames), so the run-time check allows it.
+            let unverified = try ToolProcess.run("ebpf", ["run", source.path, "--unverified", "--engine", engine])
+            #expect(unverified.status == 0, "stderr: \(unverified.standardError)")
+            #expect(unverified.standardOutput == "0x0\n")
+        }
+    }
+
+    @Test("--log prints the processed instructions before the verdict")
+    func log() throws {
+        let result = try ToolProcess.run("ebpf", ["verify", "examples/fib.s", "--log"])
+        #expect(result.status == 0)
+        let lines = result.standardOutput.split(separator: "\n")
+        #expect(lines.count > 10)
+        #expect(lines.last?.hasPrefix("OK:") == true)
+    }
+}
