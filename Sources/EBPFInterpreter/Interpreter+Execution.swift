@@ -188,6 +188,9 @@ extension Interpreter {
 
             // MARK: Calls and exit
             case .callLocal:
+                // Calls are checked against the budget like back-edges: without loops, nested calls
+                // alone could otherwise run for k^8 instructions before the budget is ever looked at.
+                if executed > budget { throw Self.budgetTrap(pc: pc, executed: executed) }
                 guard frames.canCall else { throw Self.callDepthTrap(pc: pc) }
                 frames.push(returnIndex: pc &+ 1, registers: r)
                 r[10] = r[10] &- UInt64(ExecutionLimits.stackFrameSize)

@@ -140,6 +140,9 @@ extension Lowering {
             a.jmp(staticTrap(at: pc))
             return
         }
+        // The budget is checked on local calls as on back-edges (the call is already counted at
+        // its block's leader), so nested calls cannot outrun it either.
+        if budgetEnabled { emitBudgetCheck(at: pc) }
         if depthCheckEnabled {
             a.alu(.cmp, .bits64, .rsp, .at(map.context, RunContextLayout.callDepthLimit))
             a.jcc(.belowOrEqual, trapStub(.callDepthExceeded, pc: pc, value: .constant(Int64(ExecutionLimits.maxCallDepth))))

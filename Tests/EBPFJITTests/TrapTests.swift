@@ -88,6 +88,16 @@ import EBPFJIT
         guard case .failure(.outOfBounds(1, 0, 8, false)) = null else { Issue.record("\(null)"); return }
     }
 
+    @Test func budgetIsCheckedOnLocalCalls() {
+        // mov, mov, mov, call f, exit | f: mov r0 7, exit. At the call 4 instructions have run.
+        let program = [Asm.mov(0, 0), Asm.mov(0, 1), Asm.mov(0, 2), Asm.callLocal(1), Asm.exit, Asm.mov(0, 7), Asm.exit]
+        #expect(Self.outcome(program, budget: 3) == .failure(.budgetExhausted(pc: 3, executed: 4)))
+        #expect(Self.outcome(program, budget: 4) == .success(7))
+        // Eight nested calls in a row with no loop at all still stop at the budget.
+        let chain: [Instruction] = (0..<7).map { _ in Asm.callLocal(0) } + [Asm.mov(0, 1), Asm.exit]
+        #expect(Self.outcome(chain, budget: 5) == .failure(.budgetExhausted(pc: 5, executed: 6)))
+    }
+
     @Test func budgetCountsExactly() {
         // pc0 mov, pc1 add, pc2 jlt r0, 100, -2 (back-edge to 1). Per iteration 2 instructions;
         // with budget 10: after mov (1), iterations add 2 each: counts 3,5,7,9,11 -> trap at 11.
