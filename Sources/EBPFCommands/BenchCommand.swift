@@ -1,0 +1,175 @@
+import ArgumentParser
+import EBPF
+import Foundation
+
+/// `ebpf bench PROGRAM [--mem FILE] [--engine interpreter|jit|all] [--iterations N] [--json]
+/// [--native LIB.so [--symbol NAME]]`: times the engines (and optionally the native build of the
+/// same C function, in the same process) on one program and input.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time the interpreter, the JIT and optionally a native build of the same program.",
+        discussion: """
+            Without --mem or --mem-hex, the file next to PROGRAM with the extension .mem is the \
+            input memory when it exists. Results of all engines (and the native function) must \
+            agree; a mismatch is reported on standard error and the exit status is 1.
+            """)
+
+    @OptionGroup var programOptions: ProgramOptions
+    @OptionGroup var memoryOptions: MemoryOptions
+
+    @Option(help: "The engines to time: interpreter, jit or all.")
+    var engine: BenchEngineSelection = .all
+
+    @Option(help: "Runs per timing sample (default: enough for about 5 ms per sample).")
+    var iterations: Int?
+
+    @Option(help: "Timing samples per engine; the median and spread are taken over them.")
+    var samples: Int = 15
+
+    @Option(help: "A shared library with the native build of the program, timed in the same process.")
+    var native: String?
+
+    @Option(help: "The native function's symbol (default: the program's file name without extension).")
+    var symbol: String?
+
+    @Flag(help: "Skip the verifier; the engines keep every run-time check.")
+    var unverified = false
+
+    @Option(help: "Loop policy of the verifier: strict or bounded.")
+    var loops: VerifierOptions.LoopPolicy = .bounded
+
+    @Flag(name: .customLong("fallback-unverified"), help: "When the verifier rejects the program, say why and time it unverified instead of failing.")
+    var fallbackUnverified = false
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func validate() throws {
+        if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1") }
+        if samples < 1 { throw ValidationError("--samples must be at least 1") }
+    }
+
+    func run() throws {
+        var mismatch: String?
+        try reportingFailures {
+            let report = try measure()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                for line in BenchCommand.lines(report) { print(line) }
+            }
+            if !report.resultsAgree {
+                let values = report.engines.map { "\($0.engine) \($0.result)" }.joined(separator: ", ")
+                mismatch = "RESULT MISMATCH: \(values)"
+            }
+        }
+        if let mismatch {
+            printError("error: " + mismatch)
+            throw ExitCode(1)
+        }
+    }
+
+    /// Loads, prepares and times everything the options ask for.
+    func measure() throws -> BenchReport {
+        let program = try programOptions.load()
+        var memory = try inputMemory()
+        let configuration = ExecutionConfiguration(
+            verify: !unverified, verifierOptions: VerifierOptions(loops: loops), helpers: .conformance)
+
+        // Compile-time phases, each timed alone over repetitions.
+        let bytes = program.bytes
+        let decodeNs = try BenchMeasurement.medianTime { () throws(DecodeError) in _ = try Program(decoding: bytes) }
+        var verification: VerificationResult?
+        var rejection: String?
+        do {
+            verification = try ExecutionPipeline.verify(program, memorySize: memory.count, configuration: configuration)
+        } catch {
+            guard fallbackUnverified else { throw error }
+            rejection = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
+        }
+        var compile = BenchReport.CompileTimes(decodeNs: decodeNs)
+        if verification != nil {
+            compile.verifyNs = try BenchMeasurement.medianTime { () throws(PipelineError) in
+                _ = try ExecutionPipeline.verify(program, memorySize: memory.count, configuration: configuration)
+            }
+        }
+        let facts = verification?.facts
+
+        var engines: [BenchReport.EngineResult] = []
+        let runsPerSample = iterations
+        var codeBytes: Int?
+        let stack = UnsafeMutableRawBufferPointer.allocate(byteCount: ExecutionLimits.stackSize, alignment: 16)
+        defer { stack.deallocate() }
+        stack.initializeMemory(as: UInt8.self, repeating: 0)
+
+        try memory.withUnsafeMutableBytes { input in
+            if engine.includesInterpreter {
+                compile.interpreterPrepareNs = BenchMeasurement.medianTime {
+                    _ = Interpreter(program: program, helpers: configuration.helpers, limits: configuration.limits)
+                }
+                let interpreter = Interpreter(program: program, helpers: configuration.helpers, limits: configuration.limits)
+                let (outcome, _) = try BenchMeasurement.measure(iterations: runsPerSample, samples: samples) {
+                    () throws(ExecutionTrap) in try interpreter.run(memory: input, stack: stack)
+                }
+                engines.append(.init(engine: "interpreter", result: Self.hex(outcome.result), timing: outcome.statistics))
+            }
+            if engine.includesJIT {
+                func compileJIT() throws(JITError) -> CompiledProgram {
+                    try JIT.compile(program, helpers: configuration.helpers, limits: configuration.limits, facts: facts,
+                                    options: configuration.jitOptions)
+                }
+                do {
+                    compile.jitCompileNs = try BenchMeasurement.medianTime { () throws(JITError) in _ = try compileJIT() }
+                    let compiled = try compileJIT()
+                    codeBytes = compiled.codeSize
+                    let (outcome, _) = try BenchMeasurement.measure(iterations: runsPerSample, samples: samples) {
+                        () throws(ExecutionTrap) in try compiled.run(memory: input, stack: stack)
+                    }
+                    engines.append(.init(engine: "jit", result: Self.hex(outcome.result), timing: outcome.statistics))
+                } catch let error as JITError {
+                    throw PipelineError.compilation(error)
+                }
+            }
+            if let native {
+                let function = try BenchNativeFunction(library: native, symbol: symbol ?? defaultSymbol)
+                let base = input.baseAddress
+                let length = UInt64(input.count)
+                let (outcome, _) = try BenchMeasurement.measure(iterations: runsPerSample, samples: samples) {
+                    function.body(base, length)
+                }
+                engines.append(.init(engine: "native", result: Self.hex(outcome.result), timing: outcome.statistics))
+            }
+        }
+
+        func median(_ name: String) -> Double? {
+            engines.first { $0.engine == name }?.timing.medianNs
+        }
+        func ratio(_ numerator: String, _ denominator: String) -> Double? {
+            guard let top = median(numerator), let bottom = median(denominator), bottom > 0 else { return nil }
+            return top / bottom
+        }
+        return BenchReport(
+            program: programOptions.program, instructions: program.count, memoryBytes: memory.count,
+            verified: verification != nil, verifierRejection: rejection, iterations: iterations ?? 0, compile: compile, codeBytes: codeBytes,
+            engines: engines, resultsAgree: Set(engines.map(\.result)).count <= 1,
+            jitOverNative: ratio("jit", "native"), interpreterOverNative: ratio("interpreter", "native"),
+            interpreterOverJIT: ratio("interpreter", "jit"))
+    }
+
+    /// --mem / --mem-hex, or else PROGRAM's sibling `.mem` file, or else no memory.
+    private func inputMemory() throws -> [UInt8] {
+        if memoryOptions.mem != nil || memoryOptions.memHex != nil { return try memoryOptions.bytes() }
+        let sibling = URL(fileURLWithPath: programOptions.program).deletingPathExtension().appendingPathExtension("mem")
+        if let data = FileManager.default.contents(atPath: sibling.path) { return Array(data) }
+        return []
+    }
+
+    private var defaultSymbol: String {
+        URL(fileURLWithPath: programOptions.program).deletingPathExtension().lastPathComponent
+    }
+
+    static func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
+}
