@@ -1,0 +1,88 @@
+import Benchmark
+import EBPF
+
+// Execution, compile time, verification time and allocations per call for the C programs in
+// Benchmarks/programs, plus JIT compile time of synthetic programs from 1,000 to 1,000,000
+// instructions (to see whether compile time is linear in program size).
+let benchmarks: @Sendable () -> Void = {
+    let programs = BenchmarkProgram.all()
+    let execution = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput, .mallocCountTotal, .instructions], maxDuration: .seconds(2), maxIterations: 100_000)
+    let preparation = Benchmark.Configuration(
+        metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(2), maxIterations: 10_000)
+
+    for entry in programs {
+        let verification = entry.verification()
+        let facts = verification?.facts
+        let interpreter = Interpreter(program: entry.program, helpers: .conformance)
+        let compiled = try? JIT.compile(entry.program, helpers: .conformance, facts: facts)
+
+        Benchmark("execute/interpreter/\(entry.name)", configuration: execution) { benchmark in
+            var memory = entry.memory
+            try withStack { stack in
+                try memory.withUnsafeMutableBytes { input in
+                    for _ in benchmark.scaledIterations {
+                        blackHole(try interpreter.run(memory: input, stack: stack))
+                    }
+                }
+            }
+        }
+        if let compiled {
+            // Zero mallocs expected: a compiled filter call must not allocate.
+            Benchmark("execute/jit/\(entry.name)", configuration: execution) { benchmark in
+                var memory = entry.memory
+                try withStack { stack in
+                    try memory.withUnsafeMutableBytes { input in
+                        for _ in benchmark.scaledIterations {
+                            blackHole(try compiled.run(memory: input, stack: stack))
+                        }
+                    }
+                }
+            }
+        }
+        Benchmark("compile/jit/\(entry.name)", configuration: preparation) { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(try JIT.compile(entry.program, helpers: .conformance, facts: facts))
+            }
+        }
+        Benchmark("compile/interpreter/\(entry.name)", configuration: preparation) { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(Interpreter(program: entry.program, helpers: .conformance))
+            }
+        }
+        Benchmark("decode/\(entry.name)", configuration: preparation) { benchmark in
+            let bytes = entry.program.bytes
+            for _ in benchmark.scaledIterations {
+                blackHole(try Program(decoding: bytes))
+            }
+        }
+        if verification != nil {
+            Benchmark("verify/\(entry.name)", configuration: preparation) { benchmark in
+                for _ in benchmark.scaledIterations {
+                    blackHole(try ExecutionPipeline.verify(
+                        entry.program, memorySize: entry.memory.count, configuration: ExecutionConfiguration()))
+                }
+            }
+        }
+    }
+
+    for count in [50, 1_000, 10_000, 100_000, 1_000_000] {
+        let program = BenchmarkProgram.straightLine(count: count)
+        Benchmark("compile/jit/straight-line-\(count)", configuration: .init(
+            metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(3), maxIterations: count >= 100_000 ? 10 : 2_000)
+        ) { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(try JIT.compile(program))
+            }
+        }
+    }
+}
+
+/// Runs `body` with a zeroed stack area of the size the engines expect, allocated once outside
+/// the measured loop (passing `nil` would let the engine provide its own).
+private func withStack<Result>(_ body: (UnsafeMutableRawBufferPointer) throws -> Result) rethrows -> Result {
+    let stack = UnsafeMutableRawBufferPointer.allocate(byteCount: ExecutionLimits.stackSize, alignment: 16)
+    defer { stack.deallocate() }
+    stack.initializeMemory(as: UInt8.self, repeating: 0)
+    return try body(stack)
+}
