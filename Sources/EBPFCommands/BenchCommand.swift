@@ -106,41 +106,38 @@ struct BenchCommand: ParsableCommand {
         stack.initializeMemory(as: UInt8.self, repeating: 0)
 
         try memory.withUnsafeMutableBytes { input in
+            var subjects: [BenchMeasurement.Subject] = []
             if engine.includesInterpreter {
                 compile.interpreterPrepareNs = BenchMeasurement.medianTime {
                     _ = Interpreter(program: program, helpers: configuration.helpers, limits: configuration.limits)
                 }
                 let interpreter = Interpreter(program: program, helpers: configuration.helpers, limits: configuration.limits)
-                let (outcome, _) = try BenchMeasurement.measure(iterations: runsPerSample, samples: samples) {
-                    () throws(ExecutionTrap) in try interpreter.run(memory: input, stack: stack)
-                }
-                engines.append(.init(engine: "interpreter", result: Self.hex(outcome.result), timing: outcome.statistics))
+                subjects.append(.init(name: "interpreter") { try interpreter.run(memory: input, stack: stack) })
             }
             if engine.includesJIT {
-                func compileJIT() throws(JITError) -> CompiledProgram {
-                    try JIT.compile(program, helpers: configuration.helpers, limits: configuration.limits, facts: facts,
-                                    options: configuration.jitOptions)
-                }
-                do {
-                    compile.jitCompileNs = try BenchMeasurement.medianTime { () throws(JITError) in _ = try compileJIT() }
-                    let compiled = try compileJIT()
-                    codeBytes = compiled.codeSize
-                    let (outcome, _) = try BenchMeasurement.measure(iterations: runsPerSample, samples: samples) {
-                        () throws(ExecutionTrap) in try compiled.run(memory: input, stack: stack)
+                func compileJIT() throws(PipelineError) -> CompiledProgram {
+                    do {
+                        return try JIT.compile(
+                            program, helpers: configuration.helpers, limits: configuration.limits, facts: facts,
+                            options: configuration.jitOptions)
+                    } catch {
+                        throw .compilation(error)
                     }
-                    engines.append(.init(engine: "jit", result: Self.hex(outcome.result), timing: outcome.statistics))
-                } catch let error as JITError {
-                    throw PipelineError.compilation(error)
                 }
+                compile.jitCompileNs = try BenchMeasurement.medianTime { () throws(PipelineError) in _ = try compileJIT() }
+                let compiled = try compileJIT()
+                codeBytes = compiled.codeSize
+                subjects.append(.init(name: "jit") { try compiled.run(memory: input, stack: stack) })
             }
             if let native {
                 let function = try BenchNativeFunction(library: native, symbol: symbol ?? defaultSymbol)
                 let base = input.baseAddress
                 let length = UInt64(input.count)
-                let (outcome, _) = try BenchMeasurement.measure(iterations: runsPerSample, samples: samples) {
-                    function.body(base, length)
-                }
-                engines.append(.init(engine: "native", result: Self.hex(outcome.result), timing: outcome.statistics))
+                subjects.append(.init(name: "native") { function.body(base, length) })
+            }
+            let outcomes = try BenchMeasurement.measureInterleaved(subjects, iterations: runsPerSample, samples: samples)
+            for (subject, outcome) in zip(subjects, outcomes) {
+                engines.append(.init(engine: subject.name, result: Self.hex(outcome.result), timing: outcome.statistics))
             }
         }
 

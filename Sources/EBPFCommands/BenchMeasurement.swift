@@ -6,41 +6,50 @@ enum BenchMeasurement {
         var statistics: BenchStatistics
     }
 
-    /// Warms `body` up and times it; every run must return the first run's result (a program that
-    /// changes its own input memory between runs is reported, not averaged over).
+    /// A function to time: an engine running the program, or the native build.
+    struct Subject {
+        var name: String
+        var body: () throws -> UInt64
+    }
+
+    /// Warms every subject up, then takes `samples` rounds; in each round every subject is timed
+    /// for one sample of its own run count, one after the other, so a change in machine load
+    /// during the measurement affects all of them alike. Every run of a subject must return its
+    /// first run's result (a program that changes its own input memory is reported, not averaged).
     ///
-    /// - Parameter iterations: runs per sample; `nil` picks enough for a sample to last about
-    ///   `targetSampleNs`.
-    @inline(__always)
-    static func measure<Failure: Error>(
-        iterations: Int?, samples: Int, targetSampleNs: UInt64 = 5_000_000,
-        _ body: () throws(Failure) -> UInt64
-    ) throws -> (outcome: Outcome, iterations: Int) {
-        let first = try body()
-        let runs = try iterations ?? calibrate(targetSampleNs: targetSampleNs, body)
-        var mismatch: UInt64? = nil
-        // Warm-up: one sample's worth of runs, not recorded.
-        for _ in 0..<runs {
-            let value = try body()
-            if value != first { mismatch = value }
+    /// - Parameter iterations: runs per sample; `nil` picks, per subject, enough runs for a
+    ///   sample to last about `targetSampleNs`.
+    static func measureInterleaved(
+        _ subjects: [Subject], iterations: Int?, samples: Int, targetSampleNs: UInt64 = 5_000_000
+    ) throws -> [Outcome] {
+        var firsts: [UInt64] = []
+        var runCounts: [Int] = []
+        for subject in subjects {
+            let first = try subject.body()
+            firsts.append(first)
+            let runs = try iterations ?? calibrate(targetSampleNs: targetSampleNs, subject.body)
+            runCounts.append(runs)
+            // Warm-up: one sample's worth of runs, not recorded.
+            for _ in 0..<runs { _ = try subject.body() }
         }
-        var perRun: [Double] = []
-        perRun.reserveCapacity(samples)
+        var perRun = Array(repeating: [Double](), count: subjects.count)
         for _ in 0..<samples {
-            var differing: UInt64 = 0
-            let start = BenchClock.now()
-            for _ in 0..<runs {
-                differing |= try body() ^ first
+            for (index, subject) in subjects.enumerated() {
+                let runs = runCounts[index], first = firsts[index], body = subject.body
+                var differing: UInt64 = 0
+                let start = BenchClock.now()
+                for _ in 0..<runs {
+                    differing |= try body() ^ first
+                }
+                let elapsed = BenchClock.now() &- start
+                if differing != 0 {
+                    throw CommandFailure(
+                        "\(subject.name): a repeated run returned a value other than the first run's 0x\(String(first, radix: 16)); the program must not depend on state left by earlier runs")
+                }
+                perRun[index].append(Double(elapsed) / Double(runs))
             }
-            let elapsed = BenchClock.now() &- start
-            if differing != 0 { mismatch = differing ^ first }
-            perRun.append(Double(elapsed) / Double(runs))
         }
-        if let mismatch {
-            throw CommandFailure(
-                "a repeated run returned 0x\(String(mismatch, radix: 16)) after the first returned 0x\(String(first, radix: 16)); the program must not depend on state left by earlier runs")
-        }
-        return (Outcome(result: first, statistics: BenchStatistics(samples: perRun)), runs)
+        return subjects.indices.map { Outcome(result: firsts[$0], statistics: BenchStatistics(samples: perRun[$0])) }
     }
 
     /// Doubles the run count until a batch lasts a tenth of the target, then scales up.
