@@ -84,16 +84,23 @@ struct BenchCommand: ParsableCommand {
         let decodeNs = try BenchMeasurement.medianTime { () throws(DecodeError) in _ = try Program(decoding: bytes) }
         var verification: VerificationResult?
         var rejection: String?
+        // First with the memory's size known (as `ebpf run` does); with --fallback-unverified, a
+        // rejected program is tried again as a packet program (accesses proven against R2, which
+        // allows variable offsets after a length check), and else runs unverified.
+        var verifiedSize: Int? = memory.count
         do {
-            verification = try ExecutionPipeline.verify(program, memorySize: memory.count, configuration: configuration)
+            verification = try ExecutionPipeline.verify(program, memorySize: verifiedSize, configuration: configuration)
         } catch {
             guard fallbackUnverified else { throw error }
             rejection = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
+            verifiedSize = nil
+            verification = try? ExecutionPipeline.verify(program, memorySize: nil, configuration: configuration)
+            if verification != nil { rejection! += " (verified as a packet program instead)" }
         }
         var compile = BenchReport.CompileTimes(decodeNs: decodeNs)
         if verification != nil {
             compile.verifyNs = try BenchMeasurement.medianTime { () throws(PipelineError) in
-                _ = try ExecutionPipeline.verify(program, memorySize: memory.count, configuration: configuration)
+                _ = try ExecutionPipeline.verify(program, memorySize: verifiedSize, configuration: configuration)
             }
         }
         let facts = verification?.facts
