@@ -1,0 +1,183 @@
+import EBPFCore
+import Synchronization
+
+/// `BPF_MAP_TYPE_HASH` and `BPF_MAP_TYPE_LRU_HASH`: keys of any fixed size.
+///
+/// As the kernel does by default, all `maxEntries` slots are preallocated: keys and values live in
+/// two slabs allocated once, so a value's address never changes while its element exists. A hash
+/// map refuses a new key when full (`E2BIG`); an LRU hash map evicts its least recently used
+/// element instead (a lookup or update makes an element the most recently used).
+///
+/// Iteration order (``BPFMap/nextKey(after:)``) is slot order, which is stable while the map does
+/// not change.
+public final class HashMap: BPFMap, @unchecked Sendable {
+    private let keySlab: UnsafeMutableRawPointer
+    private let valueSlab: UnsafeMutableRawPointer
+    private let stride: Int
+    private let state: Mutex<HashMapSlots>
+
+    init(name: String, definition: MapDefinition) throws(MapError) {
+        try definition.validate()  // before allocating what it sizes
+        stride = MapDefinition.valueStride(definition.valueSize)
+        let count = Swift.max(definition.maxEntries, 1)
+        keySlab = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(definition.keySize * count, 1), alignment: 16)
+        valueSlab = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(stride * count, 8), alignment: 16)
+        valueSlab.initializeMemory(as: UInt8.self, repeating: 0, count: Swift.max(stride * count, 8))
+        state = Mutex(HashMapSlots(capacity: definition.maxEntries > 0 ? definition.maxEntries : 0))
+        super.init(validatedDefinition: definition, name: name)
+    }
+
+    deinit {
+        keySlab.deallocate()
+        valueSlab.deallocate()
+    }
+
+    /// Whether full maps evict (LRU hash) rather than refuse new keys.
+    public var evictsWhenFull: Bool { definition.type == .lruHash }
+
+    /// Elements currently stored.
+    public var count: Int { state.withLock { $0.index.count } }
+
+    public override var regions: [MemoryRegion] {
+        [MemoryRegion(start: UInt64(UInt(bitPattern: valueSlab)), count: UInt64(stride * definition.maxEntries))]
+    }
+
+    private func keyBytes(_ key: UnsafeRawPointer) -> [UInt8] {
+        Array(UnsafeRawBufferPointer(start: key, count: definition.keySize))
+    }
+
+    private func value(_ slot: Int32) -> UnsafeMutableRawPointer {
+        valueSlab + Int(slot) * stride
+    }
+
+    override func lookupFromProgram(key: UnsafeRawPointer) -> UnsafeMutableRawPointer? {
+        let bytes = keyBytes(key)
+        let slot: Int32? = state.withLock { slots in
+            guard let slot = slots.index[bytes] else { return nil }
+            if evictsWhenFull { slots.markUsed(slot) }
+            return slot
+        }
+        return slot.map(value)
+    }
+
+    override func copyValue(key: UnsafeRawPointer, into target: UnsafeMutableRawPointer) throws(MapError) -> Bool {
+        let bytes = keyBytes(key)
+        return state.withLock { slots in
+            guard let slot = slots.index[bytes] else { return false }
+            target.copyMemory(from: value(slot), byteCount: definition.valueSize)
+            return true
+        }
+    }
+
+    override func update(key: UnsafeRawPointer, value newValue: UnsafeRawPointer, flags: MapUpdateFlags) throws(MapError) {
+        let flags = try flags.validated()
+        let bytes = keyBytes(key)
+        try state.withLock { (slots) throws(MapError) in
+            if let slot = slots.index[bytes] {
+                guard flags != .noExist else { throw .keyExists }
+                value(slot).copyMemory(from: newValue, byteCount: definition.valueSize)
+                if evictsWhenFull { slots.markUsed(slot) }
+                return
+            }
+            guard flags != .exist else { throw .keyNotFound }
+            let slot: Int32
+            if let free = slots.free.popLast() {
+                slot = free
+            } else if evictsWhenFull, let victim = slots.leastRecentlyUsed {
+                slots.remove(victim, key: keyBytes(keySlab + Int(victim) * definition.keySize))
+                slot = slots.free.removeLast()
+            } else {
+                throw .mapFull(maxEntries: definition.maxEntries)
+            }
+            (keySlab + Int(slot) * definition.keySize).copyMemory(from: key, byteCount: definition.keySize)
+            value(slot).copyMemory(from: newValue, byteCount: definition.valueSize)
+            slots.insert(slot, key: bytes)
+        }
+    }
+
+    override func delete(key: UnsafeRawPointer) throws(MapError) {
+        let bytes = keyBytes(key)
+        try state.withLock { (slots) throws(MapError) in
+            guard let slot = slots.index[bytes] else { throw .keyNotFound }
+            slots.remove(slot, key: bytes)
+        }
+    }
+
+    override func nextKey(after key: UnsafeRawPointer?, into next: UnsafeMutableRawPointer) throws(MapError) -> Bool {
+        let bytes = key.map(keyBytes)
+        return state.withLock { slots in
+            var start = 0
+            if let bytes, let slot = slots.index[bytes] { start = Int(slot) + 1 }
+            guard let found = slots.firstOccupied(from: start) else { return false }
+            next.copyMemory(from: keySlab + Int(found) * definition.keySize, byteCount: definition.keySize)
+            return true
+        }
+    }
+}
+
+/// The bookkeeping of a ``HashMap``'s slots: which key is in which slot, the free slots, and the
+/// recency order (a doubly linked list through `previous`/`following`, most recent at `head`).
+struct HashMapSlots {
+    var index: [[UInt8]: Int32] = [:]
+    var free: [Int32]
+    var occupied: [Bool]
+    var previous: [Int32]
+    var following: [Int32]
+    var head: Int32 = -1
+    var tail: Int32 = -1
+
+    init(capacity: Int) {
+        // Popped from the end, so slot 0 is used first.
+        free = (0..<Int32(capacity)).reversed()
+        occupied = Array(repeating: false, count: capacity)
+        previous = Array(repeating: -1, count: capacity)
+        following = Array(repeating: -1, count: capacity)
+    }
+
+    var leastRecentlyUsed: Int32? { tail >= 0 ? tail : nil }
+
+    mutating func insert(_ slot: Int32, key: [UInt8]) {
+        index[key] = slot
+        occupied[Int(slot)] = true
+        pushFront(slot)
+    }
+
+    mutating func remove(_ slot: Int32, key: [UInt8]) {
+        index.removeValue(forKey: key)
+        occupied[Int(slot)] = false
+        unlink(slot)
+        free.append(slot)
+    }
+
+    mutating func markUsed(_ slot: Int32) {
+        guard head != slot else { return }
+        unlink(slot)
+        pushFront(slot)
+    }
+
+    func firstOccupied(from start: Int) -> Int32? {
+        var slot = start
+        while slot < occupied.count {
+            if occupied[slot] { return Int32(slot) }
+            slot += 1
+        }
+        return nil
+    }
+
+    private mutating func pushFront(_ slot: Int32) {
+        previous[Int(slot)] = -1
+        following[Int(slot)] = head
+        if head >= 0 { previous[Int(head)] = slot }
+        head = slot
+        if tail < 0 { tail = slot }
+    }
+
+    private mutating func unlink(_ slot: Int32) {
+        let before = previous[Int(slot)]
+        let after = following[Int(slot)]
+        if before >= 0 { following[Int(before)] = after } else { head = after }
+        if after >= 0 { previous[Int(after)] = before } else { tail = before }
+        previous[Int(slot)] = -1
+        following[Int(slot)] = -1
+    }
+}
