@@ -45,10 +45,10 @@ let package = Package(
         .testTarget(name: "EBPFAssemblerTests", dependencies: ["EBPFAssembler", "EBPFTestSupport"]),
         .testTarget(name: "EBPFInterpreterTests", dependencies: ["EBPFInterpreter", "EBPFAssembler", "EBPFTestSupport"]),
         .testTarget(name: "X86EncodingTests", dependencies: ["X86Encoding"]),
-        .testTarget(name: "EBPFVerifierTests", dependencies: ["EBPFVerifier", "EBPFAssembler", "EBPFKernel", "EBPFTestSupport"]),
+        .testTarget(name: "EBPFVerifierTests", dependencies: ["EBPFVerifier", "EBPFAssembler", "EBPFKernel", "EBPFTestSupport", "EBPFInterpreter"]),
         .testTarget(name: "EBPFJITTests", dependencies: ["EBPF", "EBPFTestSupport"]),
         .testTarget(name: "EBPFTestSupportTests", dependencies: ["EBPFTestSupport", "EBPFInterpreter"]),
         .testTarget(name: "EBPFRuntimeTests", dependencies: ["EBPFRuntime", "EBPFAssembler", "EBPFInterpreter"]),
-        .testTarget(name: "EBPFCommandsTests", dependencies: ["EBPFCommands"]),
+        .testTarget(name: "EBPFCommandsTests", dependencies: ["EBPFCommands", "EBPFTestSupport", "ebpf", "ebpf-conformance-plugin"]),
     ]
 )
