@@ -30,6 +30,9 @@ extension Interpreter {
         slots: UnsafeBufferPointer<DecodedInstruction>, space: AddressSpace
     ) throws(ExecutionTrap) -> (result: UInt64, executed: UInt64) {
         var regions = ReturnedRegions()
+        // Map storage and other extra regions (EBPFRuntime) join the helper-region list, which
+        // only the slow path of an access reads.
+        for region in extraRegions { regions.add(start: region.start, size: region.count) }
         var r = InlineArray<16, UInt64>(repeating: 0)
         r[1] = space.memoryStart
         r[2] = space.memoryCount
