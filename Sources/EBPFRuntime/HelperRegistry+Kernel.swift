@@ -39,7 +39,9 @@ extension HelperRegistry {
             body: { _, _, _, _, _ in KernelHelpers.ktimeGetNs() }),
         HelperFunction(
             id: KernelHelpers.tracePrintkID, name: "bpf_trace_printk",
-            signature: HelperSignature(arguments: [.memory, .memorySize, .anything, .anything, .anything], returns: .scalar),
+            // Like the kernel's prototype, only the format is declared: the up to three values
+            // after it are read only if the format uses them.
+            signature: HelperSignature(arguments: [.memory, .memorySize], returns: .scalar),
             gplOnly: true,
             body: { format, size, a, b, c in KernelHelpers.tracePrintk(format, size, [a, b, c]) }),
         HelperFunction(
