@@ -6,7 +6,8 @@ import Synchronization
 /// As the kernel does by default, all `maxEntries` slots are preallocated: keys and values live in
 /// two slabs allocated once, so a value's address never changes while its element exists. A hash
 /// map refuses a new key when full (`E2BIG`); an LRU hash map evicts its least recently used
-/// element instead (a lookup or update makes an element the most recently used).
+/// element instead. An update, or a program's `bpf_map_lookup_elem`, makes an element the most
+/// recently used; a lookup from Swift does not (as the kernel's lookup from user space).
 ///
 /// Iteration order (``BPFMap/nextKey(after:)``) is slot order, which is stable while the map does
 /// not change.
