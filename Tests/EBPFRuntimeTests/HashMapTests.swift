@@ -59,7 +59,9 @@ import Testing
         _ = try map.lookup(UInt32(2), as: UInt64.self)
         // ...a program's bpf_map_lookup_elem does: 1 is now the most recent; 2 the least.
         var key = UInt32(1)
-        let value = HelperRegistry.kernel[1]!.body(map.programAddress, UInt64(UInt(bitPattern: &key)), 0, 0, 0)
+        let value = withUnsafeMutablePointer(to: &key) { pointer in
+            HelperRegistry.kernel[1]!.body(map.programAddress, UInt64(UInt(bitPattern: pointer)), 0, 0, 0)
+        }
         #expect(value != 0)
         try map.update(UInt32(4), UInt64(4))
         #expect(try map.lookup(UInt32(2), as: UInt64.self) == nil)
