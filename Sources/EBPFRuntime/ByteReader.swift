@@ -27,7 +27,9 @@ struct ByteReader {
 
     func check(_ offset: Int, _ count: Int) throws(ELFError) {
         guard count >= 0, offset >= start, offset <= end, end - offset >= count else {
-            throw .truncated(offset: max(offset, 0), count: count)
+            // A wild offset (from a corrupt field) is reported where the readable range ends,
+            // so every error offset lies inside the file.
+            throw .truncated(offset: min(max(offset, 0), end), count: count)
         }
     }
 
@@ -58,7 +60,7 @@ struct ByteReader {
     /// A 64-bit field that must fit an `Int` file offset or size (else the file is bogus).
     func size(_ offset: Int) throws(ELFError) -> Int {
         let value = try u64(offset)
-        guard value <= UInt64(Int32.max) else { throw .truncated(offset: offset, count: Int(clamping: value)) }
+        guard value <= UInt64(Int32.max) else { throw .unsupported(offset: offset, reason: "size or offset \(value) is too large") }
         return Int(value)
     }
 
@@ -69,7 +71,7 @@ struct ByteReader {
 
     /// The NUL-terminated string at `offset`, which must end inside the range.
     func cString(_ offset: Int) throws(ELFError) -> String {
-        guard offset >= start, offset < end else { throw .invalidString(offset: offset) }
+        guard offset >= start, offset < end else { throw .invalidString(offset: min(max(offset, start), end)) }
         var index = offset
         while index < end, bytes[index] != 0 { index += 1 }
         guard index < end else { throw .invalidString(offset: offset) }

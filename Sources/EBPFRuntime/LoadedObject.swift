@@ -42,7 +42,7 @@ public final class LoadedObject: Sendable {
     }
 
     /// Parses `bytes` and creates the maps.
-    public convenience init(bytes: [UInt8], table: MapTable = MapTable()) throws(LoadError) {
+    public convenience init(bytes: [UInt8], table: MapTable = MapTable()) throws(ObjectLoadError) {
         let object: ELFObject
         do { object = try ELFObject(bytes: bytes) } catch { throw .elf(error) }
         do { try self.init(object, table: table) } catch { throw .map(error) }
@@ -86,7 +86,7 @@ public final class LoadedObject: Sendable {
     }
 
     /// Links the program named `name`.
-    public func link(_ name: String, linker: ProgramLinker = ProgramLinker()) throws(LoadError) -> LinkedProgram {
+    public func link(_ name: String, linker: ProgramLinker = ProgramLinker()) throws(ObjectLoadError) -> LinkedProgram {
         guard let program = program(named: name) else { throw .noSuchProgram(name, available: object.programs.map(\.name)) }
         do { return try link(program, linker: linker) } catch { throw .link(error) }
     }

@@ -1,6 +1,6 @@
 /// Why ``LoadedObject`` could not load an object or link a program: the error of the stage that
 /// failed.
-public enum LoadError: Error, Sendable, Hashable, CustomStringConvertible {
+public enum ObjectLoadError: Error, Sendable, Hashable, CustomStringConvertible {
     case elf(ELFError)
     case map(MapError)
     case link(LinkError)
