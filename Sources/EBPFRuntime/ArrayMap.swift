@@ -14,14 +14,12 @@ public final class ArrayMap: BPFMap, @unchecked Sendable {
     init(name: String, definition: MapDefinition) throws(MapError) {
         try definition.validate()  // before allocating what it sizes
         stride = MapDefinition.valueStride(definition.valueSize)
-        let byteCount = Swift.max(stride * definition.maxEntries, 8)
-        storage = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 16)
-        storage.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
+        storage = ZeroedStorage.allocate(byteCount: stride * definition.maxEntries)
         super.init(validatedDefinition: definition, name: name)
     }
 
     deinit {
-        storage.deallocate()
+        ZeroedStorage.release(storage)
     }
 
     public override var regions: [MemoryRegion] {

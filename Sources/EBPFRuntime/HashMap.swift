@@ -20,17 +20,15 @@ public final class HashMap: BPFMap, @unchecked Sendable {
     init(name: String, definition: MapDefinition) throws(MapError) {
         try definition.validate()  // before allocating what it sizes
         stride = MapDefinition.valueStride(definition.valueSize)
-        let count = Swift.max(definition.maxEntries, 1)
-        keySlab = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(definition.keySize * count, 1), alignment: 16)
-        valueSlab = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(stride * count, 8), alignment: 16)
-        valueSlab.initializeMemory(as: UInt8.self, repeating: 0, count: Swift.max(stride * count, 8))
-        state = Mutex(HashMapSlots(capacity: definition.maxEntries > 0 ? definition.maxEntries : 0))
+        keySlab = ZeroedStorage.allocate(byteCount: definition.keySize * definition.maxEntries)
+        valueSlab = ZeroedStorage.allocate(byteCount: stride * definition.maxEntries)
+        state = Mutex(HashMapSlots(capacity: definition.maxEntries))
         super.init(validatedDefinition: definition, name: name)
     }
 
     deinit {
-        keySlab.deallocate()
-        valueSlab.deallocate()
+        ZeroedStorage.release(keySlab)
+        ZeroedStorage.release(valueSlab)
     }
 
     /// Whether full maps evict (LRU hash) rather than refuse new keys.
@@ -82,11 +80,11 @@ public final class HashMap: BPFMap, @unchecked Sendable {
             }
             guard flags != .exist else { throw .keyNotFound }
             let slot: Int32
-            if let free = slots.free.popLast() {
+            if let free = slots.takeFreeSlot() {
                 slot = free
             } else if evictsWhenFull, let victim = slots.leastRecentlyUsed {
                 slots.remove(victim, key: keyBytes(keySlab + Int(victim) * definition.keySize))
-                slot = slots.free.removeLast()
+                slot = slots.takeFreeSlot()!
             } else {
                 throw .mapFull(maxEntries: definition.maxEntries)
             }
@@ -118,21 +116,32 @@ public final class HashMap: BPFMap, @unchecked Sendable {
 
 /// The bookkeeping of a ``HashMap``'s slots: which key is in which slot, the free slots, and the
 /// recency order (a doubly linked list through `previous`/`following`, most recent at `head`).
+///
+/// Slots are handed out in increasing order and the per-slot arrays grow as they are, so a map
+/// with a large `maxEntries` costs memory only for the slots it has used.
 struct HashMapSlots {
+    let capacity: Int
     var index: [[UInt8]: Int32] = [:]
-    var free: [Int32]
-    var occupied: [Bool]
-    var previous: [Int32]
-    var following: [Int32]
+    /// Slots freed by deletion, reused before never-used ones.
+    var free: [Int32] = []
+    var occupied: [Bool] = []
+    var previous: [Int32] = []
+    var following: [Int32] = []
     var head: Int32 = -1
     var tail: Int32 = -1
 
     init(capacity: Int) {
-        // Popped from the end, so slot 0 is used first.
-        free = (0..<Int32(capacity)).reversed()
-        occupied = Array(repeating: false, count: capacity)
-        previous = Array(repeating: -1, count: capacity)
-        following = Array(repeating: -1, count: capacity)
+        self.capacity = capacity
+    }
+
+    /// A free slot (a deleted one first, else the next never used), or `nil` when full.
+    mutating func takeFreeSlot() -> Int32? {
+        if let slot = free.popLast() { return slot }
+        guard occupied.count < capacity else { return nil }
+        occupied.append(false)
+        previous.append(-1)
+        following.append(-1)
+        return Int32(occupied.count - 1)
     }
 
     var leastRecentlyUsed: Int32? { tail >= 0 ? tail : nil }

@@ -29,14 +29,12 @@ public final class RingBufferMap: BPFMap, @unchecked Sendable {
     init(name: String, definition: MapDefinition) throws(MapError) {
         try definition.validate()  // before allocating what it sizes
         size = definition.maxEntries
-        let byteCount = size + Self.reservationAccessLimit
-        data = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 16)
-        data.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
+        data = ZeroedStorage.allocate(byteCount: size + Self.reservationAccessLimit)
         super.init(validatedDefinition: definition, name: name)
     }
 
     deinit {
-        data.deallocate()
+        ZeroedStorage.release(data)
     }
 
     public override var regions: [MemoryRegion] {
