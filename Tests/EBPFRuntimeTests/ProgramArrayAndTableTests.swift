@@ -74,3 +74,14 @@ import Testing
         #expect(throws: MapError.indexOutOfRange(index: 5, maxEntries: 2)) { try programs.set(5, to: nil) }
     }
 }
+
+@Suite struct MapDumpTests {
+    @Test func dumpListsEveryElement() throws {
+        let map = try BPFMap.make(MapDefinition(type: .hash, keySize: 2, valueSize: 1, maxEntries: 4), name: "h")
+        try map.update(key: [0x0a, 0x01], value: [0xff])
+        #expect(try map.dump() == ["h: hash key 2 B, value 1 B, max_entries 4", "  key: 0a 01  value: ff"])
+        let ring = try BPFMap.make(MapDefinition(type: .ringBuffer, keySize: 0, valueSize: 0, maxEntries: 4096), name: "r")
+        try (ring as! RingBufferMap).output(UnsafeRawBufferPointer(start: nil, count: 0))
+        #expect(try ring.dump() == ["r: ringbuf key 0 B, value 0 B, max_entries 4096", "  8 bytes of records waiting"])
+    }
+}

@@ -12,3 +12,5 @@ fixtures=../../Tests/EBPFRuntimeTests/Fixtures
 for source in "$fixtures"/*.c; do
     "$CLANG" -target bpf -O2 -g -I . -c "$source" -o "${source%.c}.o"
 done
+# The sample packets in packets/ (Ethernet frames) are committed as they are; docs/runtime.md
+# says what each holds.
