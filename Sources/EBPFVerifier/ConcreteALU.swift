@@ -1,7 +1,8 @@
 import EBPFCore
 
 /// Exact ALU semantics (RFC 9669 plus the project's division-by-zero rules) for operands the
-/// verifier knows exactly, so constants fold to the value the engines compute.
+/// verifier knows exactly, so constants fold to the value the engines compute; division,
+/// remainder and arithmetic shifts come from ``EBPFCore/Arithmetic``, the interpreter's own.
 enum ConcreteALU {
     static func binary(_ op: ALUOperation, isSigned: Bool, is32: Bool, _ x: UInt64, _ y: UInt64) -> UInt64 {
         if is32 {
@@ -13,32 +14,18 @@ enum ConcreteALU {
     }
 
     private static func binary64(_ op: ALUOperation, isSigned: Bool, _ a: UInt64, _ b: UInt64) -> UInt64 {
-        let sa = Int64(bitPattern: a)
-        let sb = Int64(bitPattern: b)
         switch op {
         case .add: return a &+ b
         case .sub: return a &- b
         case .mul: return a &* b
-        case .div:
-            if b == 0 { return 0 }
-            if isSigned {
-                if sa == .min && sb == -1 { return a }
-                return UInt64(bitPattern: sa / sb)
-            }
-            return a / b
-        case .mod:
-            if b == 0 { return a }
-            if isSigned {
-                if sa == .min && sb == -1 { return 0 }
-                return UInt64(bitPattern: sa % sb)
-            }
-            return a % b
+        case .div: return isSigned ? Arithmetic.signedDivide64(a, b) : Arithmetic.divide64(a, b)
+        case .mod: return isSigned ? Arithmetic.signedRemainder64(a, b) : Arithmetic.remainder64(a, b)
         case .or: return a | b
         case .and: return a & b
         case .xor: return a ^ b
         case .lsh: return a << (b & 63)
         case .rsh: return a >> (b & 63)
-        case .arsh: return UInt64(bitPattern: sa >> Int64(b & 63))
+        case .arsh: return Arithmetic.arithmeticShiftRight64(a, b)
         case .mov: return b
         case .neg: return 0 &- a
         case .end: return a
@@ -46,32 +33,18 @@ enum ConcreteALU {
     }
 
     private static func binary32(_ op: ALUOperation, isSigned: Bool, _ a: UInt32, _ b: UInt32) -> UInt32 {
-        let sa = Int32(bitPattern: a)
-        let sb = Int32(bitPattern: b)
         switch op {
         case .add: return a &+ b
         case .sub: return a &- b
         case .mul: return a &* b
-        case .div:
-            if b == 0 { return 0 }
-            if isSigned {
-                if sa == .min && sb == -1 { return a }
-                return UInt32(bitPattern: sa / sb)
-            }
-            return a / b
-        case .mod:
-            if b == 0 { return a }
-            if isSigned {
-                if sa == .min && sb == -1 { return 0 }
-                return UInt32(bitPattern: sa % sb)
-            }
-            return a % b
+        case .div: return isSigned ? Arithmetic.signedDivide32(a, b) : Arithmetic.divide32(a, b)
+        case .mod: return isSigned ? Arithmetic.signedRemainder32(a, b) : Arithmetic.remainder32(a, b)
         case .or: return a | b
         case .and: return a & b
         case .xor: return a ^ b
         case .lsh: return a << (b & 31)
         case .rsh: return a >> (b & 31)
-        case .arsh: return UInt32(bitPattern: sa >> Int32(b & 31))
+        case .arsh: return Arithmetic.arithmeticShiftRight32(a, b)
         case .mov: return b
         case .neg: return 0 &- a
         case .end: return a
