@@ -9,8 +9,9 @@ import EBPFCore
 /// nothing on the heap in the common case, and several threads may run the same interpreter at
 /// once.
 ///
-/// Atomic instructions are plain read-modify-write sequences: a run is single-threaded and the
-/// interpreter does not promise atomicity against other threads touching the same memory.
+/// Aligned atomic instructions are atomic against other threads touching the same memory (for
+/// example programs on several threads sharing a map); misaligned ones are plain
+/// read-modify-write sequences.
 ///
 /// ```swift
 /// let interpreter = Interpreter(program: program, helpers: .conformance)
