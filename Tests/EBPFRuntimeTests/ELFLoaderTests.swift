@@ -55,8 +55,8 @@ import Testing
         let object = try ELFObject(bytes: try Fixtures.fixture("loader_fixture"))
         #expect(object.license == "Dual MIT/GPL")
         // Global .text functions are programs too; several functions share "xdp" and "socket".
-        #expect(object.programs.map(\.name) == ["add_three", "dispatch", "handler_one", "handler_two", "remember", "environment"])
-        #expect(object.programs.map(\.section) == [".text", "xdp", "xdp", "xdp", "socket", "socket"])
+        #expect(object.programs.map(\.name) == ["add_three", "dispatch", "handler_one", "handler_two", "remember", "environment", "greet"])
+        #expect(object.programs.map(\.section) == [".text", "xdp", "xdp", "xdp", "socket", "socket", "socket"])
         let jumpTable = try #require(object.maps.first { $0.name == "jump_table" })
         #expect(jumpTable.definition == MapDefinition(type: .programArray, keySize: 4, valueSize: 4, maxEntries: 4))
         let recent = try #require(object.maps.first { $0.name == "recent" })
@@ -98,6 +98,22 @@ import Testing
         let runner = try linked.prepare(configuration: configuration)
         var memory: [UInt8] = [0]
         #expect(try linked.run(using: runner, bytes: &memory) == 3)
+    }
+
+    /// String literals (.rodata.str1.1) and custom data sections (.data.custom) are global data.
+    @Test(arguments: ProgramHarness.configurations)
+    func stringLiteralsAndCustomDataSections(configuration: ExecutionConfiguration) throws {
+        let loaded = try LoadedObject(bytes: try Fixtures.fixture("loader_fixture"))
+        #expect(loaded.map(named: ".rodata.str1.1") != nil)
+        let custom = try #require(loaded.map(named: ".data.custom"))
+        #expect(try custom.lookup(UInt32(0), as: UInt32.self) == 41)
+        let linked = try loaded.link("greet")
+        let runner = try linked.prepare(configuration: configuration)
+        let trace = TraceLog()
+        var memory: [UInt8] = [0]
+        #expect(try linked.run(using: runner, bytes: &memory, trace: trace) == 42)
+        #expect(try linked.run(using: runner, bytes: &memory, trace: trace) == 43)
+        #expect(trace.lines == ["hello 42 from swift\n", "hello 43 from swift\n"])
     }
 
     @Test func loadErrorsForMissingPrograms() throws {

@@ -77,4 +77,16 @@ int environment(void *data, unsigned long length)
     return (after >= before) + (cpu < 4096) * 2;
 }
 
+
+
+/* A string literal (clang puts it in .rodata.str1.1) and a variable in a custom data section. */
+__u32 custom_counter SEC(".data.custom") = 41;
+
+SEC("socket")
+int greet(void *data, unsigned long length)
+{
+    custom_counter++;
+    bpf_trace_printk("hello %d from %s\n", sizeof("hello %d from %s\n"), custom_counter, "swift");
+    return custom_counter;
+}
 char _license[] SEC("license") = "Dual MIT/GPL";
