@@ -68,9 +68,3 @@ public final class ProgramArrayMap: BPFMap, @unchecked Sendable {
         return true
     }
 }
-
-/// One filled slot of a ``ProgramArrayMap``.
-struct ProgramArrayEntry: Sendable {
-    let handle: UInt32
-    let target: TailCallTarget
-}
