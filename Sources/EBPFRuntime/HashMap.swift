@@ -41,8 +41,8 @@ public final class HashMap: BPFMap, @unchecked Sendable {
         [MemoryRegion(start: UInt64(UInt(bitPattern: valueSlab)), count: UInt64(stride * definition.maxEntries))]
     }
 
-    private func keyBytes(_ key: UnsafeRawPointer) -> [UInt8] {
-        Array(UnsafeRawBufferPointer(start: key, count: definition.keySize))
+    private func keyBytes(_ key: UnsafeRawPointer) -> HashMapKey {
+        HashMapKey(key, count: definition.keySize)
     }
 
     private func value(_ slot: Int32) -> UnsafeMutableRawPointer {

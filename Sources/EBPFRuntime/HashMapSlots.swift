@@ -5,7 +5,7 @@
 /// with a large `maxEntries` costs memory only for the slots it has used.
 struct HashMapSlots {
     let capacity: Int
-    var index: [[UInt8]: Int32] = [:]
+    var index: [HashMapKey: Int32] = [:]
     /// Slots freed by deletion, reused before never-used ones.
     var free: [Int32] = []
     var occupied: [Bool] = []
@@ -30,13 +30,13 @@ struct HashMapSlots {
 
     var leastRecentlyUsed: Int32? { tail >= 0 ? tail : nil }
 
-    mutating func insert(_ slot: Int32, key: [UInt8]) {
+    mutating func insert(_ slot: Int32, key: HashMapKey) {
         index[key] = slot
         occupied[Int(slot)] = true
         pushFront(slot)
     }
 
-    mutating func remove(_ slot: Int32, key: [UInt8]) {
+    mutating func remove(_ slot: Int32, key: HashMapKey) {
         index.removeValue(forKey: key)
         occupied[Int(slot)] = false
         unlink(slot)

@@ -104,7 +104,7 @@ enum KernelHelpers {
         guard bytes[bytes.count - 1] == 0 else { return einval }
         let end = bytes.firstIndex(of: 0)!
         guard let line = TraceFormatter.format(Array(bytes[..<end]), arguments: arguments) else { return einval }
-        if let trace = RunContext.current?.trace {
+        if let trace = RunContext.current?.pointee.trace {
             trace.append(line)
         } else {
             var text = line
@@ -121,14 +121,15 @@ enum KernelHelpers {
         guard let context = RunContext.current else { return einval }
         guard let programs = LiveMaps.map(at: mapAddress) as? ProgramArrayMap else { return einval }
         guard index <= UInt64(UInt32.max), let target = programs.target(at: UInt32(index)) else { return enoent }
-        guard context.tailCallCount < RunContext.maxTailCalls else { return e2big }
-        context.tailCallCount += 1
-        context.tailCallResult = target.program.runAsTailCall(using: target.runner, in: context)
+        guard context.pointee.tailCallCount < RunContext.maxTailCalls else { return e2big }
+        context.pointee.tailCallCount += 1
+        let result = target.program.runAsTailCall(using: target.runner, in: context)
+        context.pointee.tailCallResult = result
         return 0
     }
 
     static func tailCallResultValue() -> UInt64 {
-        RunContext.current?.tailCallResult ?? 0
+        RunContext.current?.pointee.tailCallResult ?? 0
     }
 
     // MARK: Ring buffers

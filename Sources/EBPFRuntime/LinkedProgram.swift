@@ -61,16 +61,22 @@ public struct LinkedProgram: Sendable {
     public func run(
         using runner: some ProgramRunner, memory: UnsafeMutableRawBufferPointer, trace: TraceLog? = nil
     ) throws(ExecutionTrap) -> UInt64 {
-        try withUnsafeTemporaryAllocation(byteCount: ExecutionLimits.stackSize, alignment: 16) {
-            (stack) throws(ExecutionTrap) -> UInt64 in
-            stack.initializeMemory(as: UInt8.self, repeating: 0)
-            let context = RunContext(memory: memory, stack: stack, program: self, trace: trace)
-            let result = try RunContext.with(context) { () throws(ExecutionTrap) -> UInt64 in
-                try runner.run(memory: memory, stack: stack)
+        // A zero-filled stack area in this frame (withUnsafeTemporaryAllocation would use the
+        // heap for 4 KiB).
+        var area = StackArea()
+        let outcome = withUnsafeMutableBytes(of: &area) { stack -> Result<UInt64, ExecutionTrap> in
+            var context = RunContext(memory: memory, stack: stack, program: self, trace: trace)
+            do throws(ExecutionTrap) {
+                let result = try RunContext.with(&context) { () throws(ExecutionTrap) -> UInt64 in
+                    try runner.run(memory: memory, stack: stack)
+                }
+                if let trap = context.pendingTrap { return .failure(trap) }
+                return .success(result)
+            } catch {
+                return .failure(error)
             }
-            if let trap = context.pendingTrap { throw trap }
-            return result
         }
+        return try outcome.get()
     }
 
     /// Runs over a copy of `bytes` the program may modify, written back afterwards.
@@ -105,23 +111,29 @@ public struct LinkedProgram: Sendable {
     /// Runs a tail-called program inside the run `context` belongs to: same input memory, a new
     /// stack, this program's regions for pointer checks. Returns R0, or records a trap in the
     /// context.
-    func runAsTailCall(using runner: some ProgramRunner, in context: RunContext) -> UInt64 {
-        let outerProgram = context.program
-        let outerStack = context.stack
+    func runAsTailCall(using runner: some ProgramRunner, in context: UnsafeMutablePointer<RunContext>) -> UInt64 {
+        let outerProgram = context.pointee.program
+        let outerStack = context.pointee.stack
         defer {
-            context.program = outerProgram
-            context.stack = outerStack
+            context.pointee.program = outerProgram
+            context.pointee.stack = outerStack
         }
-        return withUnsafeTemporaryAllocation(byteCount: ExecutionLimits.stackSize, alignment: 16) { stack -> UInt64 in
-            stack.initializeMemory(as: UInt8.self, repeating: 0)
-            context.program = self
-            context.stack = stack
+        var area = StackArea()
+        return withUnsafeMutableBytes(of: &area) { stack -> UInt64 in
+            context.pointee.program = self
+            context.pointee.stack = stack
             do throws(ExecutionTrap) {
-                return try runner.run(memory: context.memory, stack: stack)
+                return try runner.run(memory: context.pointee.memory, stack: stack)
             } catch {
-                if context.pendingTrap == nil { context.pendingTrap = error }
+                if context.pointee.pendingTrap == nil { context.pointee.pendingTrap = error }
                 return 0
             }
         }
     }
+}
+
+/// A zero-filled stack area of ``ExecutionLimits/stackSize`` bytes, as a value so it lives in the
+/// caller's frame.
+struct StackArea {
+    var words = InlineArray<512, UInt64>(repeating: 0)
 }

@@ -7,10 +7,11 @@ import EBPFCore
 /// stack (to check pointers programs pass, and to start tail-called programs), the regions of the
 /// program's maps, the tail-call chain and where `bpf_trace_printk` writes.
 ///
-/// ``LinkedProgram/run(using:memory:trace:)`` installs one for the duration of a run in a
-/// thread-local slot; helpers called outside such a run find none and then trust their pointer
-/// arguments (as for a verified program) and fail tail calls.
-final class RunContext {
+/// ``LinkedProgram/run(using:memory:trace:)`` keeps one in its stack frame and installs its
+/// address in a thread-local slot for the duration of the run; helpers called outside such a run
+/// find none and then trust their pointer arguments (as for a verified program) and fail tail
+/// calls.
+struct RunContext {
     let memory: UnsafeMutableRawBufferPointer
     var stack: UnsafeMutableRawBufferPointer
     var program: LinkedProgram
@@ -51,17 +52,18 @@ final class RunContext {
     }()
 
     /// The context of the run in progress on this thread, if any.
-    static var current: RunContext? {
-        guard let raw = pthread_getspecific(key) else { return nil }
-        return Unmanaged<RunContext>.fromOpaque(raw).takeUnretainedValue()
+    static var current: UnsafeMutablePointer<RunContext>? {
+        pthread_getspecific(key)?.assumingMemoryBound(to: RunContext.self)
     }
 
     /// Runs `body` with `context` installed as ``current`` (restoring the previous one after).
-    static func with<R, E: Error>(_ context: RunContext, _ body: () throws(E) -> R) throws(E) -> R {
-        let previous = pthread_getspecific(key)
-        pthread_setspecific(key, Unmanaged.passUnretained(context).toOpaque())
-        defer { pthread_setspecific(key, previous) }
-        return try withExtendedLifetime(context) { () throws(E) -> R in try body() }
+    static func with<R, E: Error>(_ context: inout RunContext, _ body: () throws(E) -> R) throws(E) -> R {
+        try withUnsafeMutablePointer(to: &context) { (pointer) throws(E) -> R in
+            let previous = pthread_getspecific(key)
+            pthread_setspecific(key, pointer)
+            defer { pthread_setspecific(key, previous) }
+            return try body()
+        }
     }
 
     /// Whether a pointer argument of `size` bytes is acceptable: always when no run context is
@@ -70,6 +72,6 @@ final class RunContext {
     static func pointerIsValid(_ address: UInt64, size: Int) -> Bool {
         guard address != 0 else { return false }
         guard let context = current else { return true }
-        return context.allows(address: address, size: size)
+        return context.pointee.allows(address: address, size: size)
     }
 }

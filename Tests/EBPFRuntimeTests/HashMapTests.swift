@@ -100,14 +100,18 @@ import Testing
         #expect(try map.entries().isEmpty)
     }
 
-    @Test(arguments: types)
-    func keysOfAnySize(type: MapType) throws {
-        let map = try BPFMap.make(MapDefinition(type: type, keySize: 13, valueSize: 3, maxEntries: 4))
-        let key = Array(UInt8(1)...13)
+    @Test(arguments: types, [1, 8, 13, 16, 20, 40])
+    func keysOfAnySize(type: MapType, keySize: Int) throws {
+        let map = try BPFMap.make(MapDefinition(type: type, keySize: keySize, valueSize: 3, maxEntries: 4))
+        let key = (0..<keySize).map { UInt8($0 + 1) }
         try map.update(key: key, value: [7, 8, 9])
         #expect(try map.lookup(key: key) == [7, 8, 9])
-        var other = key
-        other[12] = 0
-        #expect(throws: MapError.keyNotFound) { try map.lookup(key: other) }
+        // Keys differing in any one byte are different keys.
+        for position in 0..<keySize {
+            var other = key
+            other[position] = 0
+            #expect(throws: MapError.keyNotFound) { try map.lookup(key: other) }
+        }
+        #expect(try map.nextKey(after: nil) == key)
     }
 }
