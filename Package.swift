@@ -27,9 +27,10 @@ let package = Package(
         .target(name: "CLinuxBPF"),
         .target(name: "EBPFKernel", dependencies: ["EBPFCore", "CLinuxBPF"]),
         .target(name: "EBPFJIT", dependencies: ["EBPFCore", "X86Encoding"]),
+        .target(name: "EBPFRuntime", dependencies: ["EBPFCore"]),
         .target(
             name: "EBPF",
-            dependencies: ["EBPFCore", "EBPFAssembler", "EBPFInterpreter", "EBPFVerifier", "EBPFJIT"]
+            dependencies: ["EBPFCore", "EBPFAssembler", "EBPFInterpreter", "EBPFVerifier", "EBPFJIT", "EBPFRuntime"]
         ),
         .target(
             name: "EBPFCommands",
@@ -47,6 +48,7 @@ let package = Package(
         .testTarget(name: "EBPFVerifierTests", dependencies: ["EBPFVerifier", "EBPFAssembler", "EBPFKernel", "EBPFTestSupport", "EBPFInterpreter"]),
         .testTarget(name: "EBPFJITTests", dependencies: ["EBPF", "EBPFTestSupport"]),
         .testTarget(name: "EBPFTestSupportTests", dependencies: ["EBPFTestSupport", "EBPFInterpreter"]),
+        .testTarget(name: "EBPFRuntimeTests", dependencies: ["EBPFRuntime", "EBPFAssembler", "EBPFInterpreter", "EBPF"], exclude: ["Fixtures"]),
         .testTarget(name: "EBPFCommandsTests", dependencies: ["EBPFCommands", "EBPFTestSupport", "ebpf", "ebpf-conformance-plugin"]),
     ]
 )

@@ -6,7 +6,8 @@ public struct EBPFCommand: ParsableCommand {
         commandName: "ebpf",
         abstract: "Run, verify, assemble, disassemble and JIT-compile eBPF programs.",
         subcommands: [
-            RunCommand.self, AsmCommand.self, DisasmCommand.self, JITCommand.self, VerifyCommand.self, BenchCommand.self,
+            RunCommand.self, AsmCommand.self, DisasmCommand.self, JITCommand.self, VerifyCommand.self, MapCommand.self,
+            BenchCommand.self,
         ]
     )
 

@@ -14,9 +14,11 @@ public enum JIT {
     ///     (`accessIsSafe` → no bounds check, `divisorIsNonZero` → no zero test, `terminates` →
     ///     no budget counting, `maxCallDepth <= 8` → no depth check).
     ///   - options: register allocation and BMI2 use.
+    ///   - extraRegions: memory besides the input and the stack that the program may access
+    ///     (map storage from EBPFRuntime); accesses not proven safe are checked against it.
     public static func compile(
         _ program: Program, helpers: HelperRegistry = .init(), limits: ExecutionLimits = .init(),
-        facts: VerifiedFacts? = nil, options: JITOptions = .init()
+        facts: VerifiedFacts? = nil, options: JITOptions = .init(), extraRegions: [MemoryRegion] = []
     ) throws(JITError) -> CompiledProgram {
         if options.useBMI2 && !CPUFeatures.current.hasBMI2 { throw .unsupportedCPUFeature("BMI2") }
         let analysis = ProgramAnalysis(program)
@@ -34,6 +36,7 @@ public enum JIT {
             throw .internalError(error)
         }
         let memory = try ExecutableMemory(code: assembler.code)
-        return CompiledProgram(memory: memory, instructionOffsets: slotOffsets, limits: limits, staticTraps: analysis.staticTraps)
+        return CompiledProgram(memory: memory, instructionOffsets: slotOffsets, limits: limits, staticTraps: analysis.staticTraps,
+                               extraRegions: extraRegions)
     }
 }
