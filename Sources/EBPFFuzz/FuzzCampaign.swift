@@ -128,7 +128,7 @@ public struct FuzzCampaign {
         options: JITOptions, context: Int?
     ) -> Failure {
         let minimized = harness.minimize(outcome)
-        let configuration = "jit: \(options.registerAllocation), bmi2 \(options.useBMI2)\(context == nil ? "" : ", verifier facts")"
+        let configuration = "jit: \(options.registerAllocation), bmi2 \(options.useBMI2), blinding \(options.constantBlinding)\(context == nil ? "" : ", verifier facts")"
         let name = "fuzz-\(preset.rawValue)-\(seed)"
         let regression = RegressionCase(
             name: name, program: minimized.program, memory: minimized.memory,

@@ -11,7 +11,7 @@ public enum FuzzEngines {
     static let hasBMI2 = CPUFeatures.current.hasBMI2
 
     /// JIT options cycled through by seed: the default allocation with and without BMI2, several
-    /// rotations of the role order, seeded shuffles, and constant blinding.
+    /// rotations of the role order, seeded shuffles, and two with constant blinding.
     public static let jitOptions: [JITOptions] = {
         var options: [JITOptions] = [
             JITOptions(registerAllocation: .default, useBMI2: hasBMI2),
@@ -24,6 +24,8 @@ public enum FuzzEngines {
         for index in 0..<4 {
             options.append(JITOptions(registerAllocation: .random(using: &generator), useBMI2: hasBMI2 && index % 2 == 0))
         }
+        options.append(JITOptions(registerAllocation: .default, useBMI2: hasBMI2, constantBlinding: true))
+        options.append(JITOptions(registerAllocation: .rotated(by: 4), useBMI2: false, constantBlinding: true))
         return options
     }()
 

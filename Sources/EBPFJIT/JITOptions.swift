@@ -5,9 +5,20 @@ public struct JITOptions: Sendable, Hashable {
     /// Use BMI2 `shlx`/`shrx`/`sarx` for shifts by a register instead of shifting by `cl`.
     /// Compiling with `true` on a CPU without BMI2 fails with ``JITError/unsupportedCPUFeature(_:)``.
     public var useBMI2: Bool
+    /// Constant blinding: every immediate of the program (ALU operands, comparison constants,
+    /// store values, `lddw` constants, packet offsets) is emitted as `imm ^ key` and then
+    /// `xor key`, with keys drawn from a fresh random seed per compilation, so a program cannot
+    /// place chosen bytes in executable memory (JIT spraying). Shift counts (at most 63, one
+    /// byte) and jump and memory offsets are not blinded. Costs about one extra instruction per
+    /// constant; see docs/benchmarks.md.
+    public var constantBlinding: Bool
 
-    public init(registerAllocation: RegisterAllocation = .default, useBMI2: Bool = CPUFeatures.current.hasBMI2) {
+    public init(
+        registerAllocation: RegisterAllocation = .default, useBMI2: Bool = CPUFeatures.current.hasBMI2,
+        constantBlinding: Bool = false
+    ) {
         self.registerAllocation = registerAllocation
         self.useBMI2 = useBMI2
+        self.constantBlinding = constantBlinding
     }
 }
