@@ -36,6 +36,9 @@ public enum JIT {
         } catch {
             throw .internalError(error)
         }
+        if assembler.code.count > options.maxCodeSize {
+            throw .codeTooLarge(size: assembler.code.count, limit: options.maxCodeSize)
+        }
         let memory = try ExecutableMemory(code: assembler.code)
         return CompiledProgram(memory: memory, instructionOffsets: slotOffsets, limits: limits, staticTraps: analysis.staticTraps)
     }

@@ -12,13 +12,20 @@ public struct JITOptions: Sendable, Hashable {
     /// byte) and jump and memory offsets are not blinded. Costs about one extra instruction per
     /// constant; see docs/benchmarks.md.
     public var constantBlinding: Bool
+    /// The most bytes of machine code one compilation may map; larger programs fail with
+    /// ``JITError/codeTooLarge(size:limit:)`` before anything is mapped.
+    public var maxCodeSize: Int
+
+    /// The default ``maxCodeSize``: 64 MiB (a 1,000,000-instruction program needs about 20 MiB).
+    public static let defaultMaxCodeSize = 64 << 20
 
     public init(
         registerAllocation: RegisterAllocation = .default, useBMI2: Bool = CPUFeatures.current.hasBMI2,
-        constantBlinding: Bool = false
+        constantBlinding: Bool = false, maxCodeSize: Int = JITOptions.defaultMaxCodeSize
     ) {
         self.registerAllocation = registerAllocation
         self.useBMI2 = useBMI2
         self.constantBlinding = constantBlinding
+        self.maxCodeSize = maxCodeSize
     }
 }
