@@ -7,29 +7,25 @@ import PackageDescription
 //   cd Fuzz && swift build -c debug -Xswiftc -sanitize=fuzzer,address
 //   .build/debug/FuzzDecoder -max_total_time=300 corpus/decoder
 //
-// Each target defines LLVMFuzzerTestOneInput, so it is compiled as a library-style file
-// (-parse-as-library) and libFuzzer supplies main.
-let harness: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+// Each target keeps the `main` SwiftPM gives executables and hands control to libFuzzer with
+// LLVMFuzzerRunDriver (FuzzSupport), so no unsafe flags are needed.
 
 let package = Package(
     name: "swift-ebpf-fuzz",
     dependencies: [.package(name: "swift-ebpf", path: "..")],
     targets: [
+        .target(name: "FuzzSupport"),
         .executableTarget(
             name: "FuzzDecoder",
-            dependencies: [.product(name: "EBPF", package: "swift-ebpf")],
-            swiftSettings: harness),
+            dependencies: ["FuzzSupport", .product(name: "EBPF", package: "swift-ebpf")]),
         .executableTarget(
             name: "FuzzAssembler",
-            dependencies: [.product(name: "EBPF", package: "swift-ebpf")],
-            swiftSettings: harness),
+            dependencies: ["FuzzSupport", .product(name: "EBPF", package: "swift-ebpf")]),
         .executableTarget(
             name: "FuzzVerifier",
-            dependencies: [.product(name: "EBPF", package: "swift-ebpf")],
-            swiftSettings: harness),
+            dependencies: ["FuzzSupport", .product(name: "EBPF", package: "swift-ebpf")]),
         .executableTarget(
             name: "FuzzEngines",
-            dependencies: [.product(name: "EBPF", package: "swift-ebpf")],
-            swiftSettings: harness),
+            dependencies: ["FuzzSupport", .product(name: "EBPF", package: "swift-ebpf")]),
     ]
 )

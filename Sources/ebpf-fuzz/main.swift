@@ -23,13 +23,19 @@ struct FuzzCommand: ParsableCommand {
     @Option(name: .customLong("max-failures"), help: "Stop after this many divergences.") var maxFailures: Int = 10
     @Flag(help: "Also run ALU/JMP programs on the Linux kernel (BPF_PROG_TEST_RUN).") var kernel = false
     @Flag(help: "Print a progress line every 10000 programs.") var progress = false
+    @Flag(name: .customLong("blinding-cost"), help: "Measure code size and run time with and without constant blinding, then exit.")
+    var blindingCost = false
 
     func validate() throws {
         guard FuzzPreset(rawValue: preset) != nil else { throw ValidationError("unknown preset `\(preset)`") }
-        guard seconds != nil || programs != nil else { throw ValidationError("give --seconds or --programs") }
+        guard blindingCost || seconds != nil || programs != nil else { throw ValidationError("give --seconds or --programs") }
     }
 
     func run() throws {
+        if blindingCost {
+            print(try BlindingCost.measure(programs: programs ?? 200, firstSeed: seed))
+            return
+        }
         if kernel && !KernelOracle.isAvailable {
             print("warning: bpf() is refused here (needs root or CAP_BPF); running without the kernel oracle")
         }

@@ -1,10 +1,14 @@
 import EBPF
+import FuzzSupport
+
+runLibFuzzer(fuzzEngines)
 
 /// Interpreter against JIT on arbitrary instruction words (`Program(unchecked:)`, so malformed
 /// slots too): the first byte sets the input size, then that many input bytes, then the program.
 /// Any difference in result, trap, memory or stack stops the fuzzer.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzEngines(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+func fuzzEngines(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data, size > 0 else { return 0 }
     guard size >= 1 else { return 0 }
     let memorySize = min(Int(data[0]) % 65, size - 1)
     let input = Array(UnsafeBufferPointer(start: data + 1, count: memorySize))
