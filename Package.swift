@@ -28,9 +28,10 @@ let package = Package(
         .target(name: "CLinuxBPF"),
         .target(name: "EBPFKernel", dependencies: ["EBPFCore", "CLinuxBPF"]),
         .target(name: "EBPFJIT", dependencies: ["EBPFCore", "X86Encoding"]),
+        .target(name: "EBPFRuntime", dependencies: ["EBPFCore"]),
         .target(
             name: "EBPF",
-            dependencies: ["EBPFCore", "EBPFAssembler", "EBPFInterpreter", "EBPFVerifier", "EBPFJIT"]
+            dependencies: ["EBPFCore", "EBPFAssembler", "EBPFInterpreter", "EBPFVerifier", "EBPFJIT", "EBPFRuntime"]
         ),
         .target(
             name: "EBPFCommands",
@@ -58,6 +59,7 @@ let package = Package(
         .testTarget(name: "EBPFJITTests", dependencies: ["EBPF", "EBPFTestSupport"]),
         .testTarget(name: "EBPFTestSupportTests", dependencies: ["EBPFTestSupport", "EBPFInterpreter"]),
         .testTarget(name: "EBPFFuzzTests", dependencies: ["EBPFFuzz", "EBPF", "EBPFKernel", "EBPFTestSupport"]),
+        .testTarget(name: "EBPFRuntimeTests", dependencies: ["EBPFRuntime", "EBPFAssembler", "EBPFInterpreter", "EBPF"], exclude: ["Fixtures"]),
         .testTarget(name: "EBPFCommandsTests", dependencies: ["EBPFCommands", "EBPFTestSupport", "ebpf", "ebpf-conformance-plugin"]),
     ]
 )

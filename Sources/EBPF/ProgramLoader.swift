@@ -13,7 +13,8 @@ public enum ProgramLoader {
         return try load(bytes: Array(data), format: resolved, path: path)
     }
 
-    /// Loads a program from the contents of a file of the given format.
+    /// Loads a program from the contents of a file of the given format. An ELF object holds several
+    /// programs and their maps: load it with `LoadedObject` (EBPFRuntime) instead.
     public static func load(bytes: [UInt8], format: ProgramFormat, path: String = "<memory>") throws(LoadError) -> Program {
         switch format {
         case .assembly:
@@ -51,7 +52,7 @@ public enum LoadError: Error, CustomStringConvertible {
         case .unreadable(let path): "\(path): cannot read file"
         case .unknownFormat(let path): "\(path): unknown program format (use --format asm|bin|elf)"
         case .notText(let path): "\(path): assembly source is not valid UTF-8"
-        case .unsupportedFormat(let path, let format): "\(path): \(format.rawValue) programs are not supported yet"
+        case .unsupportedFormat(let path, let format): "\(path): \(format.rawValue) files hold programs and maps: load them with LoadedObject"
         case .assembly(let path, let error): "\(path): \(error)"
         case .decoding(let path, let error): "\(path): \(error)"
         }

@@ -10,7 +10,7 @@ struct DisasmCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let program = try programOptions.load()
+            let program = try programOptions.loadSource().program
             for line in Disassembler.listing(program) {
                 print(Self.indexColumn(line.index) + ": " + line.text)
             }

@@ -6,7 +6,7 @@ public struct EBPFCommand: ParsableCommand {
         commandName: "ebpf",
         abstract: "Run, verify, assemble, disassemble and JIT-compile eBPF programs.",
         subcommands: [
-            RunCommand.self, AsmCommand.self, DisasmCommand.self, JITCommand.self, VerifyCommand.self,
+            RunCommand.self, AsmCommand.self, DisasmCommand.self, JITCommand.self, VerifyCommand.self, MapCommand.self,
         ]
     )
 

@@ -20,10 +20,6 @@ struct ExecutionOptions: ParsableArguments {
             engine: engine, verify: !unverified, verifierOptions: VerifierOptions(loops: loops), helpers: helpers,
             limits: ExecutionLimits(instructionBudget: budget))
     }
-
-    func makeRunner(for program: Program, memorySize: Int) throws -> any ProgramRunner {
-        try ExecutionPipeline.prepare(program, memorySize: memorySize, configuration: configuration())
-    }
 }
 
 extension VerifierOptions.LoopPolicy: ExpressibleByArgument {}

@@ -18,15 +18,11 @@ struct JITCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let program = try programOptions.load()
-            let configuration = executionOptions.configuration()
             // Verified by default, as `run` does, so the dump shows the code that actually runs:
             // the checks the verifier's facts cover are left out.
-            let verification = try ExecutionPipeline.verify(program, memorySize: contextSize, configuration: configuration)
-            let compiled = try JIT.compile(
-                program, helpers: configuration.helpers, limits: configuration.limits, facts: verification?.facts,
-                options: configuration.jitOptions)
-            let mode = verification == nil ? "unverified: all run-time checks" : "verified"
+            let (program, compiled, verified) = try programOptions.loadSource().compile(
+                configuration: executionOptions.configuration(), memorySize: contextSize)
+            let mode = verified ? "verified" : "unverified: all run-time checks"
             print("\(program.count) eBPF slots -> \(compiled.codeSize) bytes of x86-64 code (\(mode))")
             guard dump else { return }
             for line in JITDump.lines(program: program, compiled: compiled, disassembler: X86Disassembler.find()) {

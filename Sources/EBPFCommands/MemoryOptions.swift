@@ -10,6 +10,12 @@ struct MemoryOptions: ParsableArguments {
     @Option(name: .customLong("mem-hex"), help: "The program's input memory as hex bytes, e.g. \"01 02 ff\".")
     var memHex: String?
 
+    init() {}
+
+    init(mem: String) {
+        self.mem = mem
+    }
+
     func validate() throws {
         if mem != nil && memHex != nil {
             throw ValidationError("give either --mem or --mem-hex, not both")

@@ -12,10 +12,9 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let program = try programOptions.load()
+            let source = try programOptions.loadSource()
             var memory = try memoryOptions.bytes()
-            let runner = try executionOptions.makeRunner(for: program, memorySize: memory.count)
-            let result = try runner.run(&memory)
+            let result = try source.run(configuration: executionOptions.configuration(), memory: &memory)
             print("0x" + String(result, radix: 16))
         }
     }

@@ -19,13 +19,14 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let program = try programOptions.load()
+            let source = try programOptions.loadSource()
             let options = VerifierOptions(loops: loops, contextSize: contextSize, collectsLog: log)
-            do throws(VerifierError) {
-                let result = try Verifier(helpers: .conformance, options: options).verify(program)
+            let configuration = ExecutionConfiguration(verifierOptions: options, helpers: .conformance)
+            do {
+                guard let result = try source.verify(configuration: configuration, memorySize: contextSize) else { return }
                 if log { result.log.forEach { print($0) } }
                 print("OK: \(result.statistics)")
-            } catch {
+            } catch PipelineError.verification(let error) {
                 if log { error.log.forEach { print($0) } }
                 throw CommandFailure("\(error)")
             }

@@ -1,7 +1,7 @@
 /// The new memory value of each atomic read-modify-write (`0xc3` 32-bit, `0xdb` 64-bit).
 ///
-/// The interpreter implements atomics as a plain load and store: one run executes on one thread,
-/// and it does not promise atomicity against other threads sharing the memory.
+/// Aligned atomics are atomic across threads (see `AtomicUpdate+Memory.swift`), as programs
+/// sharing maps need; a misaligned one is a plain load and store.
 enum AtomicUpdate {
     case add, or, and, xor, exchange, compareExchange
 

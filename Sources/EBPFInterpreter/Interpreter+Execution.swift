@@ -30,6 +30,9 @@ extension Interpreter {
         slots: UnsafeBufferPointer<DecodedInstruction>, space: AddressSpace
     ) throws(ExecutionTrap) -> (result: UInt64, executed: UInt64) {
         var regions = ReturnedRegions()
+        // Map storage and other extra regions (EBPFRuntime) join the helper-region list, which
+        // only the slow path of an access reads.
+        for region in extraRegions { regions.add(start: region.start, size: region.count) }
         var r = InlineArray<16, UInt64>(repeating: 0)
         r[1] = space.memoryStart
         r[2] = space.memoryCount
@@ -283,7 +286,7 @@ extension Interpreter {
                 guard let value = space.packetLoad(offset: UInt64(offset), size: size) else { return (0, executed) }
                 r[0] = value
 
-            // MARK: Atomics (plain read-modify-write: one run is one thread)
+            // MARK: Atomics (atomic across threads when aligned; see AtomicUpdate+Memory.swift)
             case .lockAdd: try Self.atomic64(.add, fetch: false, insn, pc, &r, space, &regions)
             case .lockOr: try Self.atomic64(.or, fetch: false, insn, pc, &r, space, &regions)
             case .lockAnd: try Self.atomic64(.and, fetch: false, insn, pc, &r, space, &regions)
@@ -325,8 +328,7 @@ extension Interpreter {
         let d = Int(insn.registers & 0x0f), s = Int(insn.registers >> 4)
         let address = r[d] &+ UInt64(bitPattern: Int64(insn.offset))
         let pointer = try space.pointer(address, size: 8, pc: pc, isWrite: true, regions: &regions)
-        let old = pointer.loadUnaligned(as: UInt64.self)
-        pointer.storeBytes(of: update.newValue(old: old, operand: r[s], expected: r[0]), as: UInt64.self)
+        let old = update.apply(at: pointer, operand: r[s], expected: r[0])
         if update == .compareExchange { r[0] = old } else if fetch { r[s] = old }
     }
 
@@ -340,9 +342,7 @@ extension Interpreter {
         let d = Int(insn.registers & 0x0f), s = Int(insn.registers >> 4)
         let address = r[d] &+ UInt64(bitPattern: Int64(insn.offset))
         let pointer = try space.pointer(address, size: 4, pc: pc, isWrite: true, regions: &regions)
-        let old = pointer.loadUnaligned(as: UInt32.self)
-        let new = update.newValue(old: old, operand: low32(r[s]), expected: low32(r[0]))
-        pointer.storeBytes(of: new, as: UInt32.self)
+        let old = update.apply(at: pointer, operand: low32(r[s]), expected: low32(r[0]))
         if update == .compareExchange { r[0] = UInt64(old) } else if fetch { r[s] = UInt64(old) }
     }
 

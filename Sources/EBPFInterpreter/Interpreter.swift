@@ -9,8 +9,9 @@ import EBPFCore
 /// nothing on the heap in the common case, and several threads may run the same interpreter at
 /// once.
 ///
-/// Atomic instructions are plain read-modify-write sequences: a run is single-threaded and the
-/// interpreter does not promise atomicity against other threads touching the same memory.
+/// Aligned atomic instructions are atomic against other threads touching the same memory (for
+/// example programs on several threads sharing a map); misaligned ones are plain
+/// read-modify-write sequences.
 ///
 /// ```swift
 /// let interpreter = Interpreter(program: program, helpers: .conformance)
@@ -24,6 +25,10 @@ public struct Interpreter: ProgramRunner, Sendable {
     public let helpers: HelperRegistry
     /// The instruction budget (checked on taken backward jumps) and the stack layout.
     public let limits: ExecutionLimits
+    /// Memory besides the input and the stack that programs may access, such as map storage
+    /// (added for EBPFRuntime's maps; checked on the slow path of an access, like the regions
+    /// helpers return).
+    public let extraRegions: [MemoryRegion]
 
     /// The slots as the dispatch loop reads them: ``program``'s slots decoded into
     /// ``Operation``s, plus one final slot. Every slot that cannot run is a marker operation
@@ -42,11 +47,13 @@ public struct Interpreter: ProgramRunner, Sendable {
     /// Prepares `program` to run. Never fails: a slot that cannot run (possible only with
     /// ``Program/init(unchecked:)``) or a jump to a bad target traps when control reaches it.
     public init(
-        program: Program, helpers: HelperRegistry = HelperRegistry(), limits: ExecutionLimits = ExecutionLimits()
+        program: Program, helpers: HelperRegistry = HelperRegistry(), limits: ExecutionLimits = ExecutionLimits(),
+        extraRegions: [MemoryRegion] = []
     ) {
         self.program = program
         self.helpers = helpers
         self.limits = limits
+        self.extraRegions = extraRegions
 
         var traps = program.staticTraps()
         traps.append(.fellOffEnd(programCount: program.count))

@@ -17,9 +17,17 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     private let entry: @convention(c) (UnsafeMutableRawPointer) -> UInt64
     /// The invalid-instruction traps by slot (plus falling off the end), as trap records name them.
     private let staticTraps: [ExecutionTrap?]
+    /// Memory besides the input and the stack that the program may access (map storage, for
+    /// EBPFRuntime), consulted by the slow path of an access check.
+    public let extraRegions: [MemoryRegion]
+    /// `extraRegions` as (start, size) pairs, the form the slow path reads through the context.
+    private let extraRegionPairs: [UInt64]
 
-    init(memory: consuming ExecutableMemory, instructionOffsets: [Int], limits: ExecutionLimits, staticTraps: [ExecutionTrap?]) {
+    init(memory: consuming ExecutableMemory, instructionOffsets: [Int], limits: ExecutionLimits, staticTraps: [ExecutionTrap?],
+         extraRegions: [MemoryRegion] = []) {
         self.staticTraps = staticTraps
+        self.extraRegions = extraRegions
+        self.extraRegionPairs = extraRegions.flatMap { [$0.start, $0.count] }
         self.entry = unsafeBitCast(memory.baseAddress, to: (@convention(c) (UnsafeMutableRawPointer) -> UInt64).self)
         self.memory = memory
         self.instructionOffsets = instructionOffsets
@@ -73,7 +81,11 @@ public final class CompiledProgram: ProgramRunner, Sendable {
         let context = RunContext(pointer)
         context.prepare(memoryBase: memoryBase, memoryLength: memoryLength,
                         stackBase: UInt64(UInt(bitPattern: stackBase)), instructionBudget: limits.instructionBudget)
-        let value = entry(pointer)
+        let value = extraRegionPairs.withUnsafeBufferPointer { pairs in
+            context[RunContextLayout.extraRegions] = UInt64(UInt(bitPattern: pairs.baseAddress))
+            context[RunContextLayout.extraRegionCount] = UInt64(extraRegions.count)
+            return entry(pointer)
+        }
         return (value, context.trap(staticTraps: staticTraps))
     }
 }

@@ -13,10 +13,12 @@ public enum JIT {
     ///   - facts: what the verifier proved; each fact removes the matching run-time check
     ///     (`accessIsSafe` → no bounds check, `divisorIsNonZero` → no zero test, `terminates` →
     ///     no budget counting, `maxCallDepth <= 8` → no depth check).
-    ///   - options: register allocation, BMI2 use and constant blinding.
+    ///   - options: register allocation, BMI2 use, constant blinding and the code-size limit.
+    ///   - extraRegions: memory besides the input and the stack that the program may access
+    ///     (map storage from EBPFRuntime); accesses not proven safe are checked against it.
     public static func compile(
         _ program: Program, helpers: HelperRegistry = .init(), limits: ExecutionLimits = .init(),
-        facts: VerifiedFacts? = nil, options: JITOptions = .init()
+        facts: VerifiedFacts? = nil, options: JITOptions = .init(), extraRegions: [MemoryRegion] = []
     ) throws(JITError) -> CompiledProgram {
         if options.useBMI2 && !CPUFeatures.current.hasBMI2 { throw .unsupportedCPUFeature("BMI2") }
         let analysis = ProgramAnalysis(program)
@@ -40,6 +42,7 @@ public enum JIT {
             throw .codeTooLarge(size: assembler.code.count, limit: options.maxCodeSize)
         }
         let memory = try ExecutableMemory(code: assembler.code)
-        return CompiledProgram(memory: memory, instructionOffsets: slotOffsets, limits: limits, staticTraps: analysis.staticTraps)
+        return CompiledProgram(memory: memory, instructionOffsets: slotOffsets, limits: limits, staticTraps: analysis.staticTraps,
+                               extraRegions: extraRegions)
     }
 }

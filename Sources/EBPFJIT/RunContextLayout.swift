@@ -28,8 +28,12 @@ enum RunContextLayout {
     /// `helperRegionCapacity` pairs of (start, size).
     static let helperRegions: Int32 = 128
     static let helperRegionCapacity = 64
+    /// Extra regions fixed for the compiled program (map storage, for EBPFRuntime): the address
+    /// of an array of (start, size) pairs and their number. Read only by the slow path.
+    static let extraRegions: Int32 = helperRegions + Int32(helperRegionCapacity * 16)
+    static let extraRegionCount: Int32 = extraRegions + 8
     /// Total size in bytes.
-    static let size = Int(helperRegions) + helperRegionCapacity * 16
+    static let size = Int(extraRegionCount) + 8
 
     /// Offset of the start count for an access of `size` bytes (1, 2, 4 or 8).
     static func memoryStartCount(size: Int) -> Int32 {

@@ -10,6 +10,7 @@ enum RuntimeSupport {
     static let checkAccess: @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64) -> UInt64 = { context, address, info in
         let size = (info >> 1) & 0xf
         if RunContext(context).helperRegionsContain(address: address, size: size) { return 1 }
+        if RunContext(context).extraRegionsContain(address: address, size: size) { return 1 }
         let record = RunContext(context)
         record.setTrap(.outOfBounds, pc: Int(info >> 32), value: address, detail: Int64(info & 0x1f))
         return 0
@@ -44,6 +45,23 @@ struct RunContext {
         self[RunContextLayout.instructionBudget] = instructionBudget
         self[RunContextLayout.trapKind] = 0
         self[RunContextLayout.helperRegionCount] = 0
+        self[RunContextLayout.extraRegions] = 0
+        self[RunContextLayout.extraRegionCount] = 0
+    }
+
+    /// Whether [address, address + size) lies inside one of the program's extra regions
+    /// (``RunContextLayout/extraRegions``).
+    func extraRegionsContain(address: UInt64, size: UInt64) -> Bool {
+        let count = Int(self[RunContextLayout.extraRegionCount])
+        guard count > 0, let pairs = UnsafePointer<UInt64>(bitPattern: UInt(self[RunContextLayout.extraRegions])) else {
+            return false
+        }
+        for index in 0..<count {
+            let start = pairs[2 * index]
+            let length = pairs[2 * index + 1]
+            if address >= start, length >= size, address - start <= length - size { return true }
+        }
+        return false
     }
 
     /// Whether [address, address + size) lies inside one of the recorded helper regions.
