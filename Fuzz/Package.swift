@@ -27,5 +27,8 @@ let package = Package(
         .executableTarget(
             name: "FuzzEngines",
             dependencies: ["FuzzSupport", .product(name: "EBPF", package: "swift-ebpf")]),
+        .executableTarget(
+            name: "FuzzELF",
+            dependencies: ["FuzzSupport", .product(name: "EBPF", package: "swift-ebpf")]),
     ]
 )
