@@ -19,6 +19,12 @@ public struct FuzzCampaign {
     public var failureDirectory: String?
     /// Also run the ALU/JMP programs on the Linux kernel (see ``KernelOracle``).
     public var usesKernel: Bool
+    /// Builds the harness for one seed from its JIT options, limits and verifier context size
+    /// (``FuzzEngines/harness(jit:limits:verifiedContextSize:helpers:)`` unless a test plants a
+    /// faulty engine).
+    public var makeHarness: (JITOptions, ExecutionLimits, Int?) -> DifferentialHarness = { options, limits, context in
+        FuzzEngines.harness(jit: options, limits: limits, verifiedContextSize: context)
+    }
 
     public init(
         preset: FuzzPreset = .mixed, firstSeed: UInt64 = 0, duration: Duration? = nil, maxPrograms: Int? = nil,
@@ -90,7 +96,7 @@ public struct FuzzCampaign {
             // Safe programs also go through the verifier so the JIT's check elision is exercised.
             let contexts: [Int?] = seedPreset == .unsafe ? [nil] : [nil, generated.memorySize]
             for context in contexts {
-                let harness = FuzzEngines.harness(jit: options, limits: seedPreset.limits, verifiedContextSize: context)
+                let harness = makeHarness(options, seedPreset.limits, context)
                 let outcome = harness.compare(generated)
                 report.comparisons += 1
                 if context != nil { report.verifiedComparisons += 1 } else {
