@@ -92,7 +92,7 @@ public struct FuzzCampaign {
             if let duration, report.programs % 16 == 0, clock.now - start >= duration { break }
             let seedPreset = preset.resolved(seed: seed)
             let generated = RandomProgramGenerator(options: seedPreset.generatorOptions).generate(seed: seed)
-            let options = FuzzEngines.jitOptions[Int((seed / 4) % UInt64(FuzzEngines.jitOptions.count))]
+            let options = FuzzEngines.jitOptions[Int((seed / 5) % UInt64(FuzzEngines.jitOptions.count))]
             // Safe programs also go through the verifier so the JIT's check elision is exercised.
             let contexts: [Int?] = seedPreset == .unsafe ? [nil] : [nil, generated.memorySize]
             for context in contexts {
@@ -112,7 +112,7 @@ public struct FuzzCampaign {
                     break
                 }
             }
-            if let kernelOracle, seedPreset == .aluJump {
+            if let kernelOracle, seedPreset == .aluJump || seedPreset == .kernelStack {
                 let comparison = kernelOracle.compare(generated.program)
                 report.kernel.record(comparison)
                 if comparison.verdict == .diverged { report.kernelFailures.append(comparison) }

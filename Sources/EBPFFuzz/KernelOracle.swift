@@ -4,8 +4,8 @@ import EBPFJIT
 import EBPFKernel
 import EBPFTestSupport
 
-/// The Linux kernel as a third engine for programs without memory accesses or calls (the
-/// ``FuzzPreset/aluJump`` subset): each program is loaded as a socket filter with
+/// The Linux kernel as a third engine for programs without input memory or helper calls (the
+/// ``FuzzPreset/aluJump`` and ``FuzzPreset/kernelStack`` subsets): each program is loaded as a socket filter with
 /// `BPF_PROG_LOAD` and run with `BPF_PROG_TEST_RUN` twice — once as is and once with every `exit`
 /// redirected to `r0 >>= 32; exit` — because the kernel reports only the low 32 bits of R0. The two
 /// halves give the full 64-bit result, compared with the interpreter's and the JIT's.
@@ -74,7 +74,8 @@ public final class KernelOracle {
 
     public init() {}
 
-    /// Runs `program` (no memory access, no call) on the interpreter, the JIT and the kernel.
+    /// Runs `program` (no input-memory access, no helper call) on the interpreter, the JIT and
+    /// the kernel.
     public func compare(_ program: Program) -> Comparison {
         let interpreter = Self.observe { () throws(ExecutionTrap) -> UInt64 in
             var memory: [UInt8] = []
@@ -129,14 +130,20 @@ public final class KernelOracle {
         }
     }
 
-    /// `r2 = 0`, then the program; with `shiftingHighHalf`, each `exit` becomes a jump to a final
-    /// `r0 >>= 32; exit`. Nil when a jump offset would not fit.
+    /// `r2 = 0`, then the program; with `shiftingHighHalf`, each `exit` of the entry function
+    /// (the slots before the first local function) becomes a jump to a final `r0 >>= 32; exit`.
+    /// Nil when a jump offset would not fit.
     static func wrapped(_ program: Program, shiftingHighHalf: Bool) -> [Instruction]? {
         var result = [Instruction(opcode: 0xb7, dst: 2)]  // mov r2, 0
         let body = program.instructions
+        let entryEnd = body.indices.compactMap { index -> Int? in
+            let slot = body[index]
+            guard slot.opcode == Opcode.call && slot.src == CallKind.local.rawValue else { return nil }
+            return index + 1 + Int(slot.immediate)
+        }.min() ?? body.count
         let epilogue = 1 + body.count
         for (index, instruction) in body.enumerated() {
-            if shiftingHighHalf && instruction.opcode == Opcode.exit {
+            if shiftingHighHalf && instruction.opcode == Opcode.exit && index < entryEnd {
                 guard let offset = Int16(exactly: epilogue - (1 + index) - 1) else { return nil }
                 result.append(Instruction(opcode: 0x05, offset: offset))  // ja
             } else {
