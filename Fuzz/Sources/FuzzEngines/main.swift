@@ -5,7 +5,9 @@ runLibFuzzer(fuzzEngines)
 
 /// Interpreter against JIT on arbitrary instruction words (`Program(unchecked:)`, so malformed
 /// slots too): the first byte sets the input size, then that many input bytes, then the program.
-/// Any difference in result, trap, memory or stack stops the fuzzer.
+/// Any difference in result, trap, memory or stack stops the fuzzer. Programs the verifier accepts
+/// (for that input size) are also compiled with its facts — checks elided — and must still agree
+/// and must not trap.
 @_cdecl("LLVMFuzzerTestOneInput")
 func fuzzEngines(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data, size > 0 else { return 0 }
@@ -31,6 +33,19 @@ func fuzzEngines(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let candidate = run(compiled, input)
     if reference != candidate {
         fatalError("interpreter \(reference) != jit \(candidate) for \(words.map { String($0.rawValue, radix: 16) })")
+    }
+    let verifier = Verifier(helpers: helpers, options: VerifierOptions(processedInstructionBudget: 20_000, contextSize: memorySize))
+    guard let facts = try? verifier.verify(program).facts else { return 0 }
+    // A verified program terminates, and with facts the JIT does not count instructions: compare
+    // under a budget no verified program reaches (the verifier explored at most 20,000 steps).
+    let generous = ExecutionLimits(instructionBudget: 100_000_000)
+    guard let optimized = try? JIT.compile(program, helpers: helpers, limits: generous, facts: facts) else {
+        fatalError("the JIT refused a verified program")
+    }
+    let verifiedReference = run(Interpreter(program: program, helpers: helpers, limits: generous), input)
+    let withFacts = run(optimized, input)
+    if withFacts != verifiedReference || verifiedReference.trap != nil {
+        fatalError("verified program: interpreter \(verifiedReference) vs jit with facts \(withFacts) for \(words.map { String($0.rawValue, radix: 16) })")
     }
     return 0
 }
