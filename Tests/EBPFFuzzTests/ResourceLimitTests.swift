@@ -3,6 +3,7 @@ import EBPFCore
 import EBPFFuzz
 import EBPFInterpreter
 import EBPFJIT
+import EBPFRuntime
 import EBPFTestSupport
 import EBPFVerifier
 import Testing
@@ -70,6 +71,28 @@ import Testing
         }
         // The same program fits the default limit.
         #expect(throws: Never.self) { try JIT.compile(program) }
+    }
+
+    /// Hostile map definitions (as a corrupt object file could carry) are refused before anything
+    /// is allocated.
+    @Test(arguments: [
+        MapDefinition(type: .array, keySize: 4, valueSize: 1 << 20, maxEntries: 1 << 20),
+        MapDefinition(type: .hash, keySize: 8, valueSize: 8, maxEntries: Int.max),
+        MapDefinition(type: .hash, keySize: 1 << 21, valueSize: 8, maxEntries: 1),
+        MapDefinition(type: .array, keySize: 4, valueSize: (1 << 20) + 1, maxEntries: 1),
+        MapDefinition(type: .array, keySize: 4, valueSize: 8, maxEntries: 0),
+    ])
+    func mapSizesAreBounded(definition: MapDefinition) {
+        do {
+            try definition.validate()
+            Issue.record("accepted \(definition)")
+        } catch {
+            guard case .invalidDefinition(let reason) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+            #expect(!reason.isEmpty)
+        }
     }
 
     @Test func programSizeIsBoundedByTheVerifier() throws {
