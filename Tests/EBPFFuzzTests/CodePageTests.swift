@@ -21,6 +21,18 @@ import Testing
         }
     }
 
+    /// The guard pages AdversarialInputTests relies on really are inaccessible.
+    @Test func guardPagesAreInaccessible() throws {
+        let region = GuardedRegion()
+        let mappings = try Self.mappings()
+        func permissions(_ address: UnsafeRawPointer) -> String? {
+            mappings.first { $0.range.contains(UInt(bitPattern: address)) }?.permissions
+        }
+        #expect(permissions(region.base) == "---p")
+        #expect(permissions(region.usable.baseAddress!) == "rw-p")
+        #expect(permissions(region.usable.baseAddress! + region.usable.count) == "---p")
+    }
+
     @Test func noMappingIsWritableAndExecutable() throws {
         var compiled: [CompiledProgram] = []
         for (index, options) in FuzzEngines.jitOptions.enumerated() {
