@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "EBPF", targets: ["EBPF"]),
         .executable(name: "ebpf", targets: ["ebpf"]),
         .executable(name: "ebpf-conformance-plugin", targets: ["ebpf-conformance-plugin"]),
+        .executable(name: "ebpf-fuzz", targets: ["ebpf-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,6 +39,15 @@ let package = Package(
         ),
         // Shared by the test targets: corpus location, random program generation, differential runs.
         .target(name: "EBPFTestSupport", dependencies: ["EBPFCore", "EBPFAssembler"]),
+        // Differential fuzzing (interpreter vs JIT vs kernel) and its command-line driver.
+        .target(
+            name: "EBPFFuzz",
+            dependencies: ["EBPFCore", "EBPFAssembler", "EBPFInterpreter", "EBPFJIT", "EBPFVerifier", "EBPFKernel", "EBPFTestSupport"]
+        ),
+        .executableTarget(
+            name: "ebpf-fuzz",
+            dependencies: ["EBPFFuzz", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(name: "ebpf", dependencies: ["EBPFCommands"]),
         .executableTarget(name: "ebpf-conformance-plugin", dependencies: ["EBPFCommands"]),
 
@@ -48,6 +58,7 @@ let package = Package(
         .testTarget(name: "EBPFVerifierTests", dependencies: ["EBPFVerifier", "EBPFAssembler", "EBPFKernel", "EBPFTestSupport", "EBPFInterpreter"]),
         .testTarget(name: "EBPFJITTests", dependencies: ["EBPF", "EBPFTestSupport"]),
         .testTarget(name: "EBPFTestSupportTests", dependencies: ["EBPFTestSupport", "EBPFInterpreter"]),
+        .testTarget(name: "EBPFFuzzTests", dependencies: ["EBPFFuzz", "EBPF", "EBPFKernel", "EBPFRuntime", "EBPFTestSupport"]),
         .testTarget(name: "EBPFRuntimeTests", dependencies: ["EBPFRuntime", "EBPFAssembler", "EBPFInterpreter", "EBPF"], exclude: ["Fixtures"]),
         .testTarget(name: "EBPFCommandsTests", dependencies: ["EBPFCommands", "EBPFTestSupport", "ebpf", "ebpf-conformance-plugin"]),
     ]

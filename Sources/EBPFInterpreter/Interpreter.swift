@@ -69,7 +69,11 @@ public struct Interpreter: ProgramRunner, Sendable {
                 slot.operation = Operation(decoding: instruction)
             } else if Program.branchTarget(of: instruction, at: index) != nil
                 && !Self.isUnconditionalTransfer(instruction.opcode)
+                && (try? Program(validating: [instruction])) != nil
             {
+                // A well-formed conditional jump to a bad target traps only when taken; a
+                // malformed one (bad register, reserved field) traps when reached, like any
+                // malformed slot.
                 slot.operation = .conditionalJumpToBadTarget
             }
             if slot.operation == .callHelper {

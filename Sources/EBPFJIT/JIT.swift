@@ -13,7 +13,7 @@ public enum JIT {
     ///   - facts: what the verifier proved; each fact removes the matching run-time check
     ///     (`accessIsSafe` → no bounds check, `divisorIsNonZero` → no zero test, `terminates` →
     ///     no budget counting, `maxCallDepth <= 8` → no depth check).
-    ///   - options: register allocation and BMI2 use.
+    ///   - options: register allocation, BMI2 use, constant blinding and the code-size limit.
     ///   - extraRegions: memory besides the input and the stack that the program may access
     ///     (map storage from EBPFRuntime); accesses not proven safe are checked against it.
     public static func compile(
@@ -23,17 +23,23 @@ public enum JIT {
         if options.useBMI2 && !CPUFeatures.current.hasBMI2 { throw .unsupportedCPUFeature("BMI2") }
         let analysis = ProgramAnalysis(program)
         var slotOffsets: [Int] = []
+        // One seed per compilation, the same in every layout pass (so the passes agree on sizes).
+        let blindingSeed: UInt64? = options.constantBlinding ? UInt64.random(in: .min ... .max) : nil
         let assembler: X86Assembler
         do {
             assembler = try X86Assembler.assemble { assembler in
                 var lowering = Lowering(analysis: analysis, helpers: helpers, limits: limits, facts: facts,
                                         options: options, assembler: assembler)
+                lowering.blindingSeed = blindingSeed
                 lowering.emitProgram()
                 slotOffsets = lowering.slotOffsets
                 assembler = lowering.a
             }
         } catch {
             throw .internalError(error)
+        }
+        if assembler.code.count > options.maxCodeSize {
+            throw .codeTooLarge(size: assembler.code.count, limit: options.maxCodeSize)
         }
         let memory = try ExecutableMemory(code: assembler.code)
         return CompiledProgram(memory: memory, instructionOffsets: slotOffsets, limits: limits, staticTraps: analysis.staticTraps,

@@ -13,6 +13,8 @@ public enum JITError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedCPUFeature(String)
     /// The code generator produced inconsistent code (a bug, reported instead of crashing).
     case internalError(X86AssemblerError)
+    /// The machine code would be `size` bytes, more than ``JITOptions/maxCodeSize``.
+    case codeTooLarge(size: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum JITError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidRegisterAllocation(let reason): "invalid register allocation: \(reason)"
         case .unsupportedCPUFeature(let feature): "the CPU does not support \(feature)"
         case .internalError(let error): "internal JIT error: \(error)"
+        case .codeTooLarge(let size, let limit): "the machine code would be \(size) bytes, more than the limit of \(limit)"
         }
     }
 }

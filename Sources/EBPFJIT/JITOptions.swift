@@ -5,9 +5,27 @@ public struct JITOptions: Sendable, Hashable {
     /// Use BMI2 `shlx`/`shrx`/`sarx` for shifts by a register instead of shifting by `cl`.
     /// Compiling with `true` on a CPU without BMI2 fails with ``JITError/unsupportedCPUFeature(_:)``.
     public var useBMI2: Bool
+    /// Constant blinding: every immediate of the program (ALU operands, comparison constants,
+    /// store values, `lddw` constants, packet offsets) is emitted as `imm ^ key` and then
+    /// `xor key`, with keys drawn from a fresh random seed per compilation, so a program cannot
+    /// place chosen bytes in executable memory (JIT spraying). Shift counts (at most 63, one
+    /// byte) and jump and memory offsets are not blinded. Costs about one extra instruction per
+    /// constant; see docs/benchmarks.md.
+    public var constantBlinding: Bool
+    /// The most bytes of machine code one compilation may map; larger programs fail with
+    /// ``JITError/codeTooLarge(size:limit:)`` before anything is mapped.
+    public var maxCodeSize: Int
 
-    public init(registerAllocation: RegisterAllocation = .default, useBMI2: Bool = CPUFeatures.current.hasBMI2) {
+    /// The default ``maxCodeSize``: 64 MiB (a 1,000,000-instruction program needs about 20 MiB).
+    public static let defaultMaxCodeSize = 64 << 20
+
+    public init(
+        registerAllocation: RegisterAllocation = .default, useBMI2: Bool = CPUFeatures.current.hasBMI2,
+        constantBlinding: Bool = false, maxCodeSize: Int = JITOptions.defaultMaxCodeSize
+    ) {
         self.registerAllocation = registerAllocation
         self.useBMI2 = useBMI2
+        self.constantBlinding = constantBlinding
+        self.maxCodeSize = maxCodeSize
     }
 }

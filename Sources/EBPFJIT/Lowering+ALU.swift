@@ -26,6 +26,7 @@ extension Lowering {
         case .mul:
             switch source {
             case .register(let src): a.imul(width, dst, src)
+            case .immediate(let immediate) where blindsConstants: a.imul(width, dst, blindedImmediateInScratch(immediate, width))
             case .immediate(let immediate): a.imul(width, dst, dst, immediate: immediate)
             }
         case .div, .mod:
@@ -44,7 +45,12 @@ extension Lowering {
     mutating func emitBinary(_ operation: X86ALUOperation, _ width: OperandWidth, _ dst: X86Register, _ source: ALUSource) {
         switch source {
         case .register(let src): a.alu(operation, width, dst, src)
-        case .immediate(let immediate): a.alu(operation, width, dst, immediate: immediate)
+        case .immediate(let immediate):
+            if blindsConstants {
+                a.alu(operation, width, dst, blindedImmediateInScratch(immediate, width))
+            } else {
+                a.alu(operation, width, dst, immediate: immediate)
+            }
         }
     }
 
@@ -54,6 +60,8 @@ extension Lowering {
         case .immediate(let immediate):
             if immediate == 0 {
                 a.alu(.xor, .bits32, dst, dst)
+            } else if blindsConstants {
+                emitBlindedConstant(UInt64(bitPattern: Int64(immediate)), width, into: dst)
             } else if width == .bits64 {
                 a.mov64(dst, immediate: UInt64(bitPattern: Int64(immediate)))
             } else {
@@ -154,7 +162,9 @@ extension Lowering {
                 emitDivisionByMinusOne(width, dst, isModulo: isModulo)
                 return
             }
-            if width == .bits64 {
+            if blindsConstants {
+                emitBlindedConstant(UInt64(bitPattern: Int64(immediate)), width, into: scratch)
+            } else if width == .bits64 {
                 a.mov64(scratch, immediate: UInt64(bitPattern: Int64(immediate)))
             } else {
                 a.mov32(scratch, immediate: UInt32(bitPattern: immediate))

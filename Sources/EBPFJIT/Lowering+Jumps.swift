@@ -34,7 +34,10 @@ extension Lowering {
         let dst = r(instruction.dst)
         if instruction.opcode & OperandSource.register.rawValue == 0 {
             let immediate = instruction.immediate
-            if operation == .jset {
+            if immediate != 0 && blindsConstants {
+                let constant = blindedImmediateInScratch(immediate, width)
+                if operation == .jset { a.test(width, dst, constant) } else { a.alu(.cmp, width, dst, constant) }
+            } else if operation == .jset {
                 a.test(width, dst, immediate: immediate)
             } else if immediate == 0 {
                 a.test(width, dst, dst)  // same flags as cmp dst, 0 for every condition used

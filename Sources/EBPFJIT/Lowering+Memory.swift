@@ -25,7 +25,12 @@ extension Lowering {
         case .st:
             let base = r(instruction.dst)
             emitAccessCheck(base: base, offset: offset, size: size.byteCount, isWrite: true, at: pc)
-            a.mov(width, .at(base, offset), immediate: instruction.immediate)
+            if blindsConstants {
+                let constant = blindedImmediateInScratch(instruction.immediate, width == .bits64 ? .bits64 : .bits32)
+                a.mov(width, .at(base, offset), constant)
+            } else {
+                a.mov(width, .at(base, offset), immediate: instruction.immediate)
+            }
         case .stx where mode == .atomic:
             let base = r(instruction.dst)
             emitAccessCheck(base: base, offset: offset, size: size.byteCount, isWrite: true, at: pc)
@@ -147,7 +152,13 @@ extension Lowering {
             let value = UInt64(UInt32(bitPattern: instruction.immediate))
                 | UInt64(UInt32(bitPattern: analysis.instructions[pc + 1].immediate)) << 32
             let dst = r(instruction.dst)
-            if value == 0 { a.alu(.xor, .bits32, dst, dst) } else { a.mov64(dst, immediate: value) }
+            if value == 0 {
+                a.alu(.xor, .bits32, dst, dst)
+            } else if blindsConstants {
+                emitBlindedConstant(value, .bits64, into: dst)
+            } else {
+                a.mov64(dst, immediate: value)
+            }
             return
         }
         // ldabs/ldind: offset = imm, or low32(src) + imm as a 32-bit unsigned sum; big-endian
@@ -158,7 +169,18 @@ extension Lowering {
         let r0 = r(0)
         if descriptor.shape == .packetIndirect {
             a.mov(.bits32, scratch, r(instruction.src))
-            if instruction.immediate != 0 { a.alu(.add, .bits32, scratch, immediate: instruction.immediate) }
+            if instruction.immediate != 0 {
+                if blindsConstants {
+                    // Two adds whose sum is the immediate (32-bit wrapping), neither equal to it.
+                    let key = nextBlindingKey()
+                    a.alu(.add, .bits32, scratch, immediate: instruction.immediate &- key)
+                    a.alu(.add, .bits32, scratch, immediate: key)
+                } else {
+                    a.alu(.add, .bits32, scratch, immediate: instruction.immediate)
+                }
+            }
+        } else if blindsConstants {
+            emitBlindedConstant(UInt64(UInt32(bitPattern: instruction.immediate)), .bits32, into: scratch)
         } else {
             a.mov32(scratch, immediate: UInt32(bitPattern: instruction.immediate))
         }

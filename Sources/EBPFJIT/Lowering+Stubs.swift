@@ -44,7 +44,11 @@ extension Lowering {
         case .none:
             break
         case .constant(let constant):
-            if let small = Int32(exactly: constant) {
+            if blindsConstants {
+                // The value can be a program immediate (an unknown helper id): blind it too.
+                emitBlindedConstant(UInt64(bitPattern: constant), .bits64, into: map.scratch)
+                a.mov(.bits64, .at(ctx, RunContextLayout.trapValue), map.scratch)
+            } else if let small = Int32(exactly: constant) {
                 a.mov(.bits64, .at(ctx, RunContextLayout.trapValue), immediate: small)
             } else {
                 a.mov64(map.scratch, immediate: UInt64(bitPattern: constant))

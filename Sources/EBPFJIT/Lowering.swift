@@ -49,6 +49,10 @@ struct Lowering {
     var coldStubs: [ColdStub] = []
     /// x86 offset of each slot's code, filled in while emitting.
     var slotOffsets: [Int] = []
+    /// The random seed of this compilation's blinding keys; nil when constants are not blinded.
+    var blindingSeed: UInt64?
+    /// Keys drawn so far in this pass.
+    var blindingUses: UInt64 = 0
 
     init(analysis: ProgramAnalysis, helpers: HelperRegistry, limits: ExecutionLimits, facts: VerifiedFacts?,
          options: JITOptions, assembler: X86Assembler) {

@@ -55,8 +55,12 @@ struct ProgramAnalysis {
                 } else {
                     slots.append(.trap)
                 }
-                if instruction.opcode == Opcode.lddw && pc + 1 < count && traps[pc + 1] != nil {
-                    // The second slot of an lddw (possibly one whose own src is bad).
+                if instruction.opcode == Opcode.lddw && pc + 1 < count && traps[pc + 1] != nil
+                    && (try? Program(validating: [instruction, instructions[pc + 1]])) != nil
+                {
+                    // The second slot of a well-formed lddw (possibly one whose src is a map
+                    // reference). After a malformed lddw the next slot stands on its own, as in
+                    // Program.staticTraps: a jump to it must reach it.
                     slots.append(.wideSecondHalf)
                     pc += 2
                 } else {
@@ -134,7 +138,8 @@ struct ProgramAnalysis {
         }
         if instruction.dst > maxRegisterNumber { return false }
         if instruction.opcode & OperandSource.register.rawValue != 0 && instruction.src > maxRegisterNumber { return false }
-        return true
+        // A malformed slot (reserved field set) traps when reached, not only when "taken".
+        return (try? Program(validating: [instruction])) != nil
     }
 
     /// Whether control may be transferred to `target`: inside the program, not an lddw's

@@ -1,0 +1,76 @@
+import EBPFCore
+import EBPFTestSupport
+
+/// A family of generated programs the fuzzer draws from, with the instruction budget its runs use.
+public enum FuzzPreset: String, Sendable, Hashable, CaseIterable {
+    /// Every feature (loops, local calls, helper calls, atomics, packet loads), safe programs only.
+    case `default`
+    /// Forward branches only: no loops, no calls.
+    case straightLine
+    /// Every feature plus hazards (out-of-bounds accesses, runaway loops and recursion, unknown
+    /// helpers) in about one statement in twelve.
+    case unsafe
+    /// ALU and jumps only, with immediates the Linux verifier accepts: the subset the kernel oracle
+    /// can run.
+    case aluJump
+    /// What the kernel oracle can also run beyond ``aluJump``: stack loads, stores and atomics,
+    /// bounded loops and local calls (no input memory, no helpers, no packet loads).
+    case kernelStack
+    /// Each seed picks one of the other presets (seed modulo 5), so one campaign covers them all.
+    case mixed
+
+    /// The generator options of this preset (``mixed`` resolves per seed, see ``resolved(seed:)``).
+    public var generatorOptions: RandomProgramGenerator.Options {
+        switch self {
+        case .default, .mixed: return .default
+        case .straightLine: return .straightLine
+        case .unsafe: return .unsafe
+        case .aluJump: return Self.aluJumpOptions
+        case .kernelStack: return Self.kernelStackOptions
+        }
+    }
+
+    /// The preset a seed runs under: itself, or for ``mixed`` one of the five concrete presets.
+    public func resolved(seed: UInt64) -> FuzzPreset {
+        guard self == .mixed else { return self }
+        return [.default, .straightLine, .unsafe, .aluJump, .kernelStack][Int(seed % 5)]
+    }
+
+    /// The instruction budget of runs: small for ``unsafe`` (some of its programs loop forever).
+    public var limits: ExecutionLimits {
+        ExecutionLimits(instructionBudget: self == .unsafe ? 5_000 : 200_000)
+    }
+
+    /// Generator options for programs that touch no memory and call nothing: ALU (32 and 64 bit,
+    /// every operation, edge constants), wide constants and conditional jumps (JMP and JMP32).
+    public static var kernelStackOptions: RandomProgramGenerator.Options {
+        var options = RandomProgramGenerator.Options.default
+        options.memorySize = 0...0
+        options.packetLoads = false
+        options.helperCalls = false
+        options.registerCalls = false
+        options.kernelCompatibleImmediates = true
+        options.weights.bufferStore = 0
+        options.weights.bufferLoad = 0
+        options.weights.helperCall = 0
+        options.weights.packetLoad = 0
+        return options
+    }
+
+    public static var aluJumpOptions: RandomProgramGenerator.Options {
+        var options = RandomProgramGenerator.Options.straightLine
+        options.memorySize = 0...0
+        options.atomics = false
+        options.packetLoads = false
+        options.kernelCompatibleImmediates = true
+        options.weights.stackStore = 0
+        options.weights.stackLoad = 0
+        options.weights.bufferStore = 0
+        options.weights.bufferLoad = 0
+        options.weights.atomic = 0
+        options.weights.localCall = 0
+        options.weights.helperCall = 0
+        options.weights.packetLoad = 0
+        return options
+    }
+}
