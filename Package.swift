@@ -33,6 +33,7 @@ let package = Package(
         .target(name: "CLinuxBPF"),
         .target(name: "EBPFKernel", dependencies: ["EBPFCore", "CLinuxBPF"]),
         .target(name: "EBPFJIT", dependencies: ["EBPFCore", "X86Encoding"]),
+        .target(name: "EBPFRuntime", dependencies: ["EBPFCore"]),
         // Classic BPF (tcpdump, seccomp): model, checker, reference interpreter, translator to
         // eBPF, pcap files.
         .target(name: "ClassicBPF", dependencies: ["EBPFCore"]),
@@ -45,7 +46,7 @@ let package = Package(
         ),
         .target(
             name: "EBPF",
-            dependencies: ["EBPFCore", "EBPFAssembler", "EBPFInterpreter", "EBPFVerifier", "EBPFJIT"]
+            dependencies: ["EBPFCore", "EBPFAssembler", "EBPFInterpreter", "EBPFVerifier", "EBPFJIT", "EBPFRuntime"]
         ),
         .target(
             name: "EBPFCommands",
@@ -60,10 +61,11 @@ let package = Package(
         .testTarget(name: "EBPFAssemblerTests", dependencies: ["EBPFAssembler", "EBPFTestSupport"]),
         .testTarget(name: "EBPFInterpreterTests", dependencies: ["EBPFInterpreter", "EBPFAssembler", "EBPFTestSupport"]),
         .testTarget(name: "X86EncodingTests", dependencies: ["X86Encoding"]),
-        .testTarget(name: "EBPFVerifierTests", dependencies: ["EBPFVerifier", "EBPFAssembler", "EBPFKernel", "EBPFTestSupport"]),
+        .testTarget(name: "EBPFVerifierTests", dependencies: ["EBPFVerifier", "EBPFAssembler", "EBPFKernel", "EBPFTestSupport", "EBPFInterpreter"]),
         .testTarget(name: "EBPFJITTests", dependencies: ["EBPF", "EBPFTestSupport"]),
         .testTarget(name: "EBPFTestSupportTests", dependencies: ["EBPFTestSupport", "EBPFInterpreter"]),
-        .testTarget(name: "EBPFCommandsTests", dependencies: ["EBPFCommands"]),
+        .testTarget(name: "EBPFRuntimeTests", dependencies: ["EBPFRuntime", "EBPFAssembler", "EBPFInterpreter", "EBPF"], exclude: ["Fixtures"]),
+        .testTarget(name: "EBPFCommandsTests", dependencies: ["EBPFCommands", "EBPFTestSupport", "ebpf", "ebpf-conformance-plugin"]),
         .testTarget(name: "ClassicBPFTests", dependencies: ["ClassicBPF", "EBPFInterpreter", "PcapOracle"]),
     ]
 )

@@ -9,7 +9,9 @@ public struct ExecutionLimits: Sendable, Hashable {
     public static let stackSize = stackFrameSize * maxCallDepth
 
     /// Instructions a run may execute before it traps with ``ExecutionTrap/budgetExhausted(pc:executed:)``.
-    /// The budget is checked on every taken backward jump, so straight-line code always finishes.
+    /// The budget is checked on every taken backward jump and every local call (after counting
+    /// that instruction), so straight-line code always finishes and neither loops nor nested
+    /// calls can outrun it.
     public var instructionBudget: UInt64
 
     /// A generous default: 100 million instructions.

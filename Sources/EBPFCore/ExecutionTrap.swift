@@ -4,7 +4,7 @@ public enum ExecutionTrap: Error, Equatable, Sendable, CustomStringConvertible {
     /// A load, store or atomic touched bytes outside the input memory, the stack and every region a
     /// helper returned.
     case outOfBounds(pc: Int, address: UInt64, size: Int, isWrite: Bool)
-    /// The instruction budget ran out; checked on taken backward jumps. `executed` counts every
+    /// The instruction budget ran out; checked on taken backward jumps and local calls. `executed` counts every
     /// instruction executed so far (an `lddw` counts once).
     case budgetExhausted(pc: Int, executed: UInt64)
     /// A local call would exceed the maximum call depth.

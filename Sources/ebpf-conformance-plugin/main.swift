@@ -1,1 +1,3 @@
 import EBPFCommands
+
+ConformancePluginCommand.main()

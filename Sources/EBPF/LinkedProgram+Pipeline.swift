@@ -1,0 +1,71 @@
+// Added by the runtime work (EBPFRuntime): the glue from a linked program (maps, helpers, map
+// storage regions) to the verifier and the engines. Additive: nothing else in EBPF changes.
+@_exported import EBPFRuntime
+
+extension MapDefinition {
+    /// The verifier's view of the map: kind and key/value sizes.
+    public var verifierDescriptor: MapDescriptor {
+        let kind: MapDescriptor.Kind
+        switch type {
+        case .hash: kind = .hash
+        case .array: kind = .array
+        case .lruHash: kind = .lruHash
+        case .ringBuffer: kind = .ringBuffer
+        case .programArray: kind = .other
+        }
+        return MapDescriptor(kind: kind, keySize: keySize, valueSize: valueSize, maxEntries: maxEntries)
+    }
+}
+
+extension LinkedProgram {
+    /// `base` with this program's maps (by handle) and licence filled in.
+    public func verifierOptions(_ base: VerifierOptions = VerifierOptions()) -> VerifierOptions {
+        var options = base
+        options.maps = mapDefinitions.mapValues(\.verifierDescriptor)
+        if options.license == nil { options.license = license }
+        return options
+    }
+
+    /// Verifies ``verifierProgram`` with this program's helpers and maps (unless
+    /// `configuration.verify` is off); `nil` when verification is off.
+    public func verify(
+        configuration: ExecutionConfiguration = ExecutionConfiguration(), memorySize: Int? = nil
+    ) throws(PipelineError) -> VerificationResult? {
+        guard configuration.verify else { return nil }
+        var options = verifierOptions(configuration.verifierOptions)
+        if options.contextSize == nil { options.contextSize = memorySize }
+        do {
+            return try Verifier(helpers: helpers, options: options).verify(verifierProgram)
+        } catch {
+            throw .verification(error)
+        }
+    }
+
+    /// Verifies (unless `configuration.verify` is off) and builds `configuration.engine` over
+    /// ``program`` with this program's helpers (`configuration.helpers` is not used) and its map
+    /// storage as extra regions. Run the result with ``run(using:memory:trace:)``.
+    public func prepare(
+        configuration: ExecutionConfiguration = ExecutionConfiguration(), memorySize: Int? = nil
+    ) throws(PipelineError) -> any ProgramRunner & Sendable {
+        let facts = try verify(configuration: configuration, memorySize: memorySize).map { extend($0.facts) }
+        switch configuration.engine {
+        case .interpreter:
+            return Interpreter(program: program, helpers: helpers, limits: configuration.limits, extraRegions: regions)
+        case .jit:
+            do {
+                return try JIT.compile(
+                    program, helpers: helpers, limits: configuration.limits, facts: facts,
+                    options: configuration.jitOptions, extraRegions: regions)
+            } catch {
+                throw .compilation(error)
+            }
+        }
+    }
+
+    /// This program prepared with `configuration`, as a target for program arrays.
+    public func tailCallTarget(
+        configuration: ExecutionConfiguration = ExecutionConfiguration(), memorySize: Int? = nil
+    ) throws(PipelineError) -> TailCallTarget {
+        TailCallTarget(program: self, runner: try prepare(configuration: configuration, memorySize: memorySize))
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import EBPF
+
+/// Engine, verification and limit options shared by the commands that run programs.
+struct ExecutionOptions: ParsableArguments {
+    @Option(help: "The engine: interpreter or jit.")
+    var engine: Engine = .interpreter
+
+    @Flag(help: "Skip the verifier; the program runs with run-time bounds checks instead.")
+    var unverified = false
+
+    @Option(help: "Loop policy of the verifier: strict (no back-edges) or bounded (loops proven to exit).")
+    var loops: VerifierOptions.LoopPolicy = .bounded
+
+    @Option(help: "Instruction budget: a run stops with a trap after this many instructions.")
+    var budget: UInt64 = ExecutionLimits.defaultInstructionBudget
+
+    func configuration(helpers: HelperRegistry = .conformance) -> ExecutionConfiguration {
+        ExecutionConfiguration(
+            engine: engine, verify: !unverified, verifierOptions: VerifierOptions(loops: loops), helpers: helpers,
+            limits: ExecutionLimits(instructionBudget: budget))
+    }
+}
+
+extension VerifierOptions.LoopPolicy: ExpressibleByArgument {}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import EBPF
+
+/// `ebpf verify PROGRAM [--loops strict|bounded] [--log]`: runs the verifier alone.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Verify a program: print OK with statistics, or the error and its log.")
+
+    @OptionGroup var programOptions: ProgramOptions
+
+    @Option(help: "Loop policy: strict (no back-edges) or bounded (loops proven to exit).")
+    var loops: VerifierOptions.LoopPolicy = .bounded
+
+    @Option(name: .customLong("context-size"), help: "Size in bytes of the input memory, when fixed; otherwise accesses must be proven against R2.")
+    var contextSize: Int?
+
+    @Flag(help: "Print the verifier's log: each processed instruction with the register state.")
+    var log = false
+
+    func run() throws {
+        try reportingFailures {
+            let source = try programOptions.loadSource()
+            let options = VerifierOptions(loops: loops, contextSize: contextSize, collectsLog: log)
+            let configuration = ExecutionConfiguration(verifierOptions: options, helpers: .conformance)
+            do {
+                guard let result = try source.verify(configuration: configuration, memorySize: contextSize) else { return }
+                if log { result.log.forEach { print($0) } }
+                print("OK: \(result.statistics)")
+            } catch PipelineError.verification(let error) {
+                if log { error.log.forEach { print($0) } }
+                throw CommandFailure("\(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import EBPFCore
+
+/// The reference interpreter: runs a ``Program`` directly, one instruction at a time, checking
+/// every memory access, the call depth and the instruction budget at run time.
+///
+/// It is the oracle other engines are tested against, so it implements the shared run-time
+/// semantics exactly (see ``ProgramRunner``). Building an interpreter does the one-time work
+/// (resolving helpers, finding slots that cannot run); ``run(memory:stack:)`` then allocates
+/// nothing on the heap in the common case, and several threads may run the same interpreter at
+/// once.
+///
+/// Aligned atomic instructions are atomic against other threads touching the same memory (for
+/// example programs on several threads sharing a map); misaligned ones are plain
+/// read-modify-write sequences.
+///
+/// ```swift
+/// let interpreter = Interpreter(program: program, helpers: .conformance)
+/// var packet: [UInt8] = [1, 2, 3, 4]
+/// let r0 = try interpreter.run(&packet)
+/// ```
+public struct Interpreter: ProgramRunner, Sendable {
+    /// The program as given.
+    public let program: Program
+    /// The helpers `call N` and `callx` can reach.
+    public let helpers: HelperRegistry
+    /// The instruction budget (checked on taken backward jumps) and the stack layout.
+    public let limits: ExecutionLimits
+    /// Memory besides the input and the stack that programs may access, such as map storage
+    /// (added for EBPFRuntime's maps; checked on the slow path of an access, like the regions
+    /// helpers return).
+    public let extraRegions: [MemoryRegion]
+
+    /// The slots as the dispatch loop reads them: ``program``'s slots decoded into
+    /// ``Operation``s, plus one final slot. Every slot that cannot run is a marker operation
+    /// (``Operation/trap`` or ``Operation/conditionalJumpToBadTarget``), and the immediate of
+    /// each helper `call` is an index into `resolvedHelpers` (-1: not registered).
+    ///
+    /// Invariant the loop relies on: control only ever reaches indices `0...program.count`, because
+    /// every jump and call with a target outside `0..<program.count` (or into the second half of an
+    /// `lddw`) is a marker, an `lddw` always has its second slot, and index `program.count` is a
+    /// marker that stops the run.
+    let dispatchSlots: [DecodedInstruction]
+    /// For each index of `dispatchSlots` holding a marker, the trap it raises.
+    let staticTraps: [ExecutionTrap?]
+    let resolvedHelpers: [ResolvedHelper]
+
+    /// Prepares `program` to run. Never fails: a slot that cannot run (possible only with
+    /// ``Program/init(unchecked:)``) or a jump to a bad target traps when control reaches it.
+    public init(
+        program: Program, helpers: HelperRegistry = HelperRegistry(), limits: ExecutionLimits = ExecutionLimits(),
+        extraRegions: [MemoryRegion] = []
+    ) {
+        self.program = program
+        self.helpers = helpers
+        self.limits = limits
+        self.extraRegions = extraRegions
+
+        var traps = program.staticTraps()
+        traps.append(.fellOffEnd(programCount: program.count))
+        var slots: [DecodedInstruction] = []
+        slots.reserveCapacity(program.count + 1)
+        var resolved: [ResolvedHelper] = []
+        var indexByHelperID: [Int32: Int32] = [:]
+        for (index, instruction) in program.instructions.enumerated() {
+            var slot = DecodedInstruction(
+                operation: .trap, registers: instruction.registers, offset: instruction.offset,
+                immediate: instruction.immediate)
+            if traps[index] == nil {
+                slot.operation = Operation(decoding: instruction)
+            } else if Program.branchTarget(of: instruction, at: index) != nil
+                && !Self.isUnconditionalTransfer(instruction.opcode)
+            {
+                slot.operation = .conditionalJumpToBadTarget
+            }
+            if slot.operation == .callHelper {
+                let id = instruction.immediate
+                if let known = indexByHelperID[id] {
+                    slot.immediate = known
+                } else if let helper = helpers[id] {
+                    let newIndex = Int32(resolved.count)
+                    resolved.append(ResolvedHelper(helper))
+                    indexByHelperID[id] = newIndex
+                    slot.immediate = newIndex
+                } else {
+                    slot.immediate = -1
+                }
+            }
+            slots.append(slot)
+        }
+        slots.append(DecodedInstruction(operation: .trap, registers: 0, offset: 0, immediate: 0))
+        self.dispatchSlots = slots
+        self.staticTraps = traps
+        self.resolvedHelpers = resolved
+    }
+
+    /// Runs the program with R1 = `memory.baseAddress` (0 when empty), R2 = `memory.count`,
+    /// R10 = the top of the stack area, and returns R0.
+    ///
+    /// - Parameter stack: at least ``ExecutionLimits/stackSize`` bytes used as the stack area, or
+    ///   `nil` for a zero-filled area of the interpreter's own (on the caller's stack).
+    public func run(
+        memory: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer?
+    ) throws(ExecutionTrap) -> UInt64 {
+        try runReportingCount(memory: memory, stack: stack).result
+    }
+
+    /// Like ``run(memory:stack:)``, and also returns how many instructions ran (an `lddw` and a
+    /// call count once each), the same count the instruction budget is checked against.
+    public func runReportingCount(
+        memory: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer?
+    ) throws(ExecutionTrap) -> (result: UInt64, executed: UInt64) {
+        if let stack {
+            precondition(
+                stack.count >= ExecutionLimits.stackSize,
+                "the stack area must hold ExecutionLimits.stackSize (\(ExecutionLimits.stackSize)) bytes")
+            return try execute(memory: memory, stack: stack)
+        }
+        return try withUnsafeTemporaryAllocation(byteCount: ExecutionLimits.stackSize, alignment: 16) {
+            (ownStack) throws(ExecutionTrap) in
+            ownStack.initializeMemory(as: UInt8.self, repeating: 0)
+            return try execute(memory: memory, stack: ownStack)
+        }
+    }
+
+    /// Like ``runReportingCount(memory:stack:)``, over a copy of `bytes` that the program may
+    /// modify and that is written back.
+    public func runReportingCount(_ bytes: inout [UInt8]) throws(ExecutionTrap) -> (result: UInt64, executed: UInt64) {
+        var outcome: Result<(result: UInt64, executed: UInt64), ExecutionTrap> = .success((0, 0))
+        bytes.withUnsafeMutableBytes { buffer in
+            do throws(ExecutionTrap) {
+                outcome = .success(try runReportingCount(memory: buffer, stack: nil))
+            } catch {
+                outcome = .failure(error)
+            }
+        }
+        return try outcome.get()
+    }
+
+    /// `ja`, `ja32` and `call local` always transfer control; the other branches are conditional.
+    private static func isUnconditionalTransfer(_ opcode: UInt8) -> Bool {
+        opcode == Opcode.ja || opcode == Opcode.ja32 || opcode == Opcode.call
+    }
+}

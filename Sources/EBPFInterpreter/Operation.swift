@@ -1,0 +1,55 @@
+/// What one slot does, fully decoded: the opcode byte together with the fields that select among
+/// several meanings of it (`div`/`sdiv` by offset, the byte swaps by immediate, the atomics by
+/// immediate, `call` helper/local by src).
+///
+/// Why an enum and not the opcode byte: Swift compiles a `switch` over integer patterns into a
+/// chain of comparisons that LLVM only partly turns back into jump tables (the interpreter's
+/// loop ended up with two chained indirect jumps per jump instruction), while a `switch` over a
+/// payload-free enum is one dense jump table on its one-byte tag. Decoding the selector fields
+/// once also takes the inner `offset`/`immediate` tests out of the loop.
+///
+/// Suffixes: `Imm` takes the immediate, `Reg` the src register; `32` is the 32-bit (ALU, JMP32)
+/// form. Memory operations are named by their mnemonic.
+enum Operation: Sendable, BitwiseCopyable {
+    // ALU64
+    case addImm, addReg, subImm, subReg, mulImm, mulReg
+    case divImm, divReg, sdivImm, sdivReg, modImm, modReg, smodImm, smodReg
+    case orImm, orReg, andImm, andReg, xorImm, xorReg
+    case lshImm, lshReg, rshImm, rshReg, arshImm, arshReg
+    case neg, movImm, movReg, movsx8, movsx16, movsx32
+    // ALU (32-bit)
+    case add32Imm, add32Reg, sub32Imm, sub32Reg, mul32Imm, mul32Reg
+    case div32Imm, div32Reg, sdiv32Imm, sdiv32Reg, mod32Imm, mod32Reg, smod32Imm, smod32Reg
+    case or32Imm, or32Reg, and32Imm, and32Reg, xor32Imm, xor32Reg
+    case lsh32Imm, lsh32Reg, rsh32Imm, rsh32Reg, arsh32Imm, arsh32Reg
+    case neg32, mov32Imm, mov32Reg, movsx8To32, movsx16To32
+    // Byte order
+    case le16, le32, le64, be16, be32, be64, bswap16, bswap32, bswap64
+    // Jumps, 64-bit compares
+    case ja
+    case jeqImm, jeqReg, jneImm, jneReg, jsetImm, jsetReg
+    case jgtImm, jgtReg, jgeImm, jgeReg, jltImm, jltReg, jleImm, jleReg
+    case jsgtImm, jsgtReg, jsgeImm, jsgeReg, jsltImm, jsltReg, jsleImm, jsleReg
+    // JMP32
+    case ja32
+    case jeq32Imm, jeq32Reg, jne32Imm, jne32Reg, jset32Imm, jset32Reg
+    case jgt32Imm, jgt32Reg, jge32Imm, jge32Reg, jlt32Imm, jlt32Reg, jle32Imm, jle32Reg
+    case jsgt32Imm, jsgt32Reg, jsge32Imm, jsge32Reg, jslt32Imm, jslt32Reg, jsle32Imm, jsle32Reg
+    // Calls
+    case callHelper, callLocal, callx, exit
+    // Loads and stores
+    case lddw
+    case ldxw, ldxh, ldxb, ldxdw, ldxsw, ldxsh, ldxsb
+    case stw, sth, stb, stdw, stxw, stxh, stxb, stxdw
+    case ldabsw, ldabsh, ldabsb, ldindw, ldindh, ldindb
+    // Atomics
+    case lockAdd, lockOr, lockAnd, lockXor
+    case lockFetchAdd, lockFetchOr, lockFetchAnd, lockFetchXor, lockXchg, lockCmpxchg
+    case lockAdd32, lockOr32, lockAnd32, lockXor32
+    case lockFetchAdd32, lockFetchOr32, lockFetchAnd32, lockFetchXor32, lockXchg32, lockCmpxchg32
+    // Markers for slots that cannot run
+    /// Raise the slot's static trap when reached (also the final slot: ran past the end).
+    case trap
+    /// A conditional jump whose target is bad: evaluate the condition, trap if it holds.
+    case conditionalJumpToBadTarget
+}

@@ -1,0 +1,18 @@
+import X86Encoding
+
+/// Out-of-line code the body jumps to on rare paths; emitted after the body so the hot path
+/// falls through.
+enum ColdStub {
+    /// Record a trap and leave through the trap exit.
+    case trap(label: X86Label, kind: TrapKind, pc: Int, value: TrapValue, detail: Int32)
+    /// A load/store/atomic whose fast bounds check failed: ask Swift (helper regions), then
+    /// resume or trap.
+    case memorySlowPath(label: X86Label, resume: X86Label, base: X86Register, offset: Int32, size: Int, isWrite: Bool, pc: Int)
+
+    /// Where the trap record's value comes from.
+    enum TrapValue {
+        case none
+        case constant(Int64)
+        case register(X86Register)
+    }
+}

@@ -1,0 +1,110 @@
+import EBPFCore
+import Glibc
+
+/// A program compiled to x86-64 code, ready to run any number of times from any threads.
+///
+/// Each run's state (the 4096-byte stack area when none is passed in, the trap record, the
+/// helper regions, the saved stack pointer) lives in a per-call context allocated on the
+/// calling thread's stack, so runs share nothing and allocate nothing on the heap.
+public final class CompiledProgram: ProgramRunner, Sendable {
+    private let memory: ExecutableMemory
+    /// Offset of each instruction slot's code within ``machineCode`` (the second slot of an
+    /// `lddw` gets the offset just after the `lddw`'s code), followed by one more entry: the offset
+    /// where the body ends and the trap stubs and slow paths begin.
+    public let instructionOffsets: [Int]
+    /// The limits the program was compiled with.
+    public let limits: ExecutionLimits
+    private let entry: @convention(c) (UnsafeMutableRawPointer) -> UInt64
+    /// The invalid-instruction traps by slot (plus falling off the end), as trap records name them.
+    private let staticTraps: [ExecutionTrap?]
+    /// Memory besides the input and the stack that the program may access (map storage, for
+    /// EBPFRuntime), consulted by the slow path of an access check.
+    public let extraRegions: [MemoryRegion]
+    /// `extraRegions` as (start, size) pairs, the form the slow path reads through the context.
+    private let extraRegionPairs: [UInt64]
+
+    init(memory: consuming ExecutableMemory, instructionOffsets: [Int], limits: ExecutionLimits, staticTraps: [ExecutionTrap?],
+         extraRegions: [MemoryRegion] = []) {
+        self.staticTraps = staticTraps
+        self.extraRegions = extraRegions
+        self.extraRegionPairs = extraRegions.flatMap { [$0.start, $0.count] }
+        self.entry = unsafeBitCast(memory.baseAddress, to: (@convention(c) (UnsafeMutableRawPointer) -> UInt64).self)
+        self.memory = memory
+        self.instructionOffsets = instructionOffsets
+        self.limits = limits
+    }
+
+    /// Bytes of machine code.
+    public var codeSize: Int { memory.codeSize }
+
+    /// A copy of the machine code.
+    public var machineCode: [UInt8] { memory.code }
+
+    /// Address of the first byte of code (for tests and debuggers).
+    public var codeAddress: UnsafeRawPointer { memory.baseAddress }
+
+    /// Runs the program; see ``EBPFCore/ProgramRunner/run(memory:stack:)``.
+    ///
+    /// - Precondition: `stack`, when given, holds at least ``EBPFCore/ExecutionLimits/stackSize``
+    ///   bytes; R10 starts at its base + stackSize.
+    public func run(memory input: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer?) throws(ExecutionTrap) -> UInt64 {
+        let stackSize = ExecutionLimits.stackSize
+        let memoryBase = input.isEmpty ? 0 : UInt64(UInt(bitPattern: input.baseAddress))
+        let memoryLength = UInt64(input.count)
+        let result: UInt64
+        let trap: ExecutionTrap?
+        // Fixed-size locals, so both live in this call's stack frame (withUnsafeTemporaryAllocation
+        // would use the heap for more than 1 KiB on Linux).
+        var context = RunContextStorage()
+        if let stack {
+            precondition(stack.count >= stackSize, "the stack area must hold \(stackSize) bytes")
+            (result, trap) = withUnsafeMutableBytes(of: &context) { contextBytes in
+                runCode(context: contextBytes.baseAddress!, memoryBase: memoryBase, memoryLength: memoryLength,
+                        stackBase: stack.baseAddress!)
+            }
+        } else {
+            var ownStack = StackAreaStorage()
+            (result, trap) = withUnsafeMutableBytes(of: &context) { contextBytes in
+                withUnsafeMutableBytes(of: &ownStack) { stackBytes in
+                    runCode(context: contextBytes.baseAddress!, memoryBase: memoryBase, memoryLength: memoryLength,
+                            stackBase: stackBytes.baseAddress!)
+                }
+            }
+        }
+        if let trap { throw trap }
+        return result
+    }
+
+    /// Fills the context, calls the code, and reads the trap record.
+    private func runCode(context pointer: UnsafeMutableRawPointer, memoryBase: UInt64, memoryLength: UInt64,
+                         stackBase: UnsafeMutableRawPointer) -> (UInt64, ExecutionTrap?) {
+        let context = RunContext(pointer)
+        context.prepare(memoryBase: memoryBase, memoryLength: memoryLength,
+                        stackBase: UInt64(UInt(bitPattern: stackBase)), instructionBudget: limits.instructionBudget)
+        let value = extraRegionPairs.withUnsafeBufferPointer { pairs in
+            context[RunContextLayout.extraRegions] = UInt64(UInt(bitPattern: pairs.baseAddress))
+            context[RunContextLayout.extraRegionCount] = UInt64(extraRegions.count)
+            return entry(pointer)
+        }
+        return (value, context.trap(staticTraps: staticTraps))
+    }
+}
+
+/// Storage for one run's context (``RunContextLayout/size`` bytes, rounded up), as a value so it
+/// lives on the stack.
+struct RunContextStorage {
+    var words = InlineArray<160, UInt64>(repeating: 0)
+
+    init() {
+        assert(MemoryLayout<Self>.size >= RunContextLayout.size)
+    }
+}
+
+/// A zero-filled stack area of ``EBPFCore/ExecutionLimits/stackSize`` bytes, as a value.
+struct StackAreaStorage {
+    var words = InlineArray<512, UInt64>(repeating: 0)
+
+    init() {
+        assert(MemoryLayout<Self>.size == ExecutionLimits.stackSize)
+    }
+}

@@ -1,0 +1,42 @@
+import EBPFCore
+import X86Encoding
+
+/// The x86-64 just-in-time compiler for eBPF (Linux, System V ABI).
+public enum JIT {
+    /// Compiles `program` to machine code in executable memory.
+    ///
+    /// - Parameters:
+    ///   - helpers: the helpers `call N` and `callx` may reach; their body addresses are baked
+    ///     into the code. Calling an unregistered id traps at run time.
+    ///   - limits: the instruction budget, enforced on taken back-edges unless `facts` says the
+    ///     program terminates.
+    ///   - facts: what the verifier proved; each fact removes the matching run-time check
+    ///     (`accessIsSafe` → no bounds check, `divisorIsNonZero` → no zero test, `terminates` →
+    ///     no budget counting, `maxCallDepth <= 8` → no depth check).
+    ///   - options: register allocation and BMI2 use.
+    ///   - extraRegions: memory besides the input and the stack that the program may access
+    ///     (map storage from EBPFRuntime); accesses not proven safe are checked against it.
+    public static func compile(
+        _ program: Program, helpers: HelperRegistry = .init(), limits: ExecutionLimits = .init(),
+        facts: VerifiedFacts? = nil, options: JITOptions = .init(), extraRegions: [MemoryRegion] = []
+    ) throws(JITError) -> CompiledProgram {
+        if options.useBMI2 && !CPUFeatures.current.hasBMI2 { throw .unsupportedCPUFeature("BMI2") }
+        let analysis = ProgramAnalysis(program)
+        var slotOffsets: [Int] = []
+        let assembler: X86Assembler
+        do {
+            assembler = try X86Assembler.assemble { assembler in
+                var lowering = Lowering(analysis: analysis, helpers: helpers, limits: limits, facts: facts,
+                                        options: options, assembler: assembler)
+                lowering.emitProgram()
+                slotOffsets = lowering.slotOffsets
+                assembler = lowering.a
+            }
+        } catch {
+            throw .internalError(error)
+        }
+        let memory = try ExecutableMemory(code: assembler.code)
+        return CompiledProgram(memory: memory, instructionOffsets: slotOffsets, limits: limits, staticTraps: analysis.staticTraps,
+                               extraRegions: extraRegions)
+    }
+}

@@ -1,0 +1,179 @@
+import EBPFCore
+import X86Encoding
+
+/// Loads, stores, atomics, `lddw` and the legacy packet loads, with the run-time bounds check.
+extension Lowering {
+    mutating func lowerMemory(_ instruction: Instruction, descriptor: OpcodeDescriptor, at pc: Int) {
+        let mode = MemoryMode(rawValue: instruction.opcode & 0xe0)!
+        let size = MemorySize(rawValue: instruction.opcode & 0x18)!
+        let width = OperandWidth(byteCount: size.byteCount)!
+        let offset = Int32(instruction.offset)
+        switch descriptor.instructionClass {
+        case .ldx:
+            let base = r(instruction.src)
+            let dst = r(instruction.dst)
+            emitAccessCheck(base: base, offset: offset, size: size.byteCount, isWrite: false, at: pc)
+            let memory = X86Memory.at(base, offset)
+            if mode == .memsx {
+                a.movsx(.bits64, dst, .memory(memory), from: width)
+            } else {
+                switch width {
+                case .bits8, .bits16: a.movzx(dst, .memory(memory), from: width)
+                case .bits32, .bits64: a.mov(width, dst, memory)
+                }
+            }
+        case .st:
+            let base = r(instruction.dst)
+            emitAccessCheck(base: base, offset: offset, size: size.byteCount, isWrite: true, at: pc)
+            a.mov(width, .at(base, offset), immediate: instruction.immediate)
+        case .stx where mode == .atomic:
+            let base = r(instruction.dst)
+            emitAccessCheck(base: base, offset: offset, size: size.byteCount, isWrite: true, at: pc)
+            lowerAtomic(AtomicOperation(rawValue: instruction.immediate)!, width, base: base, offset: offset, src: r(instruction.src))
+        case .stx:
+            let base = r(instruction.dst)
+            emitAccessCheck(base: base, offset: offset, size: size.byteCount, isWrite: true, at: pc)
+            a.mov(width, .at(base, offset), r(instruction.src))
+        default:
+            a.jmp(staticTrap(at: pc))
+        }
+    }
+
+    /// The bounds check before an access of `size` bytes at `base + offset`, unless the verifier
+    /// proved it safe. Fast path (inline): inside the stack area (`address - stackBase <u
+    /// 4096 - size + 1`) or the input memory (`address - memoryBase <u startCount[size]`). Else
+    /// the slow path asks Swift about helper regions and traps if none contains the access.
+    mutating func emitAccessCheck(base: X86Register, offset: Int32, size: Int, isWrite: Bool, at pc: Int) {
+        if let facts, pc < facts.accessIsSafe.count, facts.accessIsSafe[pc] { return }
+        let scratch = map.scratch
+        let ctx = map.context
+        let ok = a.newLabel()
+        let slow = a.newLabel()
+        a.lea(scratch, .at(base, offset))
+        a.alu(.sub, .bits64, scratch, .at(ctx, RunContextLayout.stackBase))
+        a.alu(.cmp, .bits64, scratch, immediate: Int32(ExecutionLimits.stackSize - size + 1))
+        a.jcc(.below, ok)
+        a.lea(scratch, .at(base, offset))
+        a.alu(.sub, .bits64, scratch, .at(ctx, RunContextLayout.memoryBase))
+        a.alu(.cmp, .bits64, scratch, .at(ctx, RunContextLayout.memoryStartCount(size: size)))
+        a.jcc(.aboveOrEqual, slow)
+        a.bind(ok)
+        coldStubs.append(.memorySlowPath(label: slow, resume: ok, base: base, offset: offset, size: size, isWrite: isWrite, pc: pc))
+    }
+
+    /// A register other than rax, the scratch register and `excluded`, for atomics that need
+    /// one more temporary (saved and restored around its use).
+    func atomicTemporary(excluding excluded: X86Register) -> X86Register {
+        [X86Register.rdx, .rcx, .rsi, .rdi, .r8, .r9].first { $0 != excluded && $0 != map.scratch }!
+    }
+
+    /// Atomic read-modify-write on `[base + offset]`.
+    mutating func lowerAtomic(_ operation: AtomicOperation, _ width: OperandWidth, base: X86Register, offset: Int32, src: X86Register) {
+        let memory = X86Memory.at(base, offset)
+        switch operation {
+        case .add: a.alu(.add, width, memory, src, lock: true)
+        case .or: a.alu(.or, width, memory, src, lock: true)
+        case .and: a.alu(.and, width, memory, src, lock: true)
+        case .xor: a.alu(.xor, width, memory, src, lock: true)
+        case .fetchAdd: a.lockXadd(width, memory, src)
+        case .xchg: a.xchg(width, memory, src)
+        case .fetchOr: emitFetchLoop(.or, width, memory, src: src)
+        case .fetchAnd: emitFetchLoop(.and, width, memory, src: src)
+        case .fetchXor: emitFetchLoop(.xor, width, memory, src: src)
+        case .cmpxchg: emitCompareExchange(width, memory, src: src)
+        }
+    }
+
+    /// `lock fetch or/and/xor` as a `cmpxchg` loop. The operand is kept on the machine stack so
+    /// the loop works whichever registers hold src and the base:
+    /// ```
+    /// lea scratch, [base + off]         ; address
+    /// push T; push rax; push src        ; [rsp] = operand, [rsp+8] = rax, [rsp+16] = T
+    /// mov rax, [scratch]
+    /// L: mov T, rax; op T, [rsp]; lock cmpxchg [scratch], T; jne L
+    /// mov [rsp], rax                    ; old value
+    /// mov rax, [rsp+8]; mov T, [rsp+16]; mov src, [rsp]; lea rsp, [rsp+24]
+    /// ```
+    mutating func emitFetchLoop(_ operation: X86ALUOperation, _ width: OperandWidth, _ memory: X86Memory, src: X86Register) {
+        let scratch = map.scratch
+        let temporary = atomicTemporary(excluding: src)
+        a.lea(scratch, memory)
+        a.push(temporary)
+        a.push(.rax)
+        a.push(src)
+        a.mov(width, .rax, .at(scratch))
+        let loop = a.newLabel()
+        a.bind(loop)
+        a.mov(.bits64, temporary, .rax)
+        a.alu(operation, width, temporary, .at(.rsp))
+        a.lockCmpxchg(width, .at(scratch), temporary)
+        a.jcc(.notEqual, loop)
+        a.mov(.bits64, .at(.rsp), .rax)
+        a.mov(.bits64, .rax, .at(.rsp, 8))
+        a.mov(.bits64, temporary, .at(.rsp, 16))
+        a.mov(width, src, .at(.rsp))
+        a.lea(.rsp, .at(.rsp, 24))
+    }
+
+    /// `lock cmpxchg`: compare `[mem]` with R0, store src if equal; R0 gets the old value
+    /// (zero-extended for 32 bits, which x86 does not do on success, hence the `mov eax, eax`).
+    mutating func emitCompareExchange(_ width: OperandWidth, _ memory: X86Memory, src: X86Register) {
+        let r0 = r(0)
+        if r0 == .rax {
+            a.lockCmpxchg(width, memory, src)
+            if width == .bits32 { zeroExtend32(.rax) }
+            return
+        }
+        let scratch = map.scratch
+        let temporary = atomicTemporary(excluding: r0)
+        a.lea(scratch, memory)
+        a.push(.rax)
+        a.push(temporary)
+        a.mov(.bits64, temporary, src)
+        a.mov(.bits64, .rax, r0)
+        a.lockCmpxchg(width, .at(scratch), temporary)
+        a.mov(width, r0, .rax)
+        a.pop(temporary)
+        a.pop(.rax)
+    }
+
+    /// `lddw` (constants only) and the legacy packet loads `ldabs`/`ldind`.
+    mutating func lowerLoadImmediateOrPacket(_ instruction: Instruction, descriptor: OpcodeDescriptor, at pc: Int) {
+        if descriptor.shape == .dstWideImmediate {
+            guard instruction.src == LoadImmediateKind.constant.rawValue else {
+                a.jmp(staticTrap(at: pc))
+                return
+            }
+            let value = UInt64(UInt32(bitPattern: instruction.immediate))
+                | UInt64(UInt32(bitPattern: analysis.instructions[pc + 1].immediate)) << 32
+            let dst = r(instruction.dst)
+            if value == 0 { a.alu(.xor, .bits32, dst, dst) } else { a.mov64(dst, immediate: value) }
+            return
+        }
+        // ldabs/ldind: offset = imm, or low32(src) + imm as a 32-bit unsigned sum; big-endian
+        // load into R0; out of range ends the program with R0 = 0.
+        let size = MemorySize(rawValue: instruction.opcode & 0x18)!.byteCount
+        let scratch = map.scratch
+        let ctx = map.context
+        let r0 = r(0)
+        if descriptor.shape == .packetIndirect {
+            a.mov(.bits32, scratch, r(instruction.src))
+            if instruction.immediate != 0 { a.alu(.add, .bits32, scratch, immediate: instruction.immediate) }
+        } else {
+            a.mov32(scratch, immediate: UInt32(bitPattern: instruction.immediate))
+        }
+        a.alu(.cmp, .bits64, scratch, .at(ctx, RunContextLayout.memoryStartCount(size: size)))
+        a.jcc(.aboveOrEqual, returnZero)
+        a.alu(.add, .bits64, scratch, .at(ctx, RunContextLayout.memoryBase))
+        switch size {
+        case 1:
+            a.movzx(r0, .memory(.at(scratch)), from: .bits8)
+        case 2:
+            a.movzx(r0, .memory(.at(scratch)), from: .bits16)
+            a.shift(.rol, .bits16, r0, count: 8)
+        default:
+            a.mov(.bits32, r0, .at(scratch))
+            a.bswap(.bits32, r0)
+        }
+    }
+}

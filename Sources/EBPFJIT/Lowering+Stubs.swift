@@ -1,0 +1,76 @@
+import EBPFCore
+import X86Encoding
+
+/// Trap stubs and the other out-of-line paths.
+extension Lowering {
+    /// A label that records a trap of `kind` at `pc` and leaves the program.
+    mutating func trapStub(_ kind: TrapKind, pc: Int, value: ColdStub.TrapValue = .none, detail: Int32 = 0) -> X86Label {
+        let label = a.newLabel()
+        coldStubs.append(.trap(label: label, kind: kind, pc: pc, value: value, detail: detail))
+        return label
+    }
+
+    /// A label that raises the invalid-instruction trap `analysis.staticTraps[index]` (the trap
+    /// record's detail is the index into that table).
+    mutating func staticTrap(at index: Int) -> X86Label {
+        let pc = analysis.staticTraps[index]?.pc ?? index
+        return trapStub(.invalidInstruction, pc: pc, detail: Int32(index))
+    }
+
+    /// Emits every stub collected while lowering the body (stubs may add more stubs; none do today).
+    mutating func emitColdStubs() {
+        var index = 0
+        while index < coldStubs.count {
+            let stub = coldStubs[index]
+            index += 1
+            switch stub {
+            case .trap(let label, let kind, let pc, let value, let detail):
+                a.bind(label)
+                emitTrapRecord(kind: kind, pc: pc, value: value, detail: detail)
+                a.jmp(trapExit)
+            case .memorySlowPath(let label, let resume, let base, let offset, let size, let isWrite, let pc):
+                a.bind(label)
+                emitMemorySlowPath(resume: resume, base: base, offset: offset, size: size, isWrite: isWrite, pc: pc)
+            }
+        }
+    }
+
+    /// Stores the trap record fields into the context.
+    mutating func emitTrapRecord(kind: TrapKind, pc: Int, value: ColdStub.TrapValue, detail: Int32) {
+        let ctx = map.context
+        a.mov(.bits64, .at(ctx, RunContextLayout.trapKind), immediate: kind.rawValue)
+        a.mov(.bits64, .at(ctx, RunContextLayout.trapPC), immediate: Int32(truncatingIfNeeded: pc))
+        switch value {
+        case .none:
+            break
+        case .constant(let constant):
+            if let small = Int32(exactly: constant) {
+                a.mov(.bits64, .at(ctx, RunContextLayout.trapValue), immediate: small)
+            } else {
+                a.mov64(map.scratch, immediate: UInt64(bitPattern: constant))
+                a.mov(.bits64, .at(ctx, RunContextLayout.trapValue), map.scratch)
+            }
+        case .register(let register):
+            a.mov(.bits64, .at(ctx, RunContextLayout.trapValue), register)
+        }
+        a.mov(.bits64, .at(ctx, RunContextLayout.trapDetail), immediate: detail)
+    }
+
+    /// The slow path of a bounds check: calls ``RuntimeSupport/checkAccess`` with
+    /// (context, address, pc << 32 | size << 1 | isWrite); it returns non-zero when the access
+    /// lies in a helper-returned region, else it has filled in the trap record.
+    mutating func emitMemorySlowPath(resume: X86Label, base: X86Register, offset: Int32, size: Int, isWrite: Bool, pc: Int) {
+        a.lea(map.scratch, .at(base, offset))
+        let info = UInt64(pc) << 32 | UInt64(size) << 1 | (isWrite ? 1 : 0)
+        let preserved = liveRegisters.filter { $0.isCallerSaved && $0 != map.scratch }
+        emitNativeCall(
+            preserving: preserved,
+            moves: [(.rdi, map.context), (.rsi, map.scratch)],
+            constants: [(.rdx, info)],
+            target: .absolute(RuntimeSupport.checkAccessAddress),
+            afterCall: { a in a.test(.bits64, .rax, .rax) }
+        )
+        a.jcc(.notEqual, resume)
+        a.jmp(trapExit)
+    }
+}

@@ -1,0 +1,172 @@
+import EBPFCore
+import X86Encoding
+
+/// Translates one eBPF program into x86-64 machine code. One value emits one pass of the
+/// assembler; ``JIT`` runs passes until the short-jump layout settles.
+///
+/// Code layout:
+/// ```
+/// prologue:  push used callee-saved registers; align rsp; move the context pointer (rdi) to the
+///            context register; save rsp in the context; load R1, R2, R10; zero other registers
+///            call body
+/// epilogue:  mov rax, R0; undo alignment; pop; ret
+/// trapExit:  mov rsp, [ctx + savedStackPointer]; jmp epilogue
+/// body:      the instructions in order (every `exit` is a `ret`: the entry frame returns to
+///            the epilogue, a local call to its caller)
+///            trap for falling off the end
+/// cold:      out-of-line stubs: trap records, memory-check slow paths
+/// ```
+struct Lowering {
+    let analysis: ProgramAnalysis
+    let helpers: HelperRegistry
+    let limits: ExecutionLimits
+    let facts: VerifiedFacts?
+    let options: JITOptions
+    let map: RegisterAllocation
+    /// Whether the instruction budget is counted and enforced.
+    let budgetEnabled: Bool
+    /// Whether local calls check the call depth.
+    let depthCheckEnabled: Bool
+    /// x86 registers holding a used eBPF register or JIT state; what must survive clobbers.
+    let liveRegisters: Set<X86Register>
+    /// Callee-saved x86 registers the prologue saves.
+    let savedCalleeRegisters: [X86Register]
+    /// Bytes subtracted from rsp after those pushes so that rsp is 16-byte aligned at `call body`.
+    let prologuePadding: Int32
+    /// x86 registers of R6–R10 that a local call saves, in push order, and the padding that
+    /// keeps each call level's frame a multiple of 16 bytes.
+    let localCallSaved: [X86Register]
+    let localCallPadding: Int32
+
+    var a: X86Assembler
+    /// One label per slot.
+    var slotLabels: [X86Label] = []
+    var trapExit: X86Label
+    var epilogue: X86Label
+    /// Where `ldabs`/`ldind` out of range go: R0 = 0 and leave the program.
+    var returnZero: X86Label
+    /// Out-of-line code emitted after the body.
+    var coldStubs: [ColdStub] = []
+    /// x86 offset of each slot's code, filled in while emitting.
+    var slotOffsets: [Int] = []
+
+    init(analysis: ProgramAnalysis, helpers: HelperRegistry, limits: ExecutionLimits, facts: VerifiedFacts?,
+         options: JITOptions, assembler: X86Assembler) {
+        self.analysis = analysis
+        self.helpers = helpers
+        self.limits = limits
+        self.facts = facts
+        self.options = options
+        let map = options.registerAllocation
+        self.map = map
+        self.budgetEnabled = !(facts?.terminates ?? false)
+        self.depthCheckEnabled = analysis.hasLocalCalls && (facts.map { $0.maxCallDepth > ExecutionLimits.maxCallDepth || $0.maxCallDepth <= 0 } ?? true)
+
+        var live: Set<X86Register> = [map.context, map.scratch]
+        if budgetEnabled { live.insert(map.counter) }
+        for n in 0...10 where analysis.usesRegister[n] { live.insert(map.ebpf[n]) }
+        self.liveRegisters = live
+        let calleeSaved = X86Register.allCases.filter { !$0.isCallerSaved && $0 != .rsp && live.contains($0) }
+        self.savedCalleeRegisters = calleeSaved
+        // At entry rsp ≡ 8 (mod 16); after k pushes rsp ≡ 8 + 8k; make it ≡ 0.
+        self.prologuePadding = calleeSaved.count % 2 == 0 ? 8 : 0
+        let saved = (6...10).filter { analysis.usesRegister[$0] }.map { map.ebpf[$0] }
+        self.localCallSaved = saved
+        // Frame = pushes + return address; keep it ≡ 0 (mod 16).
+        self.localCallPadding = (saved.count + 1) % 2 == 0 ? 0 : 8
+
+        var assembler = assembler
+        self.trapExit = assembler.newLabel()
+        self.epilogue = assembler.newLabel()
+        self.returnZero = assembler.newLabel()
+        self.slotLabels = (0..<analysis.slots.count).map { _ in assembler.newLabel() }
+        self.a = assembler
+    }
+
+    /// The eBPF register's x86 register.
+    func r(_ n: UInt8) -> X86Register { map.ebpf[Int(n)] }
+
+    /// Emits the whole program.
+    mutating func emitProgram() {
+        let body = a.newLabel()
+        emitPrologue()
+        a.call(body)
+        a.bind(epilogue)
+        emitEpilogue()
+        a.bind(trapExit)
+        a.mov(.bits64, .rsp, .at(map.context, RunContextLayout.savedStackPointer))
+        a.jmp(epilogue)
+        a.bind(returnZero)
+        a.alu(.xor, .bits32, r(0), r(0))
+        a.mov(.bits64, .rsp, .at(map.context, RunContextLayout.savedStackPointer))
+        a.jmp(epilogue)
+
+        a.bind(body)
+        slotOffsets = Array(repeating: 0, count: analysis.slots.count)
+        for pc in 0..<analysis.slots.count {
+            a.bind(slotLabels[pc])
+            slotOffsets[pc] = a.offset
+            if budgetEnabled && analysis.isLeader[pc] && analysis.blockLength[pc] > 0 {
+                a.alu(.add, .bits64, map.counter, immediate: Int32(analysis.blockLength[pc]))
+            }
+            switch analysis.slots[pc] {
+            case .wideSecondHalf:
+                break
+            case .trap:
+                a.jmp(staticTrap(at: pc))
+            case .conditionalTrap:
+                lowerConditionalTrap(analysis.instructions[pc], at: pc)
+            case .instruction(let descriptor):
+                lower(analysis.instructions[pc], descriptor: descriptor, at: pc)
+            }
+        }
+        // The end of the body, so listings can tell the last instruction's code from what follows.
+        slotOffsets.append(a.offset)
+        // Falling off the end.
+        a.jmp(staticTrap(at: analysis.slots.count))
+        emitColdStubs()
+    }
+
+    /// Dispatches one instruction to the topic-specific lowering.
+    mutating func lower(_ instruction: Instruction, descriptor: OpcodeDescriptor, at pc: Int) {
+        switch descriptor.instructionClass {
+        case .alu, .alu64: lowerALU(instruction, descriptor: descriptor, at: pc)
+        case .jmp, .jmp32: lowerJump(instruction, descriptor: descriptor, at: pc)
+        case .ld: lowerLoadImmediateOrPacket(instruction, descriptor: descriptor, at: pc)
+        case .ldx, .st, .stx: lowerMemory(instruction, descriptor: descriptor, at: pc)
+        }
+    }
+
+    // MARK: Prologue and epilogue
+
+    mutating func emitPrologue() {
+        for register in savedCalleeRegisters { a.push(register) }
+        if prologuePadding != 0 { a.alu(.sub, .bits64, .rsp, immediate: prologuePadding) }
+        let ctx = map.context
+        if ctx != .rdi { a.mov(.bits64, ctx, .rdi) }
+        a.mov(.bits64, .at(ctx, RunContextLayout.savedStackPointer), .rsp)
+        if depthCheckEnabled {
+            // Body rsp at depth d is (saved - 8) - d*frame; a call from depth >= maxCallDepth - 1 traps.
+            let frame = Int32(localCallSaved.count + 1) * 8 + localCallPadding
+            let limit = 8 + Int32(ExecutionLimits.maxCallDepth - 1) * frame
+            a.lea(map.scratch, .at(.rsp, -limit))
+            a.mov(.bits64, .at(ctx, RunContextLayout.callDepthLimit), map.scratch)
+        }
+        for n: UInt8 in 0...10 where analysis.usesRegister[Int(n)] {
+            switch n {
+            case 1: a.mov(.bits64, r(1), .at(ctx, RunContextLayout.memoryBase))
+            case 2: a.mov(.bits64, r(2), .at(ctx, RunContextLayout.memoryLength))
+            case 10: a.mov(.bits64, r(10), .at(ctx, RunContextLayout.stackTop))
+            default: a.alu(.xor, .bits32, r(n), r(n))
+            }
+        }
+        if budgetEnabled { a.alu(.xor, .bits32, map.counter, map.counter) }
+    }
+
+    mutating func emitEpilogue() {
+        if r(0) != .rax { a.mov(.bits64, .rax, r(0)) }
+        if prologuePadding != 0 { a.alu(.add, .bits64, .rsp, immediate: prologuePadding) }
+        for register in savedCalleeRegisters.reversed() { a.pop(register) }
+        a.ret()
+    }
+}

@@ -1,0 +1,151 @@
+import EBPFCore
+
+/// What the lowering needs to know about a program before emitting code: the meaning of each
+/// slot, jump targets, basic-block leaders and lengths (for the instruction budget), and which
+/// eBPF registers are used at all (so unused callee-saved x86 registers are not saved).
+struct ProgramAnalysis {
+    /// What one 8-byte slot holds.
+    enum Slot {
+        case instruction(OpcodeDescriptor)
+        /// The second slot of an `lddw`.
+        case wideSecondHalf
+        /// Traps with `staticTraps[pc]` when reached: a slot the decoder rejects (only possible
+        /// in programs built with `Program(unchecked:)`), an `lddw` with a map reference, or a
+        /// `ja`/`ja32`/`call local` whose target is bad.
+        case trap
+        /// A conditional jump that traps with `staticTraps[pc]` if taken (its target is bad, or
+        /// the slot is malformed) and otherwise falls through, as in the interpreter.
+        case conditionalTrap
+    }
+
+    let instructions: [Instruction]
+    let slots: [Slot]
+    /// ``EBPFCore/Program/staticTraps()`` plus the fell-off-the-end trap at index `count`: the
+    /// exact invalid-instruction traps both engines raise. Trap records index this table.
+    let staticTraps: [ExecutionTrap?]
+    /// `true` where a basic block starts: pc 0, valid jump and call targets, and the instruction
+    /// after any jump, call or exit.
+    let isLeader: [Bool]
+    /// At each leader, the number of instructions (an `lddw` counts once) up to the next leader.
+    let blockLength: [Int]
+    /// `usesRegister[n]`: eBPF register Rn is read or written somewhere (R0 always counts).
+    let usesRegister: [Bool]
+    let hasHelperCalls: Bool
+    let hasLocalCalls: Bool
+
+    init(_ program: Program) {
+        let instructions = program.instructions
+        let count = instructions.count
+        var traps = program.staticTraps()
+        traps.append(.fellOffEnd(programCount: count))
+        var slots: [Slot] = []
+        slots.reserveCapacity(count)
+        var uses = Array(repeating: false, count: 11)
+        uses[0] = true
+        var hasHelperCalls = false
+        var hasLocalCalls = false
+        var pc = 0
+        while pc < count {
+            let instruction = instructions[pc]
+            if traps[pc] != nil {
+                if Self.isConditionalJump(instruction) {
+                    slots.append(.conditionalTrap)
+                    uses[Int(instruction.dst)] = true
+                    if instruction.opcode & OperandSource.register.rawValue != 0 { uses[Int(instruction.src)] = true }
+                } else {
+                    slots.append(.trap)
+                }
+                if instruction.opcode == Opcode.lddw && pc + 1 < count && traps[pc + 1] != nil {
+                    // The second slot of an lddw (possibly one whose own src is bad).
+                    slots.append(.wideSecondHalf)
+                    pc += 2
+                } else {
+                    pc += 1
+                }
+                continue
+            }
+            // Static traps are nil only for slots that decode, so the descriptor exists.
+            let descriptor = InstructionSet.descriptor(for: instruction)!
+            let shape = descriptor.shape
+            if shape.usesDst { uses[Int(instruction.dst)] = true }
+            if shape.usesSource { uses[Int(instruction.src)] = true }
+            switch shape {
+            case .helperCall, .registerCall: hasHelperCalls = true
+            case .localCall: hasLocalCalls = true
+            default: break
+            }
+            slots.append(.instruction(descriptor))
+            if shape == .dstWideImmediate {
+                slots.append(.wideSecondHalf)
+                pc += 2
+            } else {
+                pc += 1
+            }
+        }
+        if hasHelperCalls {
+            for n in 0...5 { uses[n] = true }
+        }
+        self.instructions = instructions
+        self.slots = slots
+        self.staticTraps = traps
+
+        var leaders = Array(repeating: false, count: count + 1)
+        leaders[0] = true
+        for pc in 0..<count {
+            let instruction = instructions[pc]
+            switch slots[pc] {
+            case .instruction(let descriptor):
+                let cls = descriptor.instructionClass
+                guard cls == .jmp || cls == .jmp32 else { continue }
+                leaders[pc + 1] = true
+                if let target = Program.branchTarget(of: instruction, at: pc), Self.isValidTarget(target, in: slots) {
+                    leaders[target] = true
+                }
+            case .conditionalTrap:
+                leaders[pc + 1] = true
+            case .trap, .wideSecondHalf:
+                continue
+            }
+        }
+        var lengths = Array(repeating: 0, count: count)
+        var currentLeader = 0
+        for pc in 0..<count {
+            if leaders[pc] { currentLeader = pc }
+            if case .wideSecondHalf = slots[pc] { continue }
+            lengths[currentLeader] += 1
+        }
+        self.isLeader = Array(leaders.prefix(count))
+        self.blockLength = lengths
+        self.usesRegister = uses
+        self.hasHelperCalls = hasHelperCalls
+        self.hasLocalCalls = hasLocalCalls
+    }
+
+    /// A conditional jump by its opcode alone (class JMP/JMP32, a compare operation), with
+    /// registers the JIT can name; the interpreter evaluates such a slot's condition even when
+    /// the slot is malformed. (A malformed one naming R11–R15 traps unconditionally here.)
+    static func isConditionalJump(_ instruction: Instruction) -> Bool {
+        let cls = instruction.opcode & 0x07
+        guard cls == InstructionClass.jmp.rawValue || cls == InstructionClass.jmp32.rawValue,
+              let operation = JumpOperation(rawValue: instruction.opcode & 0xf0) else { return false }
+        switch operation {
+        case .ja, .call, .exit: return false
+        default: break
+        }
+        if instruction.dst > maxRegisterNumber { return false }
+        if instruction.opcode & OperandSource.register.rawValue != 0 && instruction.src > maxRegisterNumber { return false }
+        return true
+    }
+
+    /// Whether control may be transferred to `target`: inside the program, not an lddw's
+    /// second slot. (An invalid instruction there is a valid target; it traps when reached.)
+    func isValidTarget(_ target: Int) -> Bool {
+        Self.isValidTarget(target, in: slots)
+    }
+
+    static func isValidTarget(_ target: Int, in slots: [Slot]) -> Bool {
+        guard target >= 0, target < slots.count else { return false }
+        if case .wideSecondHalf = slots[target] { return false }
+        return true
+    }
+}

@@ -1,0 +1,57 @@
+/// Byte offsets of the per-run context, the block of memory the JIT code addresses through the
+/// context register. Swift fills it before the call and reads the trap record after it. It lives
+/// on the calling thread's stack (see ``CompiledProgram/run(memory:stack:)``), so concurrent runs
+/// share nothing. Every field is 8 bytes; all but the helper regions are within disp8 reach.
+enum RunContextLayout {
+    /// rsp right after the prologue, restored by the trap exit and by early returns.
+    static let savedStackPointer: Int32 = 0
+    /// Input memory start (0 when empty) and length.
+    static let memoryBase: Int32 = 8
+    static let memoryLength: Int32 = 16
+    /// For access sizes 1, 2, 4, 8: the number of valid start offsets in the input memory,
+    /// `max(0, length - size + 1)`, so `address - memoryBase <u count` is the whole bounds check.
+    static let memoryStartCounts: Int32 = 24
+    /// Lowest address of the 4096-byte stack area, and its end (R10 at entry).
+    static let stackBase: Int32 = 56
+    static let stackTop: Int32 = 64
+    /// rsp at or below which a further local call would exceed the call depth limit.
+    static let callDepthLimit: Int32 = 72
+    /// ExecutionLimits.instructionBudget, for budgets that do not fit an imm32.
+    static let instructionBudget: Int32 = 80
+    /// The trap record: kind (0 = none), pc, and two kind-specific values.
+    static let trapKind: Int32 = 88
+    static let trapPC: Int32 = 96
+    static let trapValue: Int32 = 104
+    static let trapDetail: Int32 = 112
+    /// How many regions helpers have returned so far (the ring below keeps the last 64).
+    static let helperRegionCount: Int32 = 120
+    /// `helperRegionCapacity` pairs of (start, size).
+    static let helperRegions: Int32 = 128
+    static let helperRegionCapacity = 64
+    /// Extra regions fixed for the compiled program (map storage, for EBPFRuntime): the address
+    /// of an array of (start, size) pairs and their number. Read only by the slow path.
+    static let extraRegions: Int32 = helperRegions + Int32(helperRegionCapacity * 16)
+    static let extraRegionCount: Int32 = extraRegions + 8
+    /// Total size in bytes.
+    static let size = Int(extraRegionCount) + 8
+
+    /// Offset of the start count for an access of `size` bytes (1, 2, 4 or 8).
+    static func memoryStartCount(size: Int) -> Int32 {
+        memoryStartCounts + 8 * Int32(size.trailingZeroBitCount)
+    }
+}
+
+/// What the trap record's `trapKind` field holds.
+enum TrapKind: Int32 {
+    case none = 0
+    /// value = address, detail = size << 1 | isWrite.
+    case outOfBounds = 1
+    /// value = instructions executed.
+    case budgetExhausted = 2
+    /// value = depth.
+    case callDepthExceeded = 3
+    /// value = helper id.
+    case unknownHelper = 4
+    /// detail = index into the program's static trap table (``ProgramAnalysis/staticTraps``).
+    case invalidInstruction = 5
+}

@@ -1,0 +1,86 @@
+import EBPFCore
+
+extension HelperRegistry {
+    /// The kernel helpers the runtime implements, with the kernel's ids and signatures:
+    ///
+    /// | id | helper | notes |
+    /// |---|---|---|
+    /// | 1 | `bpf_map_lookup_elem(map, key)` | value pointer or NULL |
+    /// | 2 | `bpf_map_update_elem(map, key, value, flags)` | 0 or -errno |
+    /// | 3 | `bpf_map_delete_elem(map, key)` | 0 or -errno |
+    /// | 5 | `bpf_ktime_get_ns()` | CLOCK_MONOTONIC |
+    /// | 6 | `bpf_trace_printk(fmt, fmt_size, ...)` | up to 3 arguments; GPL only |
+    /// | 7 | `bpf_get_prandom_u32()` | |
+    /// | 8 | `bpf_get_smp_processor_id()` | the CPU the thread runs on |
+    /// | 12 | `bpf_tail_call(ctx, prog_array, index)` | see ``ProgramLinker`` |
+    /// | 130 | `bpf_ringbuf_output(ringbuf, data, size, flags)` | 0 or -errno |
+    /// | 131 | `bpf_ringbuf_reserve(ringbuf, size, flags)` | record pointer or NULL |
+    /// | 132 | `bpf_ringbuf_submit(data, flags)` | |
+    /// | 133 | `bpf_ringbuf_discard(data, flags)` | |
+    ///
+    /// Add your own helpers with ``register(_:)`` on a copy: their ``HelperSignature`` is what the
+    /// verifier checks calls against.
+    public static let kernel = HelperRegistry([
+        HelperFunction(
+            id: KernelHelpers.mapLookupElemID, name: "bpf_map_lookup_elem",
+            signature: HelperSignature(arguments: [.mapPointer, .mapKey], returns: .mapValueOrNull),
+            body: { map, key, _, _, _ in KernelHelpers.mapLookup(map, key) }),
+        HelperFunction(
+            id: KernelHelpers.mapUpdateElemID, name: "bpf_map_update_elem",
+            signature: HelperSignature(arguments: [.mapPointer, .mapKey, .mapValue, .scalar], returns: .scalar),
+            body: { map, key, value, flags, _ in KernelHelpers.mapUpdate(map, key, value, flags) }),
+        HelperFunction(
+            id: KernelHelpers.mapDeleteElemID, name: "bpf_map_delete_elem",
+            signature: HelperSignature(arguments: [.mapPointer, .mapKey], returns: .scalar),
+            body: { map, key, _, _, _ in KernelHelpers.mapDelete(map, key) }),
+        HelperFunction(
+            id: KernelHelpers.ktimeGetNsID, name: "bpf_ktime_get_ns",
+            signature: HelperSignature(arguments: [], returns: .scalar),
+            body: { _, _, _, _, _ in KernelHelpers.ktimeGetNs() }),
+        HelperFunction(
+            id: KernelHelpers.tracePrintkID, name: "bpf_trace_printk",
+            // Like the kernel's prototype, only the format is declared: the up to three values
+            // after it are read only if the format uses them.
+            signature: HelperSignature(arguments: [.memory, .memorySize], returns: .scalar),
+            gplOnly: true,
+            body: { format, size, a, b, c in KernelHelpers.tracePrintk(format, size, [a, b, c]) }),
+        HelperFunction(
+            id: KernelHelpers.getPrandomU32ID, name: "bpf_get_prandom_u32",
+            signature: HelperSignature(arguments: [], returns: .scalar),
+            body: { _, _, _, _, _ in KernelHelpers.prandomU32() }),
+        HelperFunction(
+            id: KernelHelpers.getSmpProcessorIDID, name: "bpf_get_smp_processor_id",
+            signature: HelperSignature(arguments: [], returns: .scalar),
+            body: { _, _, _, _, _ in KernelHelpers.smpProcessorID() }),
+        HelperFunction(
+            id: KernelHelpers.tailCallID, name: "bpf_tail_call",
+            signature: HelperSignature(arguments: [.context, .mapPointer, .scalar], returns: .scalar),
+            body: { context, map, index, _, _ in KernelHelpers.tailCall(context, map, index) }),
+        HelperFunction(
+            id: KernelHelpers.ringbufOutputID, name: "bpf_ringbuf_output",
+            signature: HelperSignature(arguments: [.mapPointer, .memory, .memorySize, .scalar], returns: .scalar),
+            body: { map, data, size, flags, _ in KernelHelpers.ringbufOutput(map, data, size, flags) }),
+        HelperFunction(
+            id: KernelHelpers.ringbufReserveID, name: "bpf_ringbuf_reserve",
+            signature: HelperSignature(
+                arguments: [.mapPointer, .scalar, .scalar],
+                returns: .memoryOrNull(size: RingBufferMap.reservationAccessLimit)),
+            body: { map, size, flags, _, _ in KernelHelpers.ringbufReserve(map, size, flags) }),
+        HelperFunction(
+            id: KernelHelpers.ringbufSubmitID, name: "bpf_ringbuf_submit",
+            signature: HelperSignature(arguments: [.anything, .scalar], returns: .void),
+            body: { data, _, _, _, _ in KernelHelpers.ringbufCommit(data, discard: false) }),
+        HelperFunction(
+            id: KernelHelpers.ringbufDiscardID, name: "bpf_ringbuf_discard",
+            signature: HelperSignature(arguments: [.anything, .scalar], returns: .void),
+            body: { data, _, _, _, _ in KernelHelpers.ringbufCommit(data, discard: true) }),
+    ])
+}
+
+extension KernelHelpers {
+    /// The trampoline's helper (see ``ProgramLinker``); added to linked programs' registries only.
+    static let tailCallResult = HelperFunction(
+        id: tailCallResultID, name: "tail_call_result",
+        signature: HelperSignature(arguments: [], returns: .scalar),
+        body: { _, _, _, _, _ in KernelHelpers.tailCallResultValue() })
+}

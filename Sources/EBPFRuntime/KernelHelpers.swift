@@ -1,0 +1,168 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import EBPFCore
+
+/// The bodies of the kernel helpers the runtime provides, as C-convention functions of R1–R5.
+///
+/// Every helper that receives a map pointer first checks that it is a live map (``LiveMaps``);
+/// pointer arguments are checked against the run's memory when a ``RunContext`` is installed.
+/// Failures return the kernel's negative errno (or a null pointer where the helper returns one).
+enum KernelHelpers {
+    static let mapLookupElemID: Int32 = 1
+    static let mapUpdateElemID: Int32 = 2
+    static let mapDeleteElemID: Int32 = 3
+    static let ktimeGetNsID: Int32 = 5
+    static let tracePrintkID: Int32 = 6
+    static let getPrandomU32ID: Int32 = 7
+    static let getSmpProcessorIDID: Int32 = 8
+    static let tailCallID: Int32 = 12
+    static let ringbufOutputID: Int32 = 130
+    static let ringbufReserveID: Int32 = 131
+    static let ringbufSubmitID: Int32 = 132
+    static let ringbufDiscardID: Int32 = 133
+    /// Not a kernel helper: called by the linker's tail-call trampoline to fetch the R0 of the
+    /// program that ran (see ``ProgramLinker``). Chosen far above any kernel id.
+    static let tailCallResultID: Int32 = 0x7fff_0001
+
+    static let einval = UInt64(bitPattern: -22)
+    static let efault = UInt64(bitPattern: -14)
+    static let enoent = UInt64(bitPattern: -2)
+    static let e2big = UInt64(bitPattern: -7)
+
+    // MARK: Maps
+
+    static func mapLookup(_ mapAddress: UInt64, _ keyAddress: UInt64) -> UInt64 {
+        guard let map = LiveMaps.map(at: mapAddress),
+            RunContext.pointerIsValid(keyAddress, size: map.definition.keySize),
+            let key = UnsafeRawPointer(bitPattern: UInt(keyAddress)),
+            let value = map.lookupFromProgram(key: key)
+        else { return 0 }
+        return UInt64(UInt(bitPattern: value))
+    }
+
+    static func mapUpdate(_ mapAddress: UInt64, _ keyAddress: UInt64, _ valueAddress: UInt64, _ flags: UInt64) -> UInt64 {
+        guard let map = LiveMaps.map(at: mapAddress) else { return einval }
+        guard RunContext.pointerIsValid(keyAddress, size: map.definition.keySize),
+            RunContext.pointerIsValid(valueAddress, size: map.definition.valueSize),
+            let key = UnsafeRawPointer(bitPattern: UInt(keyAddress)),
+            let value = UnsafeRawPointer(bitPattern: UInt(valueAddress))
+        else { return efault }
+        do throws(MapError) {
+            try map.update(key: key, value: value, flags: MapUpdateFlags(rawValue: flags))
+            return 0
+        } catch {
+            return error.kernelReturnValue
+        }
+    }
+
+    static func mapDelete(_ mapAddress: UInt64, _ keyAddress: UInt64) -> UInt64 {
+        guard let map = LiveMaps.map(at: mapAddress) else { return einval }
+        guard RunContext.pointerIsValid(keyAddress, size: map.definition.keySize),
+            let key = UnsafeRawPointer(bitPattern: UInt(keyAddress))
+        else { return efault }
+        do throws(MapError) {
+            try map.delete(key: key)
+            return 0
+        } catch {
+            return error.kernelReturnValue
+        }
+    }
+
+    // MARK: Time, randomness, CPU
+
+    static func ktimeGetNs() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
+    }
+
+    static func prandomU32() -> UInt64 {
+        UInt64(UInt32.random(in: .min ... .max))
+    }
+
+    /// glibc's `sched_getcpu`, looked up at run time: the Glibc module does not export it (it is
+    /// declared only under `_GNU_SOURCE`).
+    private static let schedGetCPU: (@convention(c) () -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sched_getcpu") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) () -> Int32).self)
+    }()
+
+    static func smpProcessorID() -> UInt64 {
+        UInt64(max(schedGetCPU?() ?? 0, 0))
+    }
+
+    // MARK: trace_printk
+
+    static func tracePrintk(_ formatAddress: UInt64, _ formatSize: UInt64, _ arguments: [UInt64]) -> UInt64 {
+        guard formatSize > 0, formatSize <= 4096,
+            RunContext.pointerIsValid(formatAddress, size: Int(formatSize)),
+            let format = UnsafeRawPointer(bitPattern: UInt(formatAddress))
+        else { return efault }
+        let bytes = UnsafeRawBufferPointer(start: format, count: Int(formatSize))
+        // The kernel requires the format to be NUL-terminated within its size.
+        guard bytes[bytes.count - 1] == 0 else { return einval }
+        let end = bytes.firstIndex(of: 0)!
+        guard let line = TraceFormatter.format(Array(bytes[..<end]), arguments: arguments) else { return einval }
+        if let trace = RunContext.current?.pointee.trace {
+            trace.append(line)
+        } else {
+            var text = line
+            if !text.hasSuffix("\n") { text += "\n" }
+            var bytes = Array(text.utf8)
+            _ = write(2, &bytes, bytes.count)
+        }
+        return UInt64(line.utf8.count)
+    }
+
+    // MARK: Tail calls
+
+    static func tailCall(_ contextAddress: UInt64, _ mapAddress: UInt64, _ index: UInt64) -> UInt64 {
+        guard let context = RunContext.current else { return einval }
+        guard let programs = LiveMaps.map(at: mapAddress) as? ProgramArrayMap else { return einval }
+        guard index <= UInt64(UInt32.max), let target = programs.target(at: UInt32(index)) else { return enoent }
+        guard context.pointee.tailCallCount < RunContext.maxTailCalls else { return e2big }
+        context.pointee.tailCallCount += 1
+        let result = target.program.runAsTailCall(using: target.runner, in: context)
+        context.pointee.tailCallResult = result
+        return 0
+    }
+
+    static func tailCallResultValue() -> UInt64 {
+        RunContext.current?.pointee.tailCallResult ?? 0
+    }
+
+    // MARK: Ring buffers
+
+    static let ringbufWakeupFlags: UInt64 = 1 | 2  // BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP
+
+    static func ringbufOutput(_ mapAddress: UInt64, _ dataAddress: UInt64, _ size: UInt64, _ flags: UInt64) -> UInt64 {
+        guard let ring = LiveMaps.map(at: mapAddress) as? RingBufferMap, flags & ~ringbufWakeupFlags == 0 else { return einval }
+        guard size <= UInt64(ring.definition.maxEntries) else { return e2big }
+        guard size == 0 || RunContext.pointerIsValid(dataAddress, size: Int(size)) else { return efault }
+        do throws(MapError) {
+            try ring.output(UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: UInt(dataAddress)), count: Int(size)))
+            return 0
+        } catch {
+            return error.kernelReturnValue
+        }
+    }
+
+    static func ringbufReserve(_ mapAddress: UInt64, _ size: UInt64, _ flags: UInt64) -> UInt64 {
+        guard flags == 0, let ring = LiveMaps.map(at: mapAddress) as? RingBufferMap,
+            size <= UInt64(RingBufferMap.reservationAccessLimit),
+            let record = ring.reserve(length: Int(size))
+        else { return 0 }
+        return UInt64(UInt(bitPattern: record))
+    }
+
+    static func ringbufCommit(_ dataAddress: UInt64, discard: Bool) -> UInt64 {
+        let headerAddress = dataAddress &- UInt64(RingBufferMap.headerSize)
+        if let ring = LiveMaps.ringBuffer(containing: headerAddress),
+            let record = UnsafeMutableRawPointer(bitPattern: UInt(dataAddress))
+        {
+            ring.commit(record: record, discard: discard)
+        }
+        return 0
+    }
+}

@@ -1,0 +1,70 @@
+/// The attributes a map is created with, as in the kernel's `bpf_attr` for `BPF_MAP_CREATE` and
+/// libbpf's map definitions in ELF objects.
+public struct MapDefinition: Sendable, Hashable {
+    public var type: MapType
+    /// Bytes of a key (4 for arrays and program arrays, 0 for ring buffers).
+    public var keySize: Int
+    /// Bytes of a value (4 for program arrays, 0 for ring buffers).
+    public var valueSize: Int
+    /// Elements (arrays, hash maps) or bytes of the data area (ring buffers).
+    public var maxEntries: Int
+    /// The kernel's `map_flags` (for example `BPF_F_RDONLY_PROG`); kept, not interpreted.
+    public var flags: UInt32
+
+    public init(type: MapType, keySize: Int, valueSize: Int, maxEntries: Int, flags: UInt32 = 0) {
+        self.type = type
+        self.keySize = keySize
+        self.valueSize = valueSize
+        self.maxEntries = maxEntries
+        self.flags = flags
+    }
+
+    /// `BPF_F_RDONLY_PROG`: programs may read but not write the values (set on `.rodata` maps).
+    public static let readOnlyForProgramsFlag: UInt32 = 1 << 7
+
+    /// The largest key or value size accepted (the kernel's `KMALLOC_MAX_SIZE` is larger; this keeps
+    /// a corrupt object from asking for absurd allocations).
+    public static let maxElementSize = 1 << 20
+    /// The most bytes one map may preallocate for its values.
+    public static let maxStorageBytes = 1 << 30
+
+    /// Checks the definition with the kernel's rules for each map type.
+    public func validate() throws(MapError) {
+        guard maxEntries > 0 else { throw .invalidDefinition("max_entries must be positive, not \(maxEntries)") }
+        switch type {
+        case .array, .hash, .lruHash:
+            if type == .array {
+                guard keySize == 4 else { throw .invalidDefinition("array maps need 4-byte keys, not \(keySize)") }
+            } else {
+                guard keySize > 0, keySize <= Self.maxElementSize else {
+                    throw .invalidDefinition("key size \(keySize) is out of range 1...\(Self.maxElementSize)")
+                }
+            }
+            guard valueSize > 0, valueSize <= Self.maxElementSize else {
+                throw .invalidDefinition("value size \(valueSize) is out of range 1...\(Self.maxElementSize)")
+            }
+            let (bytes, overflow) = maxEntries.multipliedReportingOverflow(by: Self.valueStride(valueSize))
+            guard !overflow, bytes <= Self.maxStorageBytes else {
+                throw .invalidDefinition("\(maxEntries) values of \(valueSize) bytes exceed \(Self.maxStorageBytes) bytes")
+            }
+        case .programArray:
+            guard keySize == 4, valueSize == 4 else {
+                throw .invalidDefinition("program arrays need 4-byte keys and values, not \(keySize) and \(valueSize)")
+            }
+            guard maxEntries <= 1 << 20 else { throw .invalidDefinition("program array of \(maxEntries) entries is too large") }
+        case .ringBuffer:
+            guard keySize == 0, valueSize == 0 else {
+                throw .invalidDefinition("ring buffers have no keys or values (sizes \(keySize) and \(valueSize) given)")
+            }
+            guard maxEntries.nonzeroBitCount == 1, maxEntries % 4096 == 0, maxEntries <= Self.maxStorageBytes else {
+                throw .invalidDefinition("a ring buffer's size must be a power of two and a multiple of 4096, not \(maxEntries)")
+            }
+        }
+    }
+
+    /// Bytes between consecutive values in storage: the value size rounded up to 8 so every value
+    /// is 8-byte aligned (as in the kernel), which atomics on values need.
+    static func valueStride(_ valueSize: Int) -> Int {
+        (valueSize + 7) & ~7
+    }
+}

@@ -1,0 +1,24 @@
+/// The kinds of map the runtime implements, numbered as the kernel's `enum bpf_map_type`.
+public enum MapType: UInt32, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// `BPF_MAP_TYPE_HASH`: keys of any size, preallocated slots, updates fail when full.
+    case hash = 1
+    /// `BPF_MAP_TYPE_ARRAY`: 4-byte index keys `0..<maxEntries`, every element always present.
+    case array = 2
+    /// `BPF_MAP_TYPE_PROG_ARRAY`: 4-byte index keys to programs, the targets of `bpf_tail_call`.
+    case programArray = 3
+    /// `BPF_MAP_TYPE_LRU_HASH`: a hash map that evicts the least recently used key when full.
+    case lruHash = 9
+    /// `BPF_MAP_TYPE_RINGBUF`: a byte ring programs write records into and Swift reads.
+    case ringBuffer = 27
+
+    /// The kernel's name without the `BPF_MAP_TYPE_` prefix, lower-cased (`hash`, `lru_hash`, ...).
+    public var description: String {
+        switch self {
+        case .hash: "hash"
+        case .array: "array"
+        case .programArray: "prog_array"
+        case .lruHash: "lru_hash"
+        case .ringBuffer: "ringbuf"
+        }
+    }
+}

@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import EBPFCore
+
+/// What the helpers need to know about the run in progress on this thread: the input memory and
+/// stack (to check pointers programs pass, and to start tail-called programs), the regions of the
+/// program's maps, the tail-call chain and where `bpf_trace_printk` writes.
+///
+/// ``LinkedProgram/run(using:memory:trace:)`` keeps one in its stack frame and installs its
+/// address in a thread-local slot for the duration of the run; helpers called outside such a run
+/// find none and then trust their pointer arguments (as for a verified program) and fail tail
+/// calls.
+struct RunContext {
+    let memory: UnsafeMutableRawBufferPointer
+    var stack: UnsafeMutableRawBufferPointer
+    var program: LinkedProgram
+    let trace: TraceLog?
+    /// Tail calls taken so far in this run (the kernel stops at 33).
+    var tailCallCount = 0
+    /// R0 of the last tail-called program, read by the linked program's tail-call trampoline.
+    var tailCallResult: UInt64 = 0
+    /// A trap raised inside a tail-called program, rethrown when the outer run returns.
+    var pendingTrap: ExecutionTrap?
+
+    static let maxTailCalls = 33
+
+    init(memory: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer, program: LinkedProgram, trace: TraceLog?) {
+        self.memory = memory
+        self.stack = stack
+        self.program = program
+        self.trace = trace
+    }
+
+    /// Whether a helper may touch `[address, address + size)`: inside the input memory, the stack
+    /// area or a region of the program's maps.
+    func allows(address: UInt64, size: Int) -> Bool {
+        guard size >= 0 else { return false }
+        let size = UInt64(size)
+        if MemoryRegion(memory).contains(address: address, size: size) { return true }
+        if MemoryRegion(stack).contains(address: address, size: size) { return true }
+        return program.regions.contains { $0.contains(address: address, size: size) }
+    }
+
+    // MARK: The thread-local slot
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        let status = pthread_key_create(&key, nil)
+        precondition(status == 0, "pthread_key_create failed: \(status)")
+        return key
+    }()
+
+    /// The context of the run in progress on this thread, if any.
+    static var current: UnsafeMutablePointer<RunContext>? {
+        pthread_getspecific(key)?.assumingMemoryBound(to: RunContext.self)
+    }
+
+    /// Runs `body` with `context` installed as ``current`` (restoring the previous one after).
+    static func with<R, E: Error>(_ context: inout RunContext, _ body: () throws(E) -> R) throws(E) -> R {
+        try withUnsafeMutablePointer(to: &context) { (pointer) throws(E) -> R in
+            let previous = pthread_getspecific(key)
+            pthread_setspecific(key, pointer)
+            defer { pthread_setspecific(key, previous) }
+            return try body()
+        }
+    }
+
+    /// Whether a pointer argument of `size` bytes is acceptable: always when no run context is
+    /// installed (the program was verified, or the caller took responsibility), otherwise only
+    /// inside memory the run may touch.
+    static func pointerIsValid(_ address: UInt64, size: Int) -> Bool {
+        guard address != 0 else { return false }
+        guard let context = current else { return true }
+        return context.pointee.allows(address: address, size: size)
+    }
+}

@@ -1,0 +1,139 @@
+import EBPFCore
+
+/// Helper calls (checked against the helper's signature), local calls (a new frame) and exit.
+extension AbstractInterpreter {
+    func executeHelperCall(id: Int32) throws(VerifierError) {
+        guard let helper = helpers[id] else { throw error("invalid func unknown#\(id)") }
+        if helper.gplOnly && !ProgramStructure.isGPLCompatible(options.license) {
+            throw error("cannot call GPL-restricted function from non-GPL compatible program")
+        }
+        let signature = helper.signature
+        var map: MapReference?
+        var index = 0
+        while index < signature.arguments.count {
+            let register = UInt8(index + 1)
+            let value = try read(register)
+            switch signature.arguments[index] {
+            case .anything:
+                break
+            case .scalar, .memorySize:
+                guard value.scalarBounds != nil else { throw error("R\(register) type=\(value.typeName) expected=scalar") }
+            case .context:
+                guard case .pointer(let pointer) = value, pointer.region.isInputMemory else {
+                    throw error("R\(register) type=\(value.typeName) expected=ctx")
+                }
+                guard pointer.fixedOffset == 0, pointer.variableOffset.constantValue == 0 else {
+                    throw error("dereference of modified ctx ptr R\(register) off=\(pointer.fixedOffset) disallowed")
+                }
+            case .mapPointer:
+                guard case .pointer(let pointer) = value, case .mapPointer(let reference) = pointer.region else {
+                    throw error("R\(register) type=\(value.typeName) expected=map_ptr")
+                }
+                map = reference
+            case .mapKey, .mapValue:
+                guard let map else { throw error("invalid map_ptr to access map->key") }
+                let isKey = signature.arguments[index] == .mapKey
+                let size = isKey ? map.descriptor.keySize : map.descriptor.valueSize
+                try checkHelperMemory(register: register, value, size: ScalarBounds.constant(UInt64(size)))
+            case .memory:
+                guard index + 1 < signature.arguments.count, signature.arguments[index + 1] == .memorySize else {
+                    throw error("helper \(helper.name) declares a memory argument without a size argument")
+                }
+                let sizeRegister = register + 1
+                let sizeValue = try read(sizeRegister)
+                guard let size = sizeValue.scalarBounds else {
+                    throw error("R\(sizeRegister) type=\(sizeValue.typeName) expected=scalar")
+                }
+                if size.signedMin < 0 {
+                    throw error("R\(sizeRegister) min value is negative, either use unsigned or 'var &= const'")
+                }
+                if size.unsignedMax >= UInt64(Self.maxVariableOffset) {
+                    throw error("R\(sizeRegister) unbounded memory access, use 'var &= const' or 'if (var < const)'")
+                }
+                try checkHelperMemory(register: register, value, size: size)
+                index += 1
+            }
+            index += 1
+        }
+        let result: RegisterValue
+        switch signature.returns {
+        case .scalar, .void:
+            result = .unknownScalar
+        case .mapValueOrNull:
+            guard let map else { throw error("kernel subsystem misconfigured verifier: \(helper.name) returns a map value but takes no map") }
+            result = .pointer(PointerValue(region: .mapValue(map), id: freshID(), maybeNull: true))
+        case .memoryOrNull(let size):
+            result = .pointer(PointerValue(region: .memory(size: size), id: freshID(), maybeNull: true))
+        }
+        for register in 1...5 { state[register: register] = .uninitialized }
+        state[register: 0] = result
+    }
+
+    /// A helper reads `size` bytes at the pointer: they must be inside the region and, on the
+    /// stack, initialised.
+    private func checkHelperMemory(register: UInt8, _ value: RegisterValue, size: ScalarBounds) throws(VerifierError) {
+        guard case .pointer(let pointer) = value else {
+            throw error("R\(register) type=\(value.typeName) expected=fp, pkt, map_value, mem")
+        }
+        let bytes = Int(size.unsignedMax)
+        if bytes == 0 { return }
+        let access = try checkAccess(register: register, value, offset: 0, size: bytes, isWrite: false)
+        if case .stack(let frame) = pointer.region {
+            let stack = state.frames[frame].stack
+            for offset in Int(access.lowest)..<Int(access.highest) {
+                let (slot, byte) = FunctionFrame.position(ofOffset: offset)
+                if stack[slot].kind(at: byte) == .invalid {
+                    throw error(
+                        "invalid indirect read from stack R\(register) off \(access.lowest)+\(offset - Int(access.lowest)) size \(bytes)")
+                }
+            }
+        }
+    }
+
+    func executeRegisterCall(_ instruction: Instruction) throws(VerifierError) {
+        let target = try read(instruction.dst)
+        guard let id = target.scalarBounds?.constantValue, let helperID = Int32(exactly: Int64(bitPattern: id)) else {
+            throw error("callx R\(instruction.dst): the helper id must be a known constant, found \(target.kernelDescription)")
+        }
+        try executeHelperCall(id: helperID)
+    }
+
+    func executeLocalCall(_ instruction: Instruction) throws(VerifierError) {
+        let depth = state.frames.count
+        guard depth < ExecutionLimits.maxCallDepth else {
+            throw error("the call stack of \(depth + 1) frames is too deep !")
+        }
+        let target = pc + Int(instruction.immediate) + 1
+        var callee = FunctionFrame(frameNumber: depth, callSite: pc, functionStart: target)
+        for register in 1...5 { callee.registers[register] = state[register: register] }
+        state.frames.append(callee)
+        maxCallDepth = max(maxCallDepth, depth + 1)
+        pc = target
+    }
+
+    /// Returns from a local call, or ends the path in the entry function.
+    func executeExit() throws(VerifierError) -> Bool {
+        let result = try read(0)
+        let depth = state.frames.count
+        if depth == 1 { return true }
+        if case .pointer(let pointer) = result, case .stack(let frame) = pointer.region, frame == depth - 1 {
+            throw error("cannot return stack pointer to the caller")
+        }
+        let callSite = state.frames[depth - 1].callSite
+        state.frames.removeLast()
+        for register in 1...5 { state[register: register] = .uninitialized }
+        state[register: 0] = result
+        pc = callSite + 1
+        return false
+    }
+}
+
+extension PointerValue.Region {
+    /// Whether the region is the program's input memory (of known or unknown size).
+    var isInputMemory: Bool {
+        switch self {
+        case .context, .packet: true
+        default: false
+        }
+    }
+}

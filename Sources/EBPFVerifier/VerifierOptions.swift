@@ -1,0 +1,51 @@
+/// How strict the verifier is and what it may assume about the program's environment.
+public struct VerifierOptions: Sendable {
+    /// What the verifier does with loops.
+    public enum LoopPolicy: String, Sendable, Hashable, CaseIterable {
+        /// Every back-edge is rejected (the original eBPF rule, kernels before 5.3).
+        case strict
+        /// Loops are accepted when exploring every path proves that they exit: each iteration is
+        /// followed until its state repeats (an infinite loop) or the processed-instruction
+        /// budget runs out (the rule of kernels since 5.3).
+        case bounded
+    }
+
+    public var loops: LoopPolicy
+    /// Programs longer than this (in 8-byte slots) are rejected before analysis.
+    public var maxInstructions: Int
+    /// Instructions the analysis may step through over all paths before giving up
+    /// (`BPF program is too large`), as the kernel's complexity limit.
+    public var processedInstructionBudget: Int
+    /// The size of the input memory (R1, with its length in R2) when the caller knows it. When
+    /// `nil` the memory is treated like packet data: R1 + R2 is its end, and every access must
+    /// first be proven against the length by a comparison (of R2, or of a pointer with R1 + R2).
+    public var contextSize: Int?
+    /// The program's licence; helpers marked GPL-only need a GPL-compatible one.
+    public var license: String?
+    /// Maps that `lddw` may reference, by file descriptor or index.
+    public var maps: [Int32: MapDescriptor]
+    /// Whether to record a log of every processed instruction and its register state.
+    public var collectsLog: Bool
+    /// Lines kept in the log at most (later lines are dropped and counted).
+    public var maxLogLines: Int
+
+    public init(
+        loops: LoopPolicy = .bounded,
+        maxInstructions: Int = 1_000_000,
+        processedInstructionBudget: Int = 1_000_000,
+        contextSize: Int? = nil,
+        license: String? = nil,
+        maps: [Int32: MapDescriptor] = [:],
+        collectsLog: Bool = false,
+        maxLogLines: Int = 100_000
+    ) {
+        self.loops = loops
+        self.maxInstructions = maxInstructions
+        self.processedInstructionBudget = processedInstructionBudget
+        self.contextSize = contextSize
+        self.license = license
+        self.maps = maps
+        self.collectsLog = collectsLog
+        self.maxLogLines = maxLogLines
+    }
+}

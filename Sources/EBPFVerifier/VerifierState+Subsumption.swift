@@ -1,0 +1,79 @@
+/// State pruning: a state reached again at an instruction where an explored state *covers* it
+/// (every concrete state it describes is described by the explored one) needs no further
+/// exploration, because every path from it was already checked.
+extension VerifierState {
+    /// Whether every concrete state of `current` is a concrete state of `self`, looking only at
+    /// registers in `liveRegisters` for the innermost frame and at R6–R9 (`callerLive`) for the
+    /// caller frames. With `exact`, the states must be equal (up to renaming of ids), which is
+    /// how a loop that makes no progress is recognised.
+    func covers(
+        _ current: VerifierState, liveRegisters: UInt16, callerLive: (Int) -> UInt16, exact: Bool
+    ) -> Bool {
+        guard frames.count == current.frames.count else { return false }
+        var ids = IdentityMap(fixed: [AbstractInterpreter.memoryLengthID])
+        for index in frames.indices {
+            let old = frames[index]
+            let new = current.frames[index]
+            guard old.callSite == new.callSite, old.functionStart == new.functionStart else { return false }
+            let live = index == frames.count - 1 ? liveRegisters : callerLive(frames[index + 1].callSite)
+            for register in 0..<10 where live & (1 << register) != 0 {
+                guard Self.value(old.registers[register], covers: new.registers[register], ids: &ids, exact: exact) else {
+                    return false
+                }
+            }
+            for slot in 0..<FunctionFrame.slotCount {
+                guard Self.slot(old.stack[slot], covers: new.stack[slot], ids: &ids, exact: exact) else { return false }
+            }
+        }
+        return true
+    }
+
+    static func value(_ old: RegisterValue, covers new: RegisterValue, ids: inout IdentityMap, exact: Bool) -> Bool {
+        switch (old, new) {
+        case (.uninitialized, .uninitialized):
+            return true
+        case (.uninitialized, _):
+            return !exact
+        case (.scalar(let a, let oldID), .scalar(let b, let newID)):
+            if exact ? a != b : !a.contains(b) { return false }
+            if oldID == 0 { return exact ? newID == 0 : true }
+            return ids.match(oldID, newID)
+        case (.pointer(let p), .pointer(let q)):
+            guard p.region == q.region, p.maybeNull == q.maybeNull, p.fixedOffset == q.fixedOffset else { return false }
+            if exact {
+                guard p.variableOffset == q.variableOffset, p.range == q.range else { return false }
+            } else {
+                guard p.variableOffset.contains(q.variableOffset), p.range <= q.range else { return false }
+            }
+            if p.id == 0 && q.id == 0 { return true }
+            return ids.match(p.id, q.id)
+        default:
+            return false
+        }
+    }
+
+    static func slot(_ old: StackSlot, covers new: StackSlot, ids: inout IdentityMap, exact: Bool) -> Bool {
+        if old.isEmpty && (!exact || new.isEmpty) { return true }
+        if old.isSpill {
+            guard new.isSpill else { return false }
+            return value(old.spilled, covers: new.spilled, ids: &ids, exact: exact)
+        }
+        if exact { return old.kinds == new.kinds }
+        let newSpillIsScalar = new.isSpill && new.spilled.scalarBounds != nil
+        for byte in 0..<8 {
+            switch old.kind(at: byte) {
+            case .invalid:
+                continue
+            case .misc:
+                let kind = new.kind(at: byte)
+                if kind == .misc || kind == .zero || (kind == .spill && newSpillIsScalar) { continue }
+                return false
+            case .zero:
+                if new.kind(at: byte) != .zero { return false }
+            case .spill:
+                return false
+            }
+        }
+        return true
+    }
+}

@@ -1,0 +1,244 @@
+/// Emits x86-64 machine code into a byte buffer.
+///
+/// All prefix, REX, ModRM, SIB and displacement decisions are made in one place,
+/// ``encode(lock:operandSizePrefix:rexW:escaped:opcode:reg:regIsByte:rm:rmIsByte:)``; the per-instruction
+/// methods (in the `X86Assembler+*.swift` files) only choose opcodes.
+///
+/// ## Labels, fix-ups and short jumps
+/// Every `jmp`/`jcc` gets a sequence number in emission order and is recorded as a fix-up; all
+/// displacements are patched by ``finalize()`` once every label is bound. Whether jump *n* uses
+/// the 2-byte rel8 form or the rel32 form is decided by the `shortJumps` plan the assembler was
+/// created with. ``assemble(maxPasses:_:)`` runs the emitter repeatedly: pass 0 makes every jump
+/// long; each later pass makes short every jump that was short before, plus every jump whose
+/// rel8 displacement, measured in the previous pass's layout as if that jump alone were already
+/// short, fits.
+///
+/// Invariant: the set of short jumps only grows from pass to pass and nothing else in the code
+/// depends on the layout, so the bytes between any two points only shrink. A displacement that
+/// fitted in rel8 in pass *k* therefore still fits in pass *k*+1, and every pass's output is
+/// valid; the passes stop when the plan no longer changes (``finalize()`` still checks each short
+/// jump and throws if the invariant were ever broken).
+public struct X86Assembler: Sendable {
+    /// The machine code emitted so far.
+    public private(set) var code: [UInt8] = []
+
+    /// Offset of each label, `-1` while unbound.
+    private var labelOffsets: [Int] = []
+    private var fixups: [Fixup] = []
+    /// Whether jump number *n* is emitted in its short form.
+    private let shortJumps: [Bool]
+    private var jumpCount = 0
+
+    /// One displacement to patch.
+    private struct Fixup: Sendable {
+        /// Offset of the first byte of the instruction.
+        var start: Int
+        /// Offset of the displacement field.
+        var site: Int
+        /// Offset just past the instruction (displacements are relative to it).
+        var end: Int
+        var label: X86Label
+        var isShort: Bool
+        /// The jump's sequence number, `nil` for calls (always rel32).
+        var jumpNumber: Int?
+    }
+
+    /// An assembler that emits jump *n* in rel8 form where `shortJumps[n]` is `true`.
+    public init(shortJumps: [Bool] = []) {
+        self.shortJumps = shortJumps
+    }
+
+    /// The current offset, where the next instruction will start.
+    @inlinable public var offset: Int { code.count }
+
+    // MARK: Labels
+
+    /// A new, unbound label.
+    public mutating func newLabel() -> X86Label {
+        labelOffsets.append(-1)
+        return X86Label(id: labelOffsets.count - 1)
+    }
+
+    /// Binds `label` to the current offset.
+    public mutating func bind(_ label: X86Label) {
+        precondition(labelOffsets[label.id] < 0, "label bound twice")
+        labelOffsets[label.id] = code.count
+    }
+
+    /// The offset `label` is bound to, or `nil` if it is not bound.
+    public func offset(of label: X86Label) -> Int? {
+        let value = labelOffsets[label.id]
+        return value < 0 ? nil : value
+    }
+
+    /// Whether the next jump will be emitted in its short form.
+    mutating func takeJumpNumber() -> (number: Int, isShort: Bool) {
+        let number = jumpCount
+        jumpCount += 1
+        return (number, number < shortJumps.count && shortJumps[number])
+    }
+
+    /// Records a displacement of `isShort ? 1 : 4` bytes at the end of the code and reserves it.
+    mutating func addFixup(start: Int, label: X86Label, isShort: Bool, jumpNumber: Int?) {
+        let site = code.count
+        if isShort { code.append(0) } else { code.append(contentsOf: [0, 0, 0, 0]) }
+        fixups.append(Fixup(start: start, site: site, end: code.count, label: label, isShort: isShort, jumpNumber: jumpNumber))
+    }
+
+    /// Patches every displacement and returns the short-jump plan for the next pass: jumps that
+    /// are short now stay short, and a long jump becomes short if, were it 2 bytes long in this
+    /// layout, its displacement would fit in rel8.
+    public mutating func finalize() throws(X86AssemblerError) -> [Bool] {
+        var plan = Array(repeating: false, count: jumpCount)
+        for fixup in fixups {
+            let target = labelOffsets[fixup.label.id]
+            guard target >= 0 else { throw .unboundLabel(id: fixup.label.id) }
+            let displacement = target - fixup.end
+            if fixup.isShort {
+                guard let rel8 = Int8(exactly: displacement) else {
+                    throw .shortJumpOutOfRange(jump: fixup.jumpNumber ?? -1, distance: displacement)
+                }
+                code[fixup.site] = UInt8(bitPattern: rel8)
+            } else {
+                let rel32 = UInt32(bitPattern: Int32(displacement))
+                for i in 0..<4 { code[fixup.site + i] = UInt8(truncatingIfNeeded: rel32 >> (8 * UInt32(i))) }
+            }
+            if let number = fixup.jumpNumber {
+                // The displacement this jump would have as a 2-byte jump: forward, the bytes between
+                // its end and the target are unchanged by its own size; backward, the jump starts
+                // at the same place and ends 2 bytes later.
+                let shortDisplacement = target >= fixup.end ? displacement : target - (fixup.start + 2)
+                plan[number] = fixup.isShort || Int8(exactly: shortDisplacement) != nil
+            }
+        }
+        return plan
+    }
+
+    /// Runs `emit` until the short-jump plan settles (see the type's discussion) and returns the
+    /// finalized assembler of the last pass.
+    public static func assemble(
+        maxPasses: Int = 12, _ emit: (inout X86Assembler) -> Void
+    ) throws(X86AssemblerError) -> X86Assembler {
+        var plan: [Bool] = []
+        var pass = 0
+        while true {
+            var assembler = X86Assembler(shortJumps: plan)
+            emit(&assembler)
+            let next = try assembler.finalize()
+            pass += 1
+            if next == plan || pass >= maxPasses { return assembler }
+            plan = next
+        }
+    }
+
+    // MARK: Raw bytes
+
+    /// Appends one byte.
+    public mutating func emit(_ byte: UInt8) { code.append(byte) }
+
+    /// Appends bytes.
+    public mutating func emit(_ bytes: [UInt8]) { code.append(contentsOf: bytes) }
+
+    /// Appends a little-endian 16-bit value.
+    public mutating func emit16(_ value: UInt16) {
+        code.append(UInt8(truncatingIfNeeded: value))
+        code.append(UInt8(truncatingIfNeeded: value >> 8))
+    }
+
+    /// Appends a little-endian 32-bit value.
+    public mutating func emit32(_ value: UInt32) {
+        for i in 0..<4 { code.append(UInt8(truncatingIfNeeded: value >> (8 * UInt32(i)))) }
+    }
+
+    /// Appends a little-endian 64-bit value.
+    public mutating func emit64(_ value: UInt64) {
+        for i in 0..<8 { code.append(UInt8(truncatingIfNeeded: value >> (8 * UInt64(i)))) }
+    }
+
+    // MARK: Encoding core
+
+    /// The r/m operand of a ModRM-encoded instruction.
+    public enum RegisterOrMemory: Sendable, Hashable {
+        case register(X86Register)
+        case memory(X86Memory)
+    }
+
+    /// Emits `[F0] [66] [REX] [0F] opcode ModRM [SIB] [disp8/disp32]` — the single place where the
+    /// REX, ModRM, SIB and displacement rules live:
+    /// - REX only when needed: W for 64-bit operands, R/X/B for r8–r15, and a bare `40` when an
+    ///   8-bit operand is spl/bpl/sil/dil (which would otherwise mean ah/ch/dh/bh).
+    /// - A base of rsp or r12 (low bits 100) needs a SIB byte, since r/m = 100 means "SIB follows".
+    /// - A base of rbp or r13 (low bits 101) with mod 00 would mean RIP-relative/disp32, so a zero
+    ///   displacement is encoded as disp8 0.
+    /// - Displacements in -128...127 use disp8, others disp32.
+    ///
+    /// - Parameters:
+    ///   - escaped: the opcode is in the two-byte map (preceded by 0F).
+    ///   - reg: a register number or an opcode extension (`/digit`), 0–15.
+    public mutating func encode(
+        lock: Bool = false, operandSizePrefix: Bool = false, rexW: Bool,
+        escaped: Bool = false, opcode: UInt8, reg: UInt8, regIsByte: Bool = false, rm: RegisterOrMemory, rmIsByte: Bool = false
+    ) {
+        if lock { emit(0xf0) }
+        if operandSizePrefix { emit(0x66) }
+        var rex: UInt8 = 0
+        if rexW { rex |= 0x08 }
+        if reg & 8 != 0 { rex |= 0x04 }
+        var forceREX = regIsByte && (4...7).contains(reg)
+        switch rm {
+        case .register(let register):
+            if register.isExtended { rex |= 0x01 }
+            if rmIsByte && register.byteFormNeedsREX { forceREX = true }
+        case .memory(let memory):
+            if memory.base.isExtended { rex |= 0x01 }
+            if let index = memory.index, index.isExtended { rex |= 0x02 }
+        }
+        if rex != 0 || forceREX { emit(0x40 | rex) }
+        if escaped { emit(0x0f) }
+        emit(opcode)
+        emitModRM(reg: reg & 7, rm: rm)
+    }
+
+    /// ModRM, SIB and displacement for `rm` (REX already emitted).
+    private mutating func emitModRM(reg: UInt8, rm: RegisterOrMemory) {
+        switch rm {
+        case .register(let register):
+            emit(0xc0 | reg << 3 | register.low3)
+        case .memory(let memory):
+            let needsSIB = memory.index != nil || memory.base.low3 == 4
+            let displacement = memory.displacement
+            let mod: UInt8
+            if displacement == 0 && memory.base.low3 != 5 {
+                mod = 0
+            } else if Int8(exactly: displacement) != nil {
+                mod = 1
+            } else {
+                mod = 2
+            }
+            emit(mod << 6 | reg << 3 | (needsSIB ? 4 : memory.base.low3))
+            if needsSIB {
+                let scaleBits: UInt8 = switch memory.scale {
+                case 1: 0
+                case 2: 1
+                case 4: 2
+                default: 3
+                }
+                emit(scaleBits << 6 | (memory.index?.low3 ?? 4) << 3 | memory.base.low3)
+            }
+            if mod == 1 {
+                emit(UInt8(bitPattern: Int8(displacement)))
+            } else if mod == 2 {
+                emit32(UInt32(bitPattern: displacement))
+            }
+        }
+    }
+
+    /// Emits an optional REX prefix for instructions that encode a register in the opcode byte
+    /// (`push`, `pop`, `bswap`, `mov r, imm`, `xchg rax, r`).
+    mutating func emitREXForOpcodeRegister(_ register: X86Register, rexW: Bool) {
+        var rex: UInt8 = 0
+        if rexW { rex |= 0x08 }
+        if register.isExtended { rex |= 0x01 }
+        if rex != 0 { emit(0x40 | rex) }
+    }
+}

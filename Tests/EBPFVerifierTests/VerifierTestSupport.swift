@@ -1,0 +1,66 @@
+import Testing
+import EBPFAssembler
+import EBPFCore
+@testable import EBPFVerifier
+
+/// Programs, helpers and maps shared by the verifier's tests.
+enum VerifierFixtures {
+    /// The map the tests reference as fd 7: 4-byte keys, 16-byte values.
+    static let map = MapDescriptor(kind: .hash, keySize: 4, valueSize: 16, maxEntries: 64)
+
+    /// Helper 1 declared as the kernel's `bpf_map_lookup_elem`, helper 2 as a GPL-only helper
+    /// taking a memory buffer and its size, helper 3 returning 32 bytes of memory or null,
+    /// helper 5 the conformance identity.
+    static let helpers = HelperRegistry([
+        HelperFunction(
+            id: 1, name: "bpf_map_lookup_elem",
+            signature: HelperSignature(arguments: [.mapPointer, .mapKey], returns: .mapValueOrNull),
+            body: { _, _, _, _, _ in 0 }),
+        HelperFunction(
+            id: 2, name: "checksum", signature: HelperSignature(arguments: [.memory, .memorySize], returns: .scalar),
+            gplOnly: true, body: { _, _, _, _, _ in 0 }),
+        HelperFunction(
+            id: 3, name: "scratch", signature: HelperSignature(arguments: [], returns: .memoryOrNull(size: 32)),
+            body: { _, _, _, _, _ in 0 }),
+        HelperFunction(
+            id: 5, name: "identity", signature: HelperSignature(arguments: [.anything], returns: .scalar),
+            body: { r1, _, _, _, _ in r1 }),
+    ])
+
+    static func verifier(
+        contextSize: Int? = 64, loops: VerifierOptions.LoopPolicy = .bounded, license: String? = "GPL",
+        budget: Int = 1_000_000
+    ) -> Verifier {
+        Verifier(
+            helpers: helpers,
+            options: VerifierOptions(
+                loops: loops, processedInstructionBudget: budget, contextSize: contextSize, license: license,
+                maps: [7: map]))
+    }
+
+    static func program(_ source: String) throws -> Program {
+        try Assembler.assemble(source)
+    }
+}
+
+/// One test program with the options it is verified under.
+struct VerifierCase: CustomTestStringConvertible, Sendable {
+    var name: String
+    var source: String
+    var contextSize: Int? = 64
+    var loops: VerifierOptions.LoopPolicy = .bounded
+    var license: String? = "GPL"
+    var budget: Int = 1_000_000
+
+    var testDescription: String { name }
+
+    func verify() throws -> Result<VerificationResult, VerifierError> {
+        let program = try VerifierFixtures.program(source)
+        let verifier = VerifierFixtures.verifier(contextSize: contextSize, loops: loops, license: license, budget: budget)
+        do throws(VerifierError) {
+            return .success(try verifier.verify(program))
+        } catch {
+            return .failure(error)
+        }
+    }
+}
