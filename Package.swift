@@ -66,6 +66,10 @@ let package = Package(
         .testTarget(name: "EBPFTestSupportTests", dependencies: ["EBPFTestSupport", "EBPFInterpreter"]),
         .testTarget(name: "EBPFRuntimeTests", dependencies: ["EBPFRuntime", "EBPFAssembler", "EBPFInterpreter", "EBPF"], exclude: ["Fixtures"]),
         .testTarget(name: "EBPFCommandsTests", dependencies: ["EBPFCommands", "EBPFTestSupport", "ebpf", "ebpf-conformance-plugin"]),
-        .testTarget(name: "ClassicBPFTests", dependencies: ["ClassicBPF", "EBPFInterpreter", "PcapOracle"]),
+        .testTarget(
+            name: "ClassicBPFTests",
+            dependencies: ["ClassicBPF", "EBPFInterpreter", "EBPFJIT", "EBPFVerifier", "PcapOracle"],
+            exclude: ["Fixtures"]
+        ),
     ]
 )

@@ -84,8 +84,9 @@ struct ClassicEmitter {
     }
 
     /// A jump over the next `count` slots (inside one classic instruction's code).
-    mutating func skip(_ op: JumpOperation, _ dst: UInt8, imm: UInt32, over count: Int16) {
-        slots.append(Instruction(opcode: InstructionClass.jmp32.rawValue | op.rawValue, dst: dst, offset: count, immediate: Int32(bitPattern: imm)))
+    mutating func skip(_ op: JumpOperation, wide: Bool = false, _ dst: UInt8, imm: UInt32, over count: Int16) {
+        let cls: InstructionClass = wide ? .jmp : .jmp32
+        slots.append(Instruction(opcode: cls.rawValue | op.rawValue, dst: dst, offset: count, immediate: Int32(bitPattern: imm)))
     }
 
     mutating func exit() {
@@ -107,7 +108,7 @@ struct ClassicEmitter {
             alu32(.mov, Self.length, src: 2)
         case .capturedPacket:
             // A context too short for the wire length word holds no packet: return 0.
-            skip(.jge, 2, imm: UInt32(CapturedPacketLayout.headerSize), over: 2)
+            skip(.jge, wide: true, 2, imm: UInt32(CapturedPacketLayout.headerSize), over: 2)
             returnConstant(0)
             loadWord(Self.length, base: Self.context, offset: 0)
         case .seccomp:
@@ -209,8 +210,24 @@ struct ClassicEmitter {
     /// The legacy load immediate for packet offset `k`, or nil when no packet can be that long
     /// (the load always fails, so the program returns 0).
     private func packetImmediate(_ k: UInt32) -> Int32? {
+        Self.packetImmediate(k, packetOffset: packetOffset)
+    }
+
+    private static func packetImmediate(_ k: UInt32, packetOffset: Int32) -> Int32? {
         guard k <= UInt32(Int32.max - packetOffset) else { return nil }
         return Int32(k) + packetOffset
+    }
+
+    /// Whether `instruction` is a packet load so far out that it always fails: it is translated
+    /// to `return 0`, and what follows it is unreachable.
+    static func alwaysReturnsZero(_ instruction: ClassicInstruction, kind: ClassicFilterKind) -> Bool {
+        guard kind != .seccomp else { return false }
+        let packetOffset = kind == .capturedPacket ? Int32(CapturedPacketLayout.headerSize) : 0
+        switch instruction.operation {
+        case .loadAbsolute?, .loadXHeaderLength?: return packetImmediate(instruction.k, packetOffset: packetOffset) == nil
+        case .loadIndirect?: return instruction.k > UInt32(Int32.max)
+        default: return false
+        }
     }
 
     private mutating func loadLength(into register: UInt8) {

@@ -55,7 +55,7 @@ extension ClassicProgram {
     /// The program as `tcpdump -dd` prints it.
     public var tcpdumpDD: String {
         instructions.map { instruction in
-            "{ 0x\(hex(UInt32(instruction.code), width: 2)), \(instruction.jumpIfTrue), \(instruction.jumpIfFalse), 0x\(hex(instruction.k, width: 8)) },\n"
+            "{ 0x\(String(instruction.code, radix: 16)), \(instruction.jumpIfTrue), \(instruction.jumpIfFalse), 0x\(hex(instruction.k, width: 8)) },\n"
         }.joined()
     }
 

@@ -36,9 +36,11 @@ public enum ClassicTranslator {
         }
         var emitter = ClassicEmitter(kind: kind)
         emitter.emitPrologue()
+        // Unreachable instructions are left out: eBPF verifiers reject unreachable code.
+        let reachable = reachableInstructions(program.instructions, kind: kind)
         for (index, instruction) in program.instructions.enumerated() {
             emitter.begin(classicIndex: index)
-            emitter.emit(instruction, at: index)
+            if reachable[index] { emitter.emit(instruction, at: index) }
         }
         let slots = try emitter.finish()
         do throws(DecodeError) {
@@ -46,6 +48,29 @@ public enum ClassicTranslator {
         } catch {
             throw .invalidOutput(error)
         }
+    }
+
+    /// Which instructions some path from the first reaches (jumps only go forward, so one pass
+    /// in order suffices). Expects a checked program.
+    /// A load that always fails ends the program like a return.
+    static func reachableInstructions(_ instructions: [ClassicInstruction], kind: ClassicFilterKind) -> [Bool] {
+        var reachable = [Bool](repeating: false, count: instructions.count)
+        reachable[0] = true
+        for (index, instruction) in instructions.enumerated() where reachable[index] {
+            if ClassicEmitter.alwaysReturnsZero(instruction, kind: kind) { continue }
+            switch instruction.operation {
+            case .returnK?, .returnA?:
+                break
+            case .jumpAlways?:
+                reachable[index + 1 + Int(instruction.k)] = true
+            case .jump?:
+                reachable[index + 1 + Int(instruction.jumpIfTrue)] = true
+                reachable[index + 1 + Int(instruction.jumpIfFalse)] = true
+            default:
+                reachable[index + 1] = true
+            }
+        }
+        return reachable
     }
 }
 
