@@ -11,6 +11,7 @@ import EBPFCore
     func randomProgramsAgreeWithTheReferenceInterpreter(kind: ClassicFilterKind) throws {
         var random = RandomClassicPrograms(seed: 0xc1a5_51c0 + UInt64(Self.kinds.firstIndex(of: kind)!))
         var disagreements = 0
+        var distinctResults: Set<UInt32> = []
         for round in 0..<250 {
             let classic = random.program(kind: kind, length: 2 + random.below(40))
             let engines = try TranslatedEngines(classic, kind: kind)
@@ -29,12 +30,37 @@ import EBPFCore
                     context = engines.context(packet: packet, wireLength: wireLength)
                     expected = ClassicInterpreter.run(classic, packet: packet, wireLength: wireLength)
                 }
+                distinctResults.insert(expected)
                 for (name, result) in engines.run(context: context) where result != UInt64(expected) {
                     disagreements += 1
                     Issue.record("round \(round) \(name): \(String(describing: result)) != \(expected)\n\(ClassicDisassembler.text(of: classic))")
                 }
             }
             if disagreements > 3 { return }
+        }
+        // The programs compute, not just fail their loads.
+        #expect(distinctResults.count > 100)
+    }
+
+    /// The reference interpreter's hand-worked cases, through every engine.
+    @Test(arguments: ClassicInterpreterTests.cases.filter { ClassicProgram($0.0).isCheckedSocketFilter })
+    func handWorkedCasesInEveryEngine(program: [ClassicInstruction], wireLength: UInt32?, expected: UInt32) throws {
+        for kind in [ClassicFilterKind.socketFilter, .capturedPacket] where wireLength == nil || kind == .capturedPacket {
+            let engines = try TranslatedEngines(ClassicProgram(program), kind: kind)
+            let packet = ClassicInterpreterTests.packet
+            let context = engines.context(packet: packet, wireLength: wireLength ?? UInt32(packet.count))
+            for (name, result) in engines.run(context: context) { #expect(result == UInt64(expected), "\(kind) \(name)") }
+        }
+    }
+
+    @Test func shiftsByThirtyTwoOrMoreGiveZero() throws {
+        for (code, x) in [(UInt16(0x6c), UInt32(32)), (0x6c, 33), (0x7c, 32), (0x7c, 0xffff_ffff)] {
+            let classic = ClassicProgram([
+                ClassicInstruction(code: 0x00, k: 0xffff_ffff), ClassicInstruction(code: 0x01, k: x),
+                ClassicInstruction(code: code), ClassicInstruction(code: 0x16),
+            ])
+            let engines = try TranslatedEngines(classic, kind: .socketFilter)
+            for (name, result) in engines.run(context: [1]) { #expect(result == 0, "\(name) code \(code) x \(x)") }
         }
     }
 
@@ -88,4 +114,8 @@ import EBPFCore
             #expect(matched > 5 && matched < packets.count / 2)
         }
     }
+}
+
+extension ClassicProgram {
+    var isCheckedSocketFilter: Bool { (try? ClassicChecker.check(self, kind: .socketFilter)) != nil }
 }

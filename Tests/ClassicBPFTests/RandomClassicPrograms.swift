@@ -19,8 +19,9 @@ struct RandomClassicPrograms {
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 
     mutating func constant() -> UInt32 {
-        switch below(6) {
+        switch below(7) {
         case 0: UInt32(below(4))
+        case 6: [31, 32, 33, 63, 64][below(5)]
         case 1: UInt32(below(80))
         case 2: 0xffff_ffff - UInt32(below(3))
         case 3: 0x8000_0000
