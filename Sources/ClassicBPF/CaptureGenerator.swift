@@ -15,7 +15,7 @@ public struct CaptureGenerator: Sendable {
 
     /// The IPv4 addresses packets use (`10.0.0.1` ... and a few others).
     public static let ipv4Addresses: [[UInt8]] = [
-        [10, 0, 0, 1], [10, 0, 0, 2], [10, 0, 1, 7], [192, 168, 1, 1], [192, 168, 1, 20], [8, 8, 8, 8], [172, 16, 5, 4],
+        [10, 0, 0, 1], [10, 0, 0, 2], [10, 0, 1, 7], [192, 168, 1, 1], [192, 168, 1, 20], [8, 8, 8, 8], [172, 16, 5, 4], [224, 0, 0, 251],
     ]
     /// The IPv6 addresses packets use.
     public static let ipv6Addresses: [[UInt8]] = [

@@ -21,7 +21,12 @@ public enum ClassicDisassembler {
         let hexK = "#0x" + String(k, radix: 16)
         let (mnemonic, operand): (String, String)
         guard let operation = instruction.operation else {
-            return format(index, "unimp", "0x" + String(instruction.code, radix: 16))
+            let code = "0x" + String(instruction.code, radix: 16)
+            // libpcap prints jump targets for any JMP-class code other than `ja`.
+            if instruction.code & 0x07 == 0x05 && instruction.code & 0xf0 != 0 {
+                return format(index, "unimp", padded(code, 16) + " " + targets(of: instruction, at: index))
+            }
+            return format(index, "unimp", code)
         }
         switch operation {
         case .loadAbsolute(let size): (mnemonic, operand) = ("ld" + suffix(size), "[\(signedK)]")
@@ -49,10 +54,13 @@ public enum ClassicDisassembler {
             }
         case .jump(let op, let source):
             let compared = source == .x ? "x" : hexK
-            let targets = "jt \(index + 1 + Int(instruction.jumpIfTrue))\tjf \(index + 1 + Int(instruction.jumpIfFalse))"
-            return format(index, op.mnemonic, padded(compared, 16) + " " + targets)
+            return format(index, op.mnemonic, padded(compared, 16) + " " + targets(of: instruction, at: index))
         }
         return format(index, mnemonic, operand)
+    }
+
+    private static func targets(of instruction: ClassicInstruction, at index: Int) -> String {
+        "jt \(index + 1 + Int(instruction.jumpIfTrue))\tjf \(index + 1 + Int(instruction.jumpIfFalse))"
     }
 
     private static func suffix(_ size: ClassicSize) -> String {
