@@ -9,7 +9,7 @@ public enum LibpcapReader {
     public static func readAll(path: String) -> Result<(linkType: LinkType, packets: [PcapPacket]), PcapCompileError> {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
         guard let handle = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer) else {
-            return .failure(PcapCompileError(expression: path, message: String(cString: errorBuffer)))
+            return .failure(PcapCompileError(expression: path, message: String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
         }
         defer { pcap_close(handle) }
         var packets: [PcapPacket] = []

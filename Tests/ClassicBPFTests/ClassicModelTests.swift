@@ -1,5 +1,5 @@
 import Testing
-@testable import ClassicBPF
+import ClassicBPF
 
 @Suite struct ClassicModelTests {
     @Test func bytesRoundTripInHostOrder() throws {
