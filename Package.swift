@@ -14,6 +14,12 @@ let package = Package(
         .executable(name: "ebpf-conformance-plugin", targets: ["ebpf-conformance-plugin"]),
         .executable(name: "ebpf-fuzz", targets: ["ebpf-fuzz"]),
     ],
+    // Libpcap: builds the PcapOracle target against the system libpcap (Debian `libpcap-dev`) so
+    // classic BPF can be checked against `pcap_compile` and `bpf_filter`. Off by default, so the
+    // default build needs only the toolchain: `swift test --traits Libpcap`.
+    traits: [
+        .trait(name: "Libpcap", description: "Link the system libpcap for the classic BPF oracle and filter compiler"),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
@@ -29,6 +35,16 @@ let package = Package(
         .target(name: "EBPFKernel", dependencies: ["EBPFCore", "CLinuxBPF"]),
         .target(name: "EBPFJIT", dependencies: ["EBPFCore", "X86Encoding"]),
         .target(name: "EBPFRuntime", dependencies: ["EBPFCore"]),
+        // Classic BPF (tcpdump, seccomp): model, checker, reference interpreter, translator to
+        // eBPF, pcap files.
+        .target(name: "ClassicBPF", dependencies: ["EBPFCore"]),
+        // libpcap, only with the Libpcap trait: `pcap_compile` for filter expressions and
+        // `bpf_filter` as the oracle. Without the trait the target compiles to nothing.
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        .target(
+            name: "PcapOracle",
+            dependencies: ["ClassicBPF", .target(name: "CPcap", condition: .when(traits: ["Libpcap"]))]
+        ),
         .target(
             name: "EBPF",
             dependencies: ["EBPFCore", "EBPFAssembler", "EBPFInterpreter", "EBPFVerifier", "EBPFJIT", "EBPFRuntime"]
@@ -61,5 +77,10 @@ let package = Package(
         .testTarget(name: "EBPFFuzzTests", dependencies: ["EBPFFuzz", "EBPF", "EBPFKernel", "EBPFRuntime", "EBPFTestSupport"]),
         .testTarget(name: "EBPFRuntimeTests", dependencies: ["EBPFRuntime", "EBPFAssembler", "EBPFInterpreter", "EBPF"], exclude: ["Fixtures"]),
         .testTarget(name: "EBPFCommandsTests", dependencies: ["EBPFCommands", "EBPFTestSupport", "ebpf", "ebpf-conformance-plugin"]),
+        .testTarget(
+            name: "ClassicBPFTests",
+            dependencies: ["ClassicBPF", "EBPFInterpreter", "EBPFJIT", "EBPFVerifier", "PcapOracle"],
+            exclude: ["Fixtures"]
+        ),
     ]
 )

@@ -1,0 +1,322 @@
+import EBPFCore
+
+/// Emits the eBPF for one classic program, instruction by instruction, with jumps to labels
+/// that ``finish()`` resolves once every instruction's position is known.
+struct ClassicEmitter {
+    /// Where a jump goes: the first eBPF instruction of a classic instruction, or the shared
+    /// `return 0` at the end.
+    enum Label: Hashable {
+        case classic(Int)
+        case returnZero
+    }
+
+    // The register map; see ``ClassicTranslator``.
+    static let a: UInt8 = 0
+    static let context: UInt8 = 6
+    static let x: UInt8 = 7
+    static let tmp: UInt8 = 8
+    static let length: UInt8 = 9
+    static let frame: UInt8 = 10
+
+    let kind: ClassicFilterKind
+    /// Bytes in the context before the packet's first byte.
+    let packetOffset: Int32
+    private(set) var slots: [Instruction] = []
+    private var fixups: [(slot: Int, label: Label, classicIndex: Int)] = []
+    private(set) var classicStarts: [Int] = []
+    private var currentClassic = -1
+
+    init(kind: ClassicFilterKind) {
+        self.kind = kind
+        packetOffset = kind == .capturedPacket ? Int32(CapturedPacketLayout.headerSize) : 0
+    }
+
+    // MARK: Encoding helpers, one per eBPF shape used.
+
+    mutating func alu32(_ op: ALUOperation, _ dst: UInt8, imm: UInt32) {
+        slots.append(Instruction(opcode: InstructionClass.alu.rawValue | op.rawValue, dst: dst, immediate: Int32(bitPattern: imm)))
+    }
+
+    mutating func alu32(_ op: ALUOperation, _ dst: UInt8, src: UInt8) {
+        slots.append(Instruction(opcode: InstructionClass.alu.rawValue | op.rawValue | OperandSource.register.rawValue, dst: dst, src: src))
+    }
+
+    mutating func alu64(_ op: ALUOperation, _ dst: UInt8, imm: Int32) {
+        slots.append(Instruction(opcode: InstructionClass.alu64.rawValue | op.rawValue, dst: dst, immediate: imm))
+    }
+
+    mutating func alu64(_ op: ALUOperation, _ dst: UInt8, src: UInt8) {
+        slots.append(Instruction(opcode: InstructionClass.alu64.rawValue | op.rawValue | OperandSource.register.rawValue, dst: dst, src: src))
+    }
+
+    mutating func loadWord(_ dst: UInt8, base: UInt8, offset: Int16) {
+        slots.append(Instruction(opcode: InstructionClass.ldx.rawValue | MemoryMode.mem.rawValue | MemorySize.word.rawValue, dst: dst, src: base, offset: offset))
+    }
+
+    mutating func storeWord(base: UInt8, offset: Int16, src: UInt8) {
+        slots.append(Instruction(opcode: InstructionClass.stx.rawValue | MemoryMode.mem.rawValue | MemorySize.word.rawValue, dst: base, src: src, offset: offset))
+    }
+
+    mutating func legacyLoad(_ mode: MemoryMode, _ size: ClassicSize, src: UInt8 = 0, imm: Int32) {
+        let width: MemorySize = switch size {
+        case .word: .word
+        case .half: .half
+        case .byte: .byte
+        }
+        slots.append(Instruction(opcode: InstructionClass.ld.rawValue | mode.rawValue | width.rawValue, src: src, immediate: imm))
+    }
+
+    /// A conditional jump to `label`; `jmp32` compares the low 32 bits, `jmp` all 64.
+    mutating func jump(_ op: JumpOperation, wide: Bool = false, _ dst: UInt8, imm: UInt32, to label: Label) {
+        let cls: InstructionClass = wide ? .jmp : .jmp32
+        fixups.append((slots.count, label, currentClassic))
+        slots.append(Instruction(opcode: cls.rawValue | op.rawValue, dst: dst, immediate: Int32(bitPattern: imm)))
+    }
+
+    mutating func jump(_ op: JumpOperation, _ dst: UInt8, src: UInt8, to label: Label) {
+        fixups.append((slots.count, label, currentClassic))
+        slots.append(Instruction(opcode: InstructionClass.jmp32.rawValue | op.rawValue | OperandSource.register.rawValue, dst: dst, src: src))
+    }
+
+    mutating func jumpAlways(to label: Label) {
+        fixups.append((slots.count, label, currentClassic))
+        slots.append(Instruction(opcode: Opcode.ja))
+    }
+
+    /// A jump over the next `count` slots (inside one classic instruction's code).
+    mutating func skip(_ op: JumpOperation, wide: Bool = false, _ dst: UInt8, imm: UInt32, over count: Int16) {
+        let cls: InstructionClass = wide ? .jmp : .jmp32
+        slots.append(Instruction(opcode: cls.rawValue | op.rawValue, dst: dst, offset: count, immediate: Int32(bitPattern: imm)))
+    }
+
+    mutating func exit() {
+        slots.append(Instruction(opcode: Opcode.exit))
+    }
+
+    mutating func returnConstant(_ value: UInt32) {
+        alu32(.mov, Self.a, imm: value)
+        exit()
+    }
+
+    // MARK: Program structure
+
+    /// Saves the context and length where legacy loads cannot disturb them; A = X = 0.
+    mutating func emitPrologue() {
+        alu64(.mov, Self.context, src: 1)
+        switch kind {
+        case .socketFilter:
+            alu32(.mov, Self.length, src: 2)
+        case .capturedPacket:
+            // A context too short for the wire length word holds no packet: return 0.
+            skip(.jge, wide: true, 2, imm: UInt32(CapturedPacketLayout.headerSize), over: 2)
+            returnConstant(0)
+            loadWord(Self.length, base: Self.context, offset: 0)
+        case .seccomp:
+            break
+        }
+        alu32(.mov, Self.a, imm: 0)
+        alu32(.mov, Self.x, imm: 0)
+    }
+
+    mutating func begin(classicIndex: Int) {
+        currentClassic = classicIndex
+        classicStarts.append(slots.count)
+    }
+
+    /// Resolves every jump and appends the shared `return 0` if anything jumps to it.
+    mutating func finish() throws(ClassicTranslationError) -> [Instruction] {
+        var returnZeroIndex: Int?
+        if fixups.contains(where: { $0.label == .returnZero }) {
+            returnZeroIndex = slots.count
+            returnConstant(0)
+        }
+        for fixup in fixups {
+            let target = switch fixup.label {
+            case .classic(let index): classicStarts[index]
+            case .returnZero: returnZeroIndex!
+            }
+            let offset = target - (fixup.slot + 1)
+            guard let encoded = Int16(exactly: offset) else { throw .jumpTooFar(index: fixup.classicIndex) }
+            slots[fixup.slot].offset = encoded
+        }
+        return slots
+    }
+
+    /// `M[slot]`'s offset from R10.
+    static func scratchOffset(_ slot: UInt32) -> Int16 {
+        Int16(-4 * ClassicLimits.scratchWords) + 4 * Int16(slot)
+    }
+
+    /// Emits the code for one checked classic instruction.
+    mutating func emit(_ instruction: ClassicInstruction, at index: Int) {
+        let k = instruction.k
+        // Checked programs only hold known codes.
+        guard let operation = instruction.operation else { return }
+        switch operation {
+        case .loadAbsolute(let size):
+            if kind == .seccomp {
+                loadWord(Self.a, base: Self.context, offset: Int16(k))
+            } else if let offset = packetImmediate(k) {
+                legacyLoad(.abs, size, imm: offset)
+            } else {
+                returnConstant(0)
+            }
+        case .loadIndirect(let size):
+            emitIndirectLoad(size, k: k)
+        case .loadLength:
+            loadLength(into: Self.a)
+        case .loadXLength:
+            loadLength(into: Self.x)
+        case .loadImmediate:
+            alu32(.mov, Self.a, imm: k)
+        case .loadXImmediate:
+            alu32(.mov, Self.x, imm: k)
+        case .loadScratch:
+            loadWord(Self.a, base: Self.frame, offset: Self.scratchOffset(k))
+        case .loadXScratch:
+            loadWord(Self.x, base: Self.frame, offset: Self.scratchOffset(k))
+        case .store:
+            storeWord(base: Self.frame, offset: Self.scratchOffset(k), src: Self.a)
+        case .storeX:
+            storeWord(base: Self.frame, offset: Self.scratchOffset(k), src: Self.x)
+        case .loadXHeaderLength:
+            guard let offset = packetImmediate(k) else { return returnConstant(0) }
+            // X = 4 * (P[k] & 0xf), borrowing R0 for the byte load.
+            alu64(.mov, Self.tmp, src: Self.a)
+            legacyLoad(.abs, .byte, imm: offset)
+            alu32(.and, Self.a, imm: 0xf)
+            alu32(.lsh, Self.a, imm: 2)
+            alu32(.mov, Self.x, src: Self.a)
+            alu64(.mov, Self.a, src: Self.tmp)
+        case .alu(let op, let source):
+            emitALU(op, source, k: k)
+        case .negate:
+            slots.append(Instruction(opcode: InstructionClass.alu.rawValue | ALUOperation.neg.rawValue, dst: Self.a))
+        case .tax:
+            alu32(.mov, Self.x, src: Self.a)
+        case .txa:
+            alu32(.mov, Self.a, src: Self.x)
+        case .returnK:
+            returnConstant(k)
+        case .returnA:
+            exit()
+        case .jumpAlways:
+            jumpAlways(to: .classic(index + 1 + Int(k)))
+        case .jump(let op, let source):
+            emitConditional(op, source, instruction, at: index)
+        }
+    }
+
+    /// The legacy load immediate for packet offset `k`, or nil when no packet can be that long
+    /// (the load always fails, so the program returns 0).
+    private func packetImmediate(_ k: UInt32) -> Int32? {
+        Self.packetImmediate(k, packetOffset: packetOffset)
+    }
+
+    private static func packetImmediate(_ k: UInt32, packetOffset: Int32) -> Int32? {
+        guard k <= UInt32(Int32.max - packetOffset) else { return nil }
+        return Int32(k) + packetOffset
+    }
+
+    /// Whether `instruction` is a packet load so far out that it always fails: it is translated
+    /// to `return 0`, and what follows it is unreachable.
+    static func alwaysReturnsZero(_ instruction: ClassicInstruction, kind: ClassicFilterKind) -> Bool {
+        guard kind != .seccomp else { return false }
+        let packetOffset = kind == .capturedPacket ? Int32(CapturedPacketLayout.headerSize) : 0
+        switch instruction.operation {
+        case .loadAbsolute?, .loadXHeaderLength?: return packetImmediate(instruction.k, packetOffset: packetOffset) == nil
+        case .loadIndirect?: return instruction.k > UInt32(Int32.max)
+        default: return false
+        }
+    }
+
+    private mutating func loadLength(into register: UInt8) {
+        if kind == .seccomp {
+            alu32(.mov, register, imm: UInt32(SeccompData.byteCount))
+        } else {
+            alu32(.mov, register, src: Self.length)
+        }
+    }
+
+    /// `A = P[X + k]`. The engines add `X + imm` in 32 bits, which could wrap where classic BPF
+    /// sees an offset past the packet, so the sum is formed in 64 bits and anything past 2 GiB
+    /// (longer than any packet) returns 0 before the load.
+    private mutating func emitIndirectLoad(_ size: ClassicSize, k: UInt32) {
+        guard k <= UInt32(Int32.max) else { return returnConstant(0) }
+        let limit = UInt32(Int32.max) - UInt32(packetOffset) - 4
+        alu64(.mov, Self.tmp, src: Self.x)
+        alu64(.add, Self.tmp, imm: Int32(k))
+        jump(.jgt, wide: true, Self.tmp, imm: limit, to: .returnZero)
+        legacyLoad(.ind, size, src: Self.tmp, imm: packetOffset)
+    }
+
+    private mutating func emitALU(_ op: ClassicALUOperation, _ source: ClassicSource, k: UInt32) {
+        let ebpf: ALUOperation = switch op {
+        case .add: .add
+        case .sub: .sub
+        case .mul: .mul
+        case .div: .div
+        case .or: .or
+        case .and: .and
+        case .lsh: .lsh
+        case .rsh: .rsh
+        case .neg: .neg
+        case .mod: .mod
+        case .xor: .xor
+        }
+        if source == .k {
+            alu32(ebpf, Self.a, imm: k)
+            return
+        }
+        switch op {
+        case .div, .mod:
+            // Classic BPF ends the program with 0; eBPF would give 0 or leave A unchanged.
+            jump(.jeq, Self.x, imm: 0, to: .returnZero)
+            alu32(ebpf, Self.a, src: Self.x)
+        case .lsh, .rsh:
+            // libpcap gives 0 for a shift by 32 or more; eBPF would mask the count.
+            skip(.jlt, Self.x, imm: 32, over: 2)
+            alu32(.mov, Self.a, imm: 0)
+            slots.append(Instruction(opcode: Opcode.ja, offset: 1))
+            alu32(ebpf, Self.a, src: Self.x)
+        default:
+            alu32(ebpf, Self.a, src: Self.x)
+        }
+    }
+
+    private mutating func emitConditional(_ op: ClassicJumpOperation, _ source: ClassicSource, _ instruction: ClassicInstruction, at index: Int) {
+        let whenTrue = Label.classic(index + 1 + Int(instruction.jumpIfTrue))
+        let whenFalse = Label.classic(index + 1 + Int(instruction.jumpIfFalse))
+        if instruction.jumpIfTrue == instruction.jumpIfFalse {
+            if instruction.jumpIfTrue != 0 { jumpAlways(to: whenTrue) }
+            return
+        }
+        let condition: JumpOperation = switch op {
+        case .ja, .jeq: .jeq
+        case .jgt: .jgt
+        case .jge: .jge
+        case .jset: .jset
+        }
+        let negated: JumpOperation? = switch op {
+        case .ja, .jeq: .jne
+        case .jgt: .jle
+        case .jge: .jlt
+        case .jset: nil
+        }
+        func branch(_ emitter: inout ClassicEmitter, _ cond: JumpOperation, to label: Label) {
+            if source == .k {
+                emitter.jump(cond, Self.a, imm: instruction.k, to: label)
+            } else {
+                emitter.jump(cond, Self.a, src: Self.x, to: label)
+            }
+        }
+        if instruction.jumpIfFalse == 0 {
+            branch(&self, condition, to: whenTrue)
+        } else if instruction.jumpIfTrue == 0, let negated {
+            branch(&self, negated, to: whenFalse)
+        } else {
+            branch(&self, condition, to: whenTrue)
+            jumpAlways(to: whenFalse)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import EBPFCore
+
+/// Translates checked classic programs to eBPF, the way the kernel runs socket and seccomp
+/// filters (`bpf_convert_filter`), so they go through the verifier and both engines.
+///
+/// Register map (one table, every choice explained):
+///
+/// | classic | eBPF | why |
+/// |---|---|---|
+/// | A | R0 | legacy packet loads (`ldabs*`/`ldind*`) deliver into R0, and `exit` returns R0, so `ret a` is a bare `exit` |
+/// | X | R7 | callee-saved, so nothing an engine does for a legacy load can disturb it |
+/// | context | R6 | R1 on entry; the kernel convention for legacy loads, and callee-saved |
+/// | tmp | R8 | A while `ldxb 4*([k]&0xf)` borrows R0; X + k for an indirect load's range check |
+/// | len | R9 | R2 on entry (socket filter) or the wire length word (captured packet) |
+/// | M[i] | [R10 - 64 + 4i] | 16 words at the top of the frame |
+///
+/// Every value is kept zero-extended to 64 bits: classic arithmetic is 32-bit, so ALU ops and
+/// comparisons use the 32-bit forms (`add32`, `jgt32` ...), and loads zero-extend.
+///
+/// Semantics follow ``ClassicInterpreter`` (libpcap's `bpf_filter`): loads past the captured
+/// bytes, `div x` / `mod x` with X = 0 end the program returning 0, shifts by X ≥ 32 give 0.
+/// Packet loads are the eBPF legacy loads, which stop the program with 0 when out of range;
+/// seccomp loads are `ldxw` from the 64-byte context.
+public enum ClassicTranslator {
+    /// Checks `program` with ``ClassicChecker`` for `kind` and translates it.
+    public static func translate(_ program: ClassicProgram, kind: ClassicFilterKind) throws(ClassicTranslationError) -> Program {
+        try translation(of: program, kind: kind).program
+    }
+
+    /// Checks and translates `program`, also returning where each classic instruction starts.
+    public static func translation(of program: ClassicProgram, kind: ClassicFilterKind) throws(ClassicTranslationError) -> ClassicTranslation {
+        do throws(ClassicCheckError) {
+            try ClassicChecker.check(program, kind: kind)
+        } catch {
+            throw .check(error)
+        }
+        var emitter = ClassicEmitter(kind: kind)
+        emitter.emitPrologue()
+        // Unreachable instructions are left out: eBPF verifiers reject unreachable code.
+        let reachable = reachableInstructions(program.instructions, kind: kind)
+        for (index, instruction) in program.instructions.enumerated() {
+            emitter.begin(classicIndex: index)
+            if reachable[index] { emitter.emit(instruction, at: index) }
+        }
+        let slots = try emitter.finish()
+        do throws(DecodeError) {
+            return ClassicTranslation(program: try Program(validating: slots), classicStarts: emitter.classicStarts)
+        } catch {
+            throw .invalidOutput(error)
+        }
+    }
+
+    /// Which instructions some path from the first reaches (jumps only go forward, so one pass
+    /// in order suffices). Expects a checked program.
+    /// A load that always fails ends the program like a return.
+    static func reachableInstructions(_ instructions: [ClassicInstruction], kind: ClassicFilterKind) -> [Bool] {
+        var reachable = [Bool](repeating: false, count: instructions.count)
+        reachable[0] = true
+        for (index, instruction) in instructions.enumerated() where reachable[index] {
+            if ClassicEmitter.alwaysReturnsZero(instruction, kind: kind) { continue }
+            switch instruction.operation {
+            case .returnK?, .returnA?:
+                break
+            case .jumpAlways?:
+                reachable[index + 1 + Int(instruction.k)] = true
+            case .jump?:
+                reachable[index + 1 + Int(instruction.jumpIfTrue)] = true
+                reachable[index + 1 + Int(instruction.jumpIfFalse)] = true
+            default:
+                reachable[index + 1] = true
+            }
+        }
+        return reachable
+    }
+}
+
+/// A translated program and where each classic instruction's code starts in it.
+public struct ClassicTranslation: Hashable, Sendable {
+    /// The eBPF program.
+    public let program: Program
+    /// `classicStarts[i]` is the eBPF index of the first instruction translated from classic
+    /// instruction `i`.
+    public let classicStarts: [Int]
+}

@@ -1,0 +1,121 @@
+import Testing
+import ClassicBPF
+import EBPFCore
+
+/// Translated programs must verify and give the reference interpreter's result, bit for bit, in
+/// every engine.
+@Suite struct ClassicTranslatorTests {
+    static let kinds: [ClassicFilterKind] = [.socketFilter, .capturedPacket, .seccomp]
+
+    @Test(arguments: kinds)
+    func randomProgramsAgreeWithTheReferenceInterpreter(kind: ClassicFilterKind) throws {
+        var random = RandomClassicPrograms(seed: 0xc1a5_51c0 + UInt64(Self.kinds.firstIndex(of: kind)!))
+        var disagreements = 0
+        var distinctResults: Set<UInt32> = []
+        for round in 0..<250 {
+            let classic = random.program(kind: kind, length: 2 + random.below(40))
+            let engines = try TranslatedEngines(classic, kind: kind)
+            for _ in 0..<6 {
+                let context: [UInt8]
+                let expected: UInt32
+                if kind == .seccomp {
+                    let data = SeccompData(
+                        systemCallNumber: Int32(random.below(400)), architecture: [SeccompData.auditArchX86_64, SeccompData.auditArchI386][random.below(2)],
+                        instructionPointer: random.next(), arguments: (0..<6).map { _ in random.next() >> (random.below(2) * 40) })
+                    context = data.bytes
+                    expected = ClassicInterpreter.run(classic, seccomp: data)
+                } else {
+                    let packet = random.packet()
+                    let wireLength = kind == .capturedPacket ? UInt32(packet.count + random.below(3) * random.below(100)) : UInt32(packet.count)
+                    context = engines.context(packet: packet, wireLength: wireLength)
+                    expected = ClassicInterpreter.run(classic, packet: packet, wireLength: wireLength)
+                }
+                distinctResults.insert(expected)
+                for (name, result) in engines.run(context: context) where result != UInt64(expected) {
+                    disagreements += 1
+                    Issue.record("round \(round) \(name): \(String(describing: result)) != \(expected)\n\(ClassicDisassembler.text(of: classic))")
+                }
+            }
+            if disagreements > 3 { return }
+        }
+        // The programs compute, not just fail their loads.
+        #expect(distinctResults.count > 100)
+    }
+
+    /// The reference interpreter's hand-worked cases, through every engine.
+    @Test(arguments: ClassicInterpreterTests.cases.filter { ClassicProgram($0.0).isCheckedSocketFilter })
+    func handWorkedCasesInEveryEngine(program: [ClassicInstruction], wireLength: UInt32?, expected: UInt32) throws {
+        for kind in [ClassicFilterKind.socketFilter, .capturedPacket] where wireLength == nil || kind == .capturedPacket {
+            let engines = try TranslatedEngines(ClassicProgram(program), kind: kind)
+            let packet = ClassicInterpreterTests.packet
+            let context = engines.context(packet: packet, wireLength: wireLength ?? UInt32(packet.count))
+            for (name, result) in engines.run(context: context) { #expect(result == UInt64(expected), "\(kind) \(name)") }
+        }
+    }
+
+    @Test func shiftsByThirtyTwoOrMoreGiveZero() throws {
+        for (code, x) in [(UInt16(0x6c), UInt32(32)), (0x6c, 33), (0x7c, 32), (0x7c, 0xffff_ffff)] {
+            let classic = ClassicProgram([
+                ClassicInstruction(code: 0x00, k: 0xffff_ffff), ClassicInstruction(code: 0x01, k: x),
+                ClassicInstruction(code: code), ClassicInstruction(code: 0x16),
+            ])
+            let engines = try TranslatedEngines(classic, kind: .socketFilter)
+            for (name, result) in engines.run(context: [1]) { #expect(result == 0, "\(name) code \(code) x \(x)") }
+        }
+    }
+
+    @Test func aShortCapturedPacketContextReturnsZero() throws {
+        let classic = ClassicProgram([ClassicInstruction(code: 0x06, k: 1)])
+        let engines = try TranslatedEngines(classic, kind: .capturedPacket)
+        for context in [[], [1, 0, 0]] as [[UInt8]] {
+            for (name, result) in engines.run(context: context) { #expect(result == 0, "\(name)") }
+        }
+        for (name, result) in engines.run(context: [0, 0, 0, 0]) { #expect(result == 1, "\(name)") }
+    }
+
+    @Test func checkerErrorsComeThrough() {
+        let classic = ClassicProgram([ClassicInstruction(code: 0x34, k: 0), ClassicInstruction(code: 0x16)])
+        #expect(throws: ClassicTranslationError.check(.divisionByZero(index: 0))) {
+            try ClassicTranslator.translate(classic, kind: .socketFilter)
+        }
+    }
+
+    /// Each classic instruction's code starts where the map says, and `ret` ends in `exit`.
+    @Test(arguments: Fixtures.names)
+    func sourceMapPointsAtEachInstruction(name: String) throws {
+        let classic = try ClassicProgram(tcpdumpDD: Fixtures.text(name, "dd"))
+        let translation = try ClassicTranslator.translation(of: classic, kind: .socketFilter)
+        #expect(translation.classicStarts.count == classic.count)
+        #expect(translation.classicStarts == translation.classicStarts.sorted())
+        for (index, instruction) in classic.instructions.enumerated() where instruction.operation?.isReturn == true {
+            let start = translation.classicStarts[index]
+            let slots = translation.program.instructions[start...]
+            #expect(slots.first(where: { $0.opcode == Opcode.exit }) != nil)
+        }
+    }
+
+    @Test(arguments: Fixtures.names)
+    func tcpdumpProgramsAgreeOnGeneratedTraffic(name: String) throws {
+        let classic = try ClassicProgram(tcpdumpDD: Fixtures.text(name, "dd"))
+        var generator = CaptureGenerator(seed: 7)
+        let packets = generator.packets(count: 2000)
+        for kind in [ClassicFilterKind.socketFilter, .capturedPacket] {
+            let engines = try TranslatedEngines(classic, kind: kind)
+            var matched = 0
+            for packet in packets {
+                let wireLength = kind == .capturedPacket ? packet.originalLength : UInt32(packet.data.count)
+                let expected = ClassicInterpreter.run(classic, packet: packet.data, wireLength: wireLength)
+                if expected != 0 { matched += 1 }
+                for (engine, result) in engines.run(context: engines.context(packet: packet.data, wireLength: wireLength)) {
+                    #expect(result == UInt64(expected), "\(engine)")
+                }
+            }
+            // The generator's pools make a fair share of the traffic match.
+            #expect(matched > 5 && matched < packets.count / 2)
+        }
+    }
+}
+
+extension ClassicProgram {
+    var isCheckedSocketFilter: Bool { (try? ClassicChecker.check(self, kind: .socketFilter)) != nil }
+}
