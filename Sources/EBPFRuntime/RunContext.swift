@@ -9,8 +9,7 @@ import EBPFCore
 ///
 /// ``LinkedProgram/run(using:memory:trace:)`` keeps one in its stack frame and installs its
 /// address in a thread-local slot for the duration of the run; helpers called outside such a run
-/// find none and then trust their pointer arguments (as for a verified program) and fail tail
-/// calls.
+/// find none and then refuse every pointer argument and fail tail calls.
 struct RunContext {
     let memory: UnsafeMutableRawBufferPointer
     var stack: UnsafeMutableRawBufferPointer
@@ -66,12 +65,13 @@ struct RunContext {
         }
     }
 
-    /// Whether a pointer argument of `size` bytes is acceptable: always when no run context is
-    /// installed (the program was verified, or the caller took responsibility), otherwise only
-    /// inside memory the run may touch.
+    /// Whether a pointer argument of `size` bytes is acceptable: only inside memory the run may
+    /// touch. Outside a run (a runner called directly instead of through
+    /// ``LinkedProgram/run(using:memory:trace:)``) there is nothing to check against, so every
+    /// pointer is refused: the helper fails as the kernel's would on a bad address, instead of
+    /// reading or writing wherever a program points it.
     static func pointerIsValid(_ address: UInt64, size: Int) -> Bool {
-        guard address != 0 else { return false }
-        guard let context = current else { return true }
+        guard address != 0, let context = current else { return false }
         return context.pointee.allows(address: address, size: size)
     }
 }
