@@ -15,12 +15,15 @@ status=0
 {
     echo "["
     first=1
-    for bin in Benchmarks/programs/*.bin; do
+    for source in Benchmarks/programs/*.c; do
         [ $first -eq 1 ] || echo ","
         first=0
+        # The bytecode, or for a map program its ELF object (linked against its maps).
+        program=${source%.c}.bin
+        [ -f "$program" ] || program=${source%.c}.o
         # A rejected program (loop too long to walk, variable context offsets) runs unverified,
         # with all run-time checks; the report says so.
-        "$ebpf" bench "$bin" --engine all --native Benchmarks/.native/libbench.so --fallback-unverified --json "$@" || status=1
+        "$ebpf" bench "$program" --engine all --native Benchmarks/.native/libbench.so --fallback-unverified --json "$@" || status=1
     done
     echo "]"
 } > "$out.tmp"
