@@ -18,7 +18,10 @@ for source in "$programs"/*.c; do
     name=$(basename "$source" .c)
     case "$name" in
     map_*)
-        "$CLANG" -target bpf -O2 -mcpu=v3 -g -fno-builtin -c "$source" -o "$programs/$name.o"
+        # Paths in the debug info relative to the repository, so the object is the same wherever
+        # the repository is checked out.
+        "$CLANG" -target bpf -O2 -mcpu=v3 -g -fno-builtin -ffile-prefix-map="$root/=" -fdebug-compilation-dir=. \
+            -c "$source" -o "$programs/$name.o"
         rm -f "$programs/$name.bin"
         ;;
     *)
