@@ -24,6 +24,7 @@ public struct CompilationStatistics: Sendable, Hashable {
     /// How many times the assembler ran the lowering before the layout settled.
     public var layoutPasses = 0
 
+    /// Every phase zero; pass it to ``JIT/compile(_:helpers:limits:facts:options:extraRegions:statistics:)``.
     public init() {}
 
     /// The sum of the four phases (at most ``total``).
