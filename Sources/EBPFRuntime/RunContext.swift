@@ -46,6 +46,21 @@ struct RunContext {
         return program.regions.contains { $0.contains(address: address, size: size) }
     }
 
+    /// The map a program refers to by `address`: one of the running program's maps, found
+    /// without a lock, or else any live map (``LiveMaps``); `nil` for any other value.
+    ///
+    /// `mutating` for the same reason as ``allows(address:size:)``: no copy of the context.
+    mutating func map(at address: UInt64) -> BPFMap? {
+        for entry in program.mapsByAddress where entry.address == address { return entry.map }
+        return LiveMaps.map(at: address)
+    }
+
+    /// The map at `address` for a helper: through the run context when one is installed.
+    static func map(at address: UInt64) -> BPFMap? {
+        guard let context = current else { return LiveMaps.map(at: address) }
+        return context.pointee.map(at: address)
+    }
+
     // MARK: The thread-local slot
 
     private static let key: pthread_key_t = {
