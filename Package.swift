@@ -82,7 +82,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ClassicBPFTests",
-            dependencies: ["ClassicBPF", "EBPFInterpreter", "EBPFJIT", "EBPFVerifier", "PcapOracle"],
+            dependencies: ["ClassicBPF", "EBPFInterpreter", "EBPFJIT", "EBPFVerifier", "PcapOracle", "EBPFTestSupport"],
             exclude: ["Fixtures"]
         ),
     ]
