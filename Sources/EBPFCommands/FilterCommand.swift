@@ -93,6 +93,8 @@ struct CaptureContents {
         do {
             reader = try CaptureReader(contentsOf: path)
             records = try reader.readAll()
+        } catch .io(let path, let call, let errno) {
+            throw CommandFailure("\(PcapError.io(path: path, call: call, errno: errno))")
         } catch {
             throw CommandFailure("\(path): \(error)")
         }
