@@ -155,6 +155,32 @@ struct FilterCommandTests {
     }
     #endif
 
+    static let tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump", "/usr/local/bin/tcpdump", "/usr/local/sbin/tcpdump"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+
+    /// tcpdump as the oracle, with or without the Libpcap trait: `tcpdump -dd` compiles the
+    /// expression for the capture, `ebpf filter --filter-file` runs it, and the file `-w` writes
+    /// must be byte for byte the one `tcpdump -r CAPTURE -w OUT EXPRESSION` writes.
+    @Test(.enabled(if: tcpdump != nil, "tcpdump is not installed"), arguments: ["tcp port 80 and host 10.0.0.1", "vlan and udp", "ip6 and not icmp6"])
+    func sameFileAsTcpdump(expression: String) throws {
+        let tcpdump = URL(fileURLWithPath: try #require(Self.tcpdump))
+        let files = try Files()
+        defer { files.remove() }
+        let capture = try files.write(Files.pcapBytes, to: "capture.pcap")
+        let compiled = try ToolProcess.run(executable: tcpdump, ["-dd", "-r", capture, expression])
+        #expect(compiled.status == 0, "\(compiled.standardError)")
+        let filter = try files.write(Array(compiled.standardOutput.utf8), to: "filter.dd")
+        let (ours, theirs) = (files.path("ours.pcap"), files.path("theirs.pcap"))
+        let run = try ToolProcess.run("ebpf", ["filter", "--filter-file", filter, capture, "-w", ours])
+        #expect(run.status == 0, "\(run.standardError)")
+        let reference = try ToolProcess.run(executable: tcpdump, ["-r", capture, "-w", theirs, expression])
+        #expect(reference.status == 0, "\(reference.standardError)")
+        let written = try Data(contentsOf: URL(fileURLWithPath: ours))
+        #expect(written.count > PcapHeader.byteCount)
+        #expect(written == (try Data(contentsOf: URL(fileURLWithPath: theirs))))
+    }
+
     /// examples/sample.pcap is a generated capture (seed 7, 40 packets); set
     /// EBPF_REGENERATE_EXAMPLES=1 to write it again.
     @Test func sampleCaptureIsTheGeneratedOne() throws {
