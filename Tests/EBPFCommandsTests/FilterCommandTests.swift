@@ -181,16 +181,37 @@ struct FilterCommandTests {
         #expect(written == (try Data(contentsOf: URL(fileURLWithPath: theirs))))
     }
 
-    /// examples/sample.pcap is a generated capture (seed 7, 40 packets); set
+    /// examples/sample.pcap is a generated capture (seed 7, 100 packets); set
     /// EBPF_REGENERATE_EXAMPLES=1 to write it again.
     @Test func sampleCaptureIsTheGeneratedOne() throws {
         var generator = CaptureGenerator(seed: 7)
         var writer = PcapWriter(header: PcapHeader(linkType: .ethernet, snapLength: 65535))
-        writer.write(contentsOf: generator.packets(count: 40))
+        writer.write(contentsOf: generator.packets(count: 100))
         let path = ToolProcess.repositoryRoot.appendingPathComponent("examples/sample.pcap").path
         if ProcessInfo.processInfo.environment["EBPF_REGENERATE_EXAMPLES"] != nil {
             try writer.write(toFile: path)
         }
         #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == writer.bytes)
+    }
+
+    /// The README's example: examples/tcp.dd is `tcpdump -dd -r examples/sample.pcap tcp`, and
+    /// `ebpf filter` with it (or, with libpcap, with the expression) counts what the reference
+    /// interpreter counts.
+    @Test func readmeExample() throws {
+        let text = try String(contentsOf: ToolProcess.repositoryRoot.appendingPathComponent("examples/tcp.dd"), encoding: .utf8)
+        let program = try ClassicProgram(tcpdumpDD: text)
+        var generator = CaptureGenerator(seed: 7)
+        let expected = generator.packets(count: 100).filter { ClassicInterpreter.run(program, packet: $0.data, wireLength: $0.originalLength) != 0 }.count
+        #expect(expected > 0)
+        let run = try ToolProcess.run("ebpf", ["filter", "--filter-file", "examples/tcp.dd", "examples/sample.pcap"])
+        #expect(run.standardOutput.hasPrefix("\(expected) of 100 packets matched\n"), "\(run.standardOutput)\(run.standardError)")
+        if let tcpdump = Self.tcpdump {
+            let compiled = try ToolProcess.run(executable: URL(fileURLWithPath: tcpdump), ["-dd", "-r", "examples/sample.pcap", "tcp"])
+            #expect(compiled.standardOutput == text)
+        }
+        #if Libpcap
+        let expression = try ToolProcess.run("ebpf", ["filter", "tcp", "examples/sample.pcap", "--count"])
+        #expect(expression.standardOutput == "\(expected)\n")
+        #endif
     }
 }
