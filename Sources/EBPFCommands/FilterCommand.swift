@@ -3,7 +3,7 @@ import ClassicBPF
 import EBPF
 import Foundation
 
-/// `ebpf filter EXPRESSION CAPTURE [--engine interpreter|jit] [--count | -w OUT.pcap]`: runs a
+/// `ebpf filter EXPRESSION CAPTURE [--engine interpreter|jit] [--count] [-w OUT.pcap]`: runs a
 /// tcpdump filter over a pcap or pcapng capture as translated eBPF.
 struct FilterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,12 +30,8 @@ struct FilterCommand: ParsableCommand {
     @Flag(help: "Print only the number of matching packets.")
     var count = false
 
-    @Option(name: .customShort("w"), help: "Write the matching packets to this classic pcap file.")
+    @Option(name: .customShort("w"), help: ArgumentHelp("Write the matching packets to this classic pcap file.", valueName: "out.pcap"))
     var output: String?
-
-    func validate() throws {
-        if count && output != nil { throw ValidationError("--count and -w cannot be combined") }
-    }
 
     func run() throws {
         try reportingFailures {

@@ -125,8 +125,10 @@ struct FilterCommandTests {
         #expect(run.standardOutput.hasPrefix("\(matches) of \(Files.packets.count) packets matched\n"), "\(run.standardOutput)")
         var reader = try PcapReader(contentsOf: output)
         #expect(try reader.readAll() == Files.expectedOutput(Files.packets, results: results))
-        let count = try ToolProcess.run("ebpf", ["filter", expression, capture, "--engine", engine, "--count"])
+        let countOutput = files.path("count.pcap")
+        let count = try ToolProcess.run("ebpf", ["filter", expression, capture, "--engine", engine, "--count", "-w", countOutput])
         #expect(count.standardOutput == "\(matches)\n", "\(count.standardError)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: countOutput)) == Data(contentsOf: URL(fileURLWithPath: output)))
     }
 
     @Test func libpcapErrorsAreOneLine() throws {
