@@ -19,5 +19,9 @@ extension LinkType: ExpressibleByArgument {
         }
     }
 
+    public var defaultValueDescription: String {
+        Self.names.first { $0.type == self }?.name ?? String(rawValue)
+    }
+
     public static var allValueStrings: [String] { names.map(\.name) + ["NUMBER"] }
 }
