@@ -4,7 +4,7 @@ extension BenchCommand {
     /// The human-readable report.
     static func lines(_ report: BenchReport) -> [String] {
         var lines: [String] = []
-        let mode = report.verified ? "verified" : "unverified"
+        let mode = report.verified ? "verified" + (report.verifierLoops.map { " (loops: \($0))" } ?? "") : "unverified"
         let maps = report.maps > 0 ? ", \(report.maps) map\(report.maps == 1 ? "" : "s")" : ""
         lines.append("\(report.program): \(report.instructions) instructions, \(report.memoryBytes) bytes of memory\(maps), \(mode)")
         if let rejection = report.verifierRejection { lines.append("verifier: \(rejection)") }

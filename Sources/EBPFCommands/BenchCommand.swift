@@ -40,8 +40,8 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Skip the verifier; the engines keep every run-time check.")
     var unverified = false
 
-    @Option(help: "Loop policy of the verifier: strict or bounded.")
-    var loops: VerifierOptions.LoopPolicy = .bounded
+    @Option(help: "Loop policy of the verifier: strict, bounded, widening or automatic (bounded, then widening when bounded runs out of budget).")
+    var loops: VerifierOptions.LoopPolicy = .automatic
 
     @Flag(name: .customLong("fallback-unverified"), help: "When the verifier rejects the program, say why and time it unverified instead of failing.")
     var fallbackUnverified = false
@@ -163,8 +163,8 @@ struct BenchCommand: ParsableCommand {
         }
         return BenchReport(
             program: programOptions.program, instructions: program.count, memoryBytes: memory.count,
-            verified: verification != nil, verifierRejection: rejection, maps: source.mapCount,
-            iterations: iterations ?? 0, compile: compile, codeBytes: codeBytes,
+            verified: verification != nil, verifierLoops: verification.map { "\($0.loops)" }, verifierRejection: rejection,
+            maps: source.mapCount, iterations: iterations ?? 0, compile: compile, codeBytes: codeBytes,
             engines: engines, resultsAgree: Set(engines.map(\.result)).count <= 1,
             jitOverNative: ratio("jit", "native"), interpreterOverNative: ratio("interpreter", "native"),
             interpreterOverJIT: ratio("interpreter", "jit"))

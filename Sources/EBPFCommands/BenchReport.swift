@@ -39,6 +39,9 @@ struct BenchReport: Codable {
     var instructions: Int
     var memoryBytes: Int
     var verified: Bool
+    /// The loop policy the verifier's facts were proven under (`bounded` or `widening` for
+    /// `automatic`); `nil` when unverified.
+    var verifierLoops: String?
     /// Why the verifier rejected the program when `--fallback-unverified` let it run anyway.
     var verifierRejection: String?
     /// Maps the program refers to (an ELF object's program linked against its maps); 0 otherwise.
