@@ -95,6 +95,19 @@ extension Interpreter {
             case .movsx16: r[d] = UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: r[s])))
             case .movsx32: r[d] = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: r[s])))
 
+            // MARK: Superinstructions: `mov rD, rS` then the operation on rD (two slots; see
+            // Operation+Fusion.swift). The second operand's register is in `offset`.
+            case .movAddImm: r[d] = r[s] &+ imm64; executed &+= 1; pc &+= 2; continue
+            case .movAddReg: r[d] = r[s]; r[d] = r[d] &+ r[Int(insn.offset) & 0x0f]; executed &+= 1; pc &+= 2; continue
+            case .movSubReg: r[d] = r[s]; r[d] = r[d] &- r[Int(insn.offset) & 0x0f]; executed &+= 1; pc &+= 2; continue
+            case .movMulImm: r[d] = r[s] &* imm64; executed &+= 1; pc &+= 2; continue
+            case .movAndImm: r[d] = r[s] & imm64; executed &+= 1; pc &+= 2; continue
+            case .movOrReg: r[d] = r[s]; r[d] = r[d] | r[Int(insn.offset) & 0x0f]; executed &+= 1; pc &+= 2; continue
+            case .movXorReg: r[d] = r[s]; r[d] = r[d] ^ r[Int(insn.offset) & 0x0f]; executed &+= 1; pc &+= 2; continue
+            case .movLshImm: r[d] = r[s] &<< imm64; executed &+= 1; pc &+= 2; continue
+            case .movRshImm: r[d] = r[s] &>> imm64; executed &+= 1; pc &+= 2; continue
+            case .movArshImm: r[d] = Arithmetic.arithmeticShiftRight64(r[s], imm64); executed &+= 1; pc &+= 2; continue
+
             // MARK: ALU (32-bit): operate on the low halves, zero-extend the result
             case .add32Imm: r[d] = UInt64(low32(r[d]) &+ imm32)
             case .add32Reg: r[d] = UInt64(low32(r[d]) &+ low32(r[s]))

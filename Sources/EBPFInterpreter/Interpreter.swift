@@ -92,6 +92,7 @@ public struct Interpreter: ProgramRunner, Sendable {
             slots.append(slot)
         }
         slots.append(DecodedInstruction(operation: .trap, registers: 0, offset: 0, immediate: 0))
+        Operation.fusePairs(in: &slots)
         self.dispatchSlots = slots
         self.staticTraps = traps
         self.resolvedHelpers = resolved

@@ -47,6 +47,9 @@ enum Operation: Sendable, BitwiseCopyable {
     case lockFetchAdd, lockFetchOr, lockFetchAnd, lockFetchXor, lockXchg, lockCmpxchg
     case lockAdd32, lockOr32, lockAnd32, lockXor32
     case lockFetchAdd32, lockFetchOr32, lockFetchAnd32, lockFetchXor32, lockXchg32, lockCmpxchg32
+    // Superinstructions (see Operation+Fusion.swift): `mov rD, rS` then an ALU64 operation on rD
+    case movAddImm, movAddReg, movSubReg, movMulImm, movAndImm, movOrReg, movXorReg
+    case movLshImm, movRshImm, movArshImm
     // Markers for slots that cannot run
     /// Raise the slot's static trap when reached (also the final slot: ran past the end).
     case trap
