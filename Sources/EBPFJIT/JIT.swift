@@ -43,6 +43,7 @@ public enum JIT {
         }
         let memory = try ExecutableMemory(code: assembler.code)
         return CompiledProgram(memory: memory, instructionOffsets: slotOffsets, limits: limits, staticTraps: analysis.staticTraps,
-                               extraRegions: extraRegions)
+                               extraRegions: extraRegions, usesStack: analysis.usesStack,
+                               recordsHelperRegions: analysis.hasHelperCalls)
     }
 }

@@ -27,6 +27,9 @@ struct Lowering {
     let budgetEnabled: Bool
     /// Whether local calls check the call depth.
     let depthCheckEnabled: Bool
+    /// Holds the stack area's base for the run-time checks that test the stack area (the spare
+    /// register), so they read no memory; nil when no check does.
+    let stackBaseRegister: X86Register?
     /// x86 registers holding a used eBPF register or JIT state; what must survive clobbers.
     let liveRegisters: Set<X86Register>
     /// Callee-saved x86 registers the prologue saves.
@@ -66,8 +69,21 @@ struct Lowering {
         self.budgetEnabled = !(facts?.terminates ?? false)
         self.depthCheckEnabled = analysis.hasLocalCalls && (facts.map { $0.maxCallDepth > ExecutionLimits.maxCallDepth || $0.maxCallDepth <= 0 } ?? true)
 
+        var checksStack = false
+        if analysis.usesStack {
+            for pc in 0..<analysis.accessChecks.count where analysis.accessChecks[pc] == .generic {
+                if case .instruction(let descriptor) = analysis.slots[pc],
+                   [.ldx, .st, .stx].contains(descriptor.instructionClass),
+                   !(facts.map { pc < $0.accessIsSafe.count && $0.accessIsSafe[pc] } ?? false) {
+                    checksStack = true
+                    break
+                }
+            }
+        }
+        self.stackBaseRegister = checksStack ? map.spare : nil
         var live: Set<X86Register> = [map.context, map.scratch]
         if budgetEnabled { live.insert(map.counter) }
+        if let stackBaseRegister { live.insert(stackBaseRegister) }
         for n in 0...10 where analysis.usesRegister[n] { live.insert(map.ebpf[n]) }
         self.liveRegisters = live
         let calleeSaved = X86Register.allCases.filter { !$0.isCallerSaved && $0 != .rsp && live.contains($0) }
@@ -149,6 +165,7 @@ struct Lowering {
         let ctx = map.context
         if ctx != .rdi { a.mov(.bits64, ctx, .rdi) }
         a.mov(.bits64, .at(ctx, RunContextLayout.savedStackPointer), .rsp)
+        if let stackBaseRegister { a.mov(.bits64, stackBaseRegister, .at(ctx, RunContextLayout.stackBase)) }
         if depthCheckEnabled {
             // Body rsp at depth d is (saved - 8) - d*frame; a call from depth >= maxCallDepth - 1 traps.
             let frame = Int32(localCallSaved.count + 1) * 8 + localCallPadding

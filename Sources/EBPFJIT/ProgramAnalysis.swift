@@ -32,6 +32,11 @@ struct ProgramAnalysis {
     let usesRegister: [Bool]
     let hasHelperCalls: Bool
     let hasLocalCalls: Bool
+    /// How each load, store and atomic is checked when the verifier proved nothing about it
+    /// (``AddressAnalysis``); `.generic` for every other slot.
+    private(set) var accessChecks: [AddressAnalysis.AccessCheck] = []
+    /// Whether the code can form a stack address: only through R10, which local calls move.
+    var usesStack: Bool { usesRegister[10] || hasLocalCalls }
 
     init(_ program: Program) {
         let instructions = program.instructions
@@ -123,6 +128,7 @@ struct ProgramAnalysis {
         self.usesRegister = uses
         self.hasHelperCalls = hasHelperCalls
         self.hasLocalCalls = hasLocalCalls
+        self.accessChecks = AddressAnalysis(self).checks
     }
 
     /// A conditional jump by its opcode alone (class JMP/JMP32, a compare operation), with
