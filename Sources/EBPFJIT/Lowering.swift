@@ -32,6 +32,9 @@ struct Lowering {
     let stackBaseRegister: X86Register?
     /// x86 registers holding a used eBPF register or JIT state; what must survive clobbers.
     let liveRegisters: Set<X86Register>
+    /// Caller-saved live registers a memory-check slow path saves around its call into Swift
+    /// (computed once: every slow path needs the same set).
+    let slowPathPreserved: Set<X86Register>
     /// Callee-saved x86 registers the prologue saves.
     let savedCalleeRegisters: [X86Register]
     /// Bytes subtracted from rsp after those pushes so that rsp is 16-byte aligned at `call body`.
@@ -86,6 +89,7 @@ struct Lowering {
         if let stackBaseRegister { live.insert(stackBaseRegister) }
         for n in 0...10 where analysis.usesRegister[n] { live.insert(map.ebpf[n]) }
         self.liveRegisters = live
+        self.slowPathPreserved = live.filter { $0.isCallerSaved && $0 != map.scratch }
         let calleeSaved = X86Register.allCases.filter { !$0.isCallerSaved && $0 != .rsp && live.contains($0) }
         self.savedCalleeRegisters = calleeSaved
         // At entry rsp ≡ 8 (mod 16); after k pushes rsp ≡ 8 + 8k; make it ≡ 0.
