@@ -51,7 +51,7 @@ let package = Package(
         ),
         .target(
             name: "EBPFCommands",
-            dependencies: ["EBPF", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["EBPF", "ClassicBPF", "PcapOracle", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Shared by the test targets: corpus location, random program generation, differential runs.
         .target(name: "EBPFTestSupport", dependencies: ["EBPFCore", "EBPFAssembler"]),
@@ -76,10 +76,13 @@ let package = Package(
         .testTarget(name: "EBPFTestSupportTests", dependencies: ["EBPFTestSupport", "EBPFInterpreter"]),
         .testTarget(name: "EBPFFuzzTests", dependencies: ["EBPFFuzz", "EBPF", "EBPFKernel", "EBPFRuntime", "EBPFTestSupport"]),
         .testTarget(name: "EBPFRuntimeTests", dependencies: ["EBPFRuntime", "EBPFAssembler", "EBPFInterpreter", "EBPF"], exclude: ["Fixtures"]),
-        .testTarget(name: "EBPFCommandsTests", dependencies: ["EBPFCommands", "EBPFTestSupport", "ebpf", "ebpf-conformance-plugin"]),
+        .testTarget(
+            name: "EBPFCommandsTests",
+            dependencies: ["EBPFCommands", "EBPFTestSupport", "ClassicBPF", "PcapOracle", "EBPFAssembler", "ebpf", "ebpf-conformance-plugin"]
+        ),
         .testTarget(
             name: "ClassicBPFTests",
-            dependencies: ["ClassicBPF", "EBPFInterpreter", "EBPFJIT", "EBPFVerifier", "PcapOracle"],
+            dependencies: ["ClassicBPF", "EBPFInterpreter", "EBPFJIT", "EBPFVerifier", "PcapOracle", "EBPFTestSupport"],
             exclude: ["Fixtures"]
         ),
     ]

@@ -58,6 +58,8 @@ INPUTS = {
     "str_compare": lambda: strings(128, 8),
     "packet": packet,
     "large": lambda: random_bytes(64, 9),
+    "map_array": lambda: random_bytes(4096, 10),
+    "map_hash": lambda: random_bytes(4096, 11),
 }
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Turns the JSON of scripts/bench-run.sh (an array of `ebpf bench --json` reports) into the
-Markdown table of docs/benchmarks.md (printed, and written to Benchmarks/results/table.md) and
-an SVG chart (docs/benchmarks-chart.svg): ns per run of each engine, log scale."""
+Markdown tables of docs/benchmarks.md (printed, and written to Benchmarks/results/table.md): run
+times against native, and preparation times with the JIT's phases; and an SVG chart
+(docs/benchmarks-chart.svg): ns per run of each engine, log scale."""
 import json
 import math
 import os
@@ -31,32 +32,62 @@ def fmt(value, digits=1):
     return f"{value:,.{digits}f}"
 
 
+def name_of(report):
+    return os.path.splitext(os.path.basename(report["program"]))[0]
+
+
 def table(reports):
+    """Run times: the engines against native, per program, and geometric means of the ratios
+    over the programs without maps (plain C against the same C) and over all of them."""
     lines = [
-        "| program | instructions | verified | interpreter ns | JIT ns | native ns | JIT/native | interpreter/JIT | interpreter/native | JIT compile µs | verify µs | code bytes |",
-        "| --- | ---: | :---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| program | instructions | maps | verified | interpreter ns | JIT ns | native ns | JIT/native | interpreter/JIT | interpreter/native | code bytes |",
+        "| --- | ---: | ---: | :---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in reports:
-        name = os.path.splitext(os.path.basename(r["program"]))[0]
-        compile_us = r["compile"].get("jitCompileNs")
-        verify_us = r["compile"].get("verifyNs")
-        lines.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
-            name, r["instructions"], "yes" if r["verified"] else "no",
+        lines.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
+            name_of(r), r["instructions"], r.get("maps", 0), "yes" if r["verified"] else "no",
             fmt(median(r, "interpreter")), fmt(median(r, "jit")), fmt(median(r, "native")),
             fmt(r.get("jitOverNative"), 2) + "×", fmt(r.get("interpreterOverJIT"), 1) + "×",
-            fmt(r.get("interpreterOverNative"), 1) + "×",
-            fmt(compile_us / 1000 if compile_us else None), fmt(verify_us / 1000 if verify_us else None),
-            r.get("codeBytes", "–")))
-    jn = geomean([r.get("jitOverNative") for r in reports])
-    ij = geomean([r.get("interpreterOverJIT") for r in reports])
-    inat = geomean([r.get("interpreterOverNative") for r in reports])
-    lines.append(f"| **geometric mean** | | | | | | **{fmt(jn, 2)}×** | **{fmt(ij, 1)}×** | **{fmt(inat, 1)}×** | | | |")
+            fmt(r.get("interpreterOverNative"), 1) + "×", r.get("codeBytes", "–")))
+    groups = [("without maps", [r for r in reports if not r.get("maps", 0)]), ("all", reports)]
+    for label, group in groups:
+        if not group or (label == "all" and len(group) == len(groups[0][1])):
+            continue
+        jn = geomean([r.get("jitOverNative") for r in group])
+        ij = geomean([r.get("interpreterOverJIT") for r in group])
+        inat = geomean([r.get("interpreterOverNative") for r in group])
+        lines.append(f"| **geometric mean, {label}** ({len(group)}) | | | | | | | **{fmt(jn, 2)}×** | **{fmt(ij, 1)}×** | **{fmt(inat, 1)}×** | |")
+    return "\n".join(lines)
+
+
+def us(value):
+    """Nanoseconds as microseconds (two decimals below 10 µs)."""
+    if value is None:
+        return "–"
+    micro = value / 1000
+    return fmt(micro, 2 if micro < 10 else 1)
+
+
+def phases(reports):
+    """Preparation times in µs: decode, verify, the interpreter's table, and the JIT's phases
+    (each the median over the same compilations; the total is timed from outside)."""
+    lines = [
+        "| program | instructions | decode | verify | interpreter prepare | JIT analysis | register allocation | emission | executable mapping | JIT total | layout passes |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in reports:
+        c = r["compile"]
+        lines.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
+            name_of(r), r["instructions"], us(c.get("decodeNs")), us(c.get("verifyNs")),
+            us(c.get("interpreterPrepareNs")), us(c.get("jitAnalysisNs")), us(c.get("jitRegisterAllocationNs")),
+            us(c.get("jitEmissionNs")), us(c.get("jitExecutableMappingNs")), us(c.get("jitCompileNs")),
+            c.get("jitLayoutPasses", "–")))
     return "\n".join(lines)
 
 
 def chart(reports, path):
     engines = ["interpreter", "jit", "native"]
-    names = [os.path.splitext(os.path.basename(r["program"]))[0] for r in reports]
+    names = [name_of(r) for r in reports]
     values = [[median(r, e) for e in engines] for r in reports]
     all_values = [v for row in values for v in row if v]
     low = 10 ** math.floor(math.log10(min(all_values)))
@@ -96,7 +127,7 @@ if __name__ == "__main__":
     source = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "Benchmarks", "results", "results.json")
     with open(source) as handle:
         reports = json.load(handle)
-    markdown = table(reports)
+    markdown = table(reports) + "\n\nPreparation, µs (median):\n\n" + phases(reports)
     print(markdown)
     with open(os.path.join(ROOT, "Benchmarks", "results", "table.md"), "w") as handle:
         handle.write(markdown + "\n")

@@ -4,8 +4,9 @@ extension BenchCommand {
     /// The human-readable report.
     static func lines(_ report: BenchReport) -> [String] {
         var lines: [String] = []
-        let mode = report.verified ? "verified" : "unverified"
-        lines.append("\(report.program): \(report.instructions) instructions, \(report.memoryBytes) bytes of memory, \(mode)")
+        let mode = report.verified ? "verified" + (report.verifierLoops.map { " (loops: \($0))" } ?? "") : "unverified"
+        let maps = report.maps > 0 ? ", \(report.maps) map\(report.maps == 1 ? "" : "s")" : ""
+        lines.append("\(report.program): \(report.instructions) instructions, \(report.memoryBytes) bytes of memory\(maps), \(mode)")
         if let rejection = report.verifierRejection { lines.append("verifier: \(rejection)") }
         var phases = ["decode \(microseconds(report.compile.decodeNs))"]
         if let verify = report.compile.verifyNs { phases.append("verify \(microseconds(verify))") }
@@ -13,6 +14,13 @@ extension BenchCommand {
         if let jit = report.compile.jitCompileNs { phases.append("JIT compile \(microseconds(jit))") }
         if let bytes = report.codeBytes { phases.append("\(bytes) bytes of x86-64") }
         lines.append("prepare: " + phases.joined(separator: ", "))
+        let compile = report.compile
+        if let analysis = compile.jitAnalysisNs, let allocation = compile.jitRegisterAllocationNs,
+           let emission = compile.jitEmissionNs, let mapping = compile.jitExecutableMappingNs {
+            let passes = compile.jitLayoutPasses.map { ", \($0) layout pass\($0 == 1 ? "" : "es")" } ?? ""
+            lines.append("JIT phases: analysis \(microseconds(analysis)), register allocation \(microseconds(allocation)), "
+                         + "emission \(microseconds(emission)), executable mapping \(microseconds(mapping))\(passes)")
+        }
         lines.append(pad("engine", 12) + pad("result", 20) + pad("median ns", 14, right: true)
                      + pad("min ns", 14, right: true) + pad("spread", 10, right: true))
         for engine in report.engines {

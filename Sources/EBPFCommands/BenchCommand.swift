@@ -4,15 +4,19 @@ import Foundation
 
 /// `ebpf bench PROGRAM [--mem FILE] [--engine interpreter|jit|all] [--iterations N] [--json]
 /// [--native LIB.so [--symbol NAME]]`: times the engines (and optionally the native build of the
-/// same C function, in the same process) on one program and input.
+/// same C function, in the same process) on one program and input. PROGRAM may be an ELF object
+/// with maps; its program then runs linked against them, as `ebpf run` runs it.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time the interpreter, the JIT and optionally a native build of the same program.",
         discussion: """
             Without --mem or --mem-hex, the file next to PROGRAM with the extension .mem is the \
-            input memory when it exists. Results of all engines (and the native function) must \
-            agree; a mismatch is reported on standard error and the exit status is 1.
+            input memory when it exists. An ELF object (.o) runs linked against its maps, with \
+            the kernel helpers (choose its program with --program when it holds several); the \
+            maps keep their contents across runs, so its result must not depend on them. \
+            Results of all engines (and the native function) must agree; a mismatch is \
+            reported on standard error and the exit status is 1.
             """)
 
     @OptionGroup var programOptions: ProgramOptions
@@ -36,8 +40,8 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Skip the verifier; the engines keep every run-time check.")
     var unverified = false
 
-    @Option(help: "Loop policy of the verifier: strict or bounded.")
-    var loops: VerifierOptions.LoopPolicy = .bounded
+    @Option(help: "Loop policy of the verifier: strict, bounded, widening or automatic (bounded, then widening when bounded runs out of budget).")
+    var loops: VerifierOptions.LoopPolicy = .automatic
 
     @Flag(name: .customLong("fallback-unverified"), help: "When the verifier rejects the program, say why and time it unverified instead of failing.")
     var fallbackUnverified = false
@@ -74,7 +78,8 @@ struct BenchCommand: ParsableCommand {
 
     /// Loads, prepares and times everything the options ask for.
     func measure() throws -> BenchReport {
-        let program = try programOptions.load()
+        let source = try programOptions.loadSource()
+        let program = source.program
         var memory = try inputMemory()
         let configuration = ExecutionConfiguration(
             verify: !unverified, verifierOptions: VerifierOptions(loops: loops), helpers: .conformance)
@@ -89,18 +94,18 @@ struct BenchCommand: ParsableCommand {
         // allows variable offsets after a length check), and else runs unverified.
         var verifiedSize: Int? = memory.count
         do {
-            verification = try ExecutionPipeline.verify(program, memorySize: verifiedSize, configuration: configuration)
+            verification = try source.verify(configuration: configuration, memorySize: verifiedSize)
         } catch {
             guard fallbackUnverified else { throw error }
             rejection = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
             verifiedSize = nil
-            verification = try? ExecutionPipeline.verify(program, memorySize: nil, configuration: configuration)
+            verification = try? source.verify(configuration: configuration, memorySize: nil)
             if verification != nil { rejection! += " (verified as a packet program instead)" }
         }
         var compile = BenchReport.CompileTimes(decodeNs: decodeNs)
         if verification != nil {
-            compile.verifyNs = try BenchMeasurement.medianTime { () throws(PipelineError) in
-                _ = try ExecutionPipeline.verify(program, memorySize: verifiedSize, configuration: configuration)
+            compile.verifyNs = try BenchMeasurement.medianTime {
+                _ = try source.verify(configuration: configuration, memorySize: verifiedSize)
             }
         }
         let facts = verification?.facts
@@ -116,28 +121,29 @@ struct BenchCommand: ParsableCommand {
             var subjects: [BenchMeasurement.Subject] = []
             if engine.includesInterpreter {
                 compile.interpreterPrepareNs = BenchMeasurement.medianTime {
-                    _ = Interpreter(program: program, helpers: configuration.helpers, limits: configuration.limits)
+                    _ = source.benchInterpreter(configuration: configuration)
                 }
-                let interpreter = Interpreter(program: program, helpers: configuration.helpers, limits: configuration.limits)
-                subjects.append(.init(name: "interpreter") { try interpreter.run(memory: input, stack: stack) })
+                let interpreter = source.benchInterpreter(configuration: configuration)
+                subjects.append(.init(name: "interpreter") { try source.benchRun(interpreter, memory: input, stack: stack) })
             }
             if engine.includesJIT {
-                func compileJIT() throws(PipelineError) -> CompiledProgram {
-                    do {
-                        return try JIT.compile(
-                            program, helpers: configuration.helpers, limits: configuration.limits, facts: facts,
-                            options: configuration.jitOptions)
-                    } catch {
-                        throw .compilation(error)
-                    }
+                // The whole compilation timed from outside, and the JIT's own phase timings of
+                // the same compilations (room reserved so recording them does not allocate).
+                var phases: [CompilationStatistics] = []
+                phases.reserveCapacity(BenchMeasurement.maximumRuns)
+                compile.jitCompileNs = try BenchMeasurement.medianTime { () throws(PipelineError) in
+                    var statistics = CompilationStatistics()
+                    _ = try source.benchCompile(configuration: configuration, facts: facts, statistics: &statistics)
+                    phases.append(statistics)
                 }
-                compile.jitCompileNs = try BenchMeasurement.medianTime { () throws(PipelineError) in _ = try compileJIT() }
-                let compiled = try compileJIT()
+                compile.recordPhases(phases)
+                var statistics = CompilationStatistics()
+                let compiled = try source.benchCompile(configuration: configuration, facts: facts, statistics: &statistics)
                 codeBytes = compiled.codeSize
-                subjects.append(.init(name: "jit") { try compiled.run(memory: input, stack: stack) })
+                subjects.append(.init(name: "jit") { try source.benchRun(compiled, memory: input, stack: stack) })
             }
             if let native {
-                let function = try BenchNativeFunction(library: native, symbol: symbol ?? defaultSymbol)
+                let function = try BenchNativeFunction(library: native, symbol: symbol ?? source.linkedName ?? defaultSymbol)
                 let base = input.baseAddress
                 let length = UInt64(input.count)
                 subjects.append(.init(name: "native") { function.body(base, length) })
@@ -157,7 +163,8 @@ struct BenchCommand: ParsableCommand {
         }
         return BenchReport(
             program: programOptions.program, instructions: program.count, memoryBytes: memory.count,
-            verified: verification != nil, verifierRejection: rejection, iterations: iterations ?? 0, compile: compile, codeBytes: codeBytes,
+            verified: verification != nil, verifierLoops: verification.map { "\($0.loops)" }, verifierRejection: rejection,
+            maps: source.mapCount, iterations: iterations ?? 0, compile: compile, codeBytes: codeBytes,
             engines: engines, resultsAgree: Set(engines.map(\.result)).count <= 1,
             jitOverNative: ratio("jit", "native"), interpreterOverNative: ratio("interpreter", "native"),
             interpreterOverJIT: ratio("interpreter", "jit"))

@@ -69,10 +69,13 @@ enum BenchMeasurement {
         }
     }
 
+    /// The most repetitions ``medianTime(minimumRuns:maximumRuns:budgetNs:_:)`` makes by default.
+    static let maximumRuns = 2000
+
     /// The median time of `body` in nanoseconds over at least `minimumRuns` runs, repeated until
     /// about `budgetNs` has passed (at most `maximumRuns`). For one-off work such as compilation.
     static func medianTime<Failure: Error>(
-        minimumRuns: Int = 5, maximumRuns: Int = 2000, budgetNs: UInt64 = 100_000_000,
+        minimumRuns: Int = 5, maximumRuns: Int = maximumRuns, budgetNs: UInt64 = 100_000_000,
         _ body: () throws(Failure) -> Void
     ) throws(Failure) -> Double {
         var times: [Double] = []

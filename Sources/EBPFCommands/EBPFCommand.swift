@@ -7,7 +7,7 @@ public struct EBPFCommand: ParsableCommand {
         abstract: "Run, verify, assemble, disassemble and JIT-compile eBPF programs.",
         subcommands: [
             RunCommand.self, AsmCommand.self, DisasmCommand.self, JITCommand.self, VerifyCommand.self, MapCommand.self,
-            BenchCommand.self,
+            BenchCommand.self, FilterCommand.self, ClassicCommand.self,
         ]
     )
 

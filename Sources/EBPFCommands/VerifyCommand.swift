@@ -1,14 +1,14 @@
 import ArgumentParser
 import EBPF
 
-/// `ebpf verify PROGRAM [--loops strict|bounded] [--log]`: runs the verifier alone.
+/// `ebpf verify PROGRAM [--loops strict|bounded|widening|automatic] [--log]`: runs the verifier alone.
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify", abstract: "Verify a program: print OK with statistics, or the error and its log.")
 
     @OptionGroup var programOptions: ProgramOptions
 
-    @Option(help: "Loop policy: strict (no back-edges) or bounded (loops proven to exit).")
+    @Option(help: "Loop policy: strict (no back-edges), bounded (loops proven to exit), widening (loops proven memory-safe, not to exit) or automatic (bounded, then widening when bounded runs out of budget).")
     var loops: VerifierOptions.LoopPolicy = .bounded
 
     @Option(name: .customLong("context-size"), help: "Size in bytes of the input memory, when fixed; otherwise accesses must be proven against R2.")
@@ -25,7 +25,11 @@ struct VerifyCommand: ParsableCommand {
             do {
                 guard let result = try source.verify(configuration: configuration, memorySize: contextSize) else { return }
                 if log { result.log.forEach { print($0) } }
-                print("OK: \(result.statistics)")
+                var line = "OK: \(result.statistics)"
+                if loops != result.loops || !result.facts.terminates {
+                    line += ", loops \(result.loops)" + (result.facts.terminates ? "" : " (termination not proven)")
+                }
+                print(line)
             } catch PipelineError.verification(let error) {
                 if log { error.log.forEach { print($0) } }
                 throw CommandFailure("\(error)")

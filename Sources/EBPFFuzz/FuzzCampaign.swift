@@ -1,6 +1,7 @@
 import EBPFCore
 import EBPFJIT
 import EBPFTestSupport
+import EBPFVerifier
 import Foundation
 
 /// A seeded, reproducible differential fuzzing run: generated programs through the interpreter and
@@ -19,11 +20,12 @@ public struct FuzzCampaign {
     public var failureDirectory: String?
     /// Also run the ALU/JMP programs on the Linux kernel (see ``KernelOracle``).
     public var usesKernel: Bool
-    /// Builds the harness for one seed from its JIT options, limits and verifier context size
-    /// (``FuzzEngines/harness(jit:limits:verifiedContextSize:helpers:)`` unless a test plants a
-    /// faulty engine).
-    public var makeHarness: (JITOptions, ExecutionLimits, Int?) -> DifferentialHarness = { options, limits, context in
-        FuzzEngines.harness(jit: options, limits: limits, verifiedContextSize: context)
+    /// Builds the harness for one seed from its JIT options, limits, verifier context size and
+    /// loop policy (``FuzzEngines/harness(jit:limits:verifiedContextSize:loops:helpers:)`` unless
+    /// a test plants a faulty engine).
+    public var makeHarness: (JITOptions, ExecutionLimits, Int?, VerifierOptions.LoopPolicy) -> DifferentialHarness = {
+        options, limits, context, loops in
+        FuzzEngines.harness(jit: options, limits: limits, verifiedContextSize: context, loops: loops)
     }
 
     public init(
@@ -58,6 +60,8 @@ public struct FuzzCampaign {
         public var trapped: [String: Int] = [:]
         public var notRun = 0
         public var verifiedComparisons = 0
+        /// Of the verified comparisons, those with facts from the widening loop policy.
+        public var wideningComparisons = 0
         public var kernel = KernelOracle.Tally()
         public var failures: [Failure] = []
         public var kernelFailures: [KernelOracle.Comparison] = []
@@ -66,7 +70,7 @@ public struct FuzzCampaign {
 
         public var description: String {
             var lines = [
-                "programs: \(programs), comparisons: \(comparisons) (\(verifiedComparisons) with verifier facts), elapsed: \(elapsed)",
+                "programs: \(programs), comparisons: \(comparisons) (\(verifiedComparisons) with verifier facts, \(wideningComparisons) of them widening), elapsed: \(elapsed)",
                 "interpreter outcomes: returned \(returned), not run \(notRun), traps \(trapped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))",
             ]
             if kernel.attempted > 0 { lines.append("kernel: \(kernel)") }
@@ -93,13 +97,19 @@ public struct FuzzCampaign {
             let seedPreset = preset.resolved(seed: seed)
             let generated = RandomProgramGenerator(options: seedPreset.generatorOptions).generate(seed: seed)
             let options = FuzzEngines.jitOptions[Int((seed / 5) % UInt64(FuzzEngines.jitOptions.count))]
-            // Safe programs also go through the verifier so the JIT's check elision is exercised.
-            let contexts: [Int?] = seedPreset == .unsafe ? [nil] : [nil, generated.memorySize]
-            for context in contexts {
-                let harness = makeHarness(options, seedPreset.limits, context)
+            // Safe programs also go through the verifier (with both loop policies that prove loops)
+            // so the JIT's check elision is exercised.
+            let runs: [(context: Int?, loops: VerifierOptions.LoopPolicy)] =
+                seedPreset == .unsafe
+                ? [(nil, .bounded)] : [(nil, .bounded), (generated.memorySize, .bounded), (generated.memorySize, .widening)]
+            for (context, loops) in runs {
+                let harness = makeHarness(options, seedPreset.limits, context, loops)
                 let outcome = harness.compare(generated)
                 report.comparisons += 1
-                if context != nil { report.verifiedComparisons += 1 } else {
+                if context != nil {
+                    report.verifiedComparisons += 1
+                    if loops == .widening { report.wideningComparisons += 1 }
+                } else {
                     switch outcome.reference.termination {
                     case .returned: report.returned += 1
                     case .trapped(let trap): report.trapped[Self.kindName(of: trap), default: 0] += 1
@@ -108,7 +118,9 @@ public struct FuzzCampaign {
                 }
                 if !outcome.agrees {
                     report.failures.append(
-                        record(outcome, harness: harness, seed: seed, preset: seedPreset, options: options, context: context))
+                        record(
+                            outcome, harness: harness, seed: seed, preset: seedPreset, options: options, context: context,
+                            loops: loops))
                     break
                 }
             }
@@ -131,14 +143,15 @@ public struct FuzzCampaign {
 
     private func record(
         _ outcome: DifferentialOutcome, harness: DifferentialHarness, seed: UInt64, preset: FuzzPreset,
-        options: JITOptions, context: Int?
+        options: JITOptions, context: Int?, loops: VerifierOptions.LoopPolicy
     ) -> Failure {
         let minimized = harness.minimize(outcome)
-        let configuration = "jit: \(options.registerAllocation), bmi2 \(options.useBMI2), blinding \(options.constantBlinding)\(context == nil ? "" : ", verifier facts")"
+        let configuration = "jit: \(options.registerAllocation), bmi2 \(options.useBMI2), blinding \(options.constantBlinding)\(context == nil ? "" : ", verifier facts (loops: \(loops))")"
         let name = "fuzz-\(preset.rawValue)-\(seed)"
         let regression = RegressionCase(
             name: name, program: minimized.program, memory: minimized.memory,
             instructionBudget: preset.limits.instructionBudget, verifiedContextSize: context,
+            verifierLoops: context == nil ? nil : loops,
             comments: ["found by: ebpf-fuzz --preset \(preset.rawValue) --seed \(seed) --programs 1", configuration],
             observed: minimized.summary)
         var path: String?

@@ -34,22 +34,22 @@ public enum FuzzEngines {
     /// With `verifiedContextSize` set, the program is first given to the verifier (input memory of
     /// that size); when it is accepted, the JIT compiles it with the verifier's facts (so proven
     /// accesses, divisors and loops lose their run-time checks). A rejected program is compiled
-    /// without facts.
+    /// without facts. `loops` is the verifier's loop policy.
     public static func harness(
         jit options: JITOptions, limits: ExecutionLimits, verifiedContextSize: Int? = nil,
-        helpers: HelperRegistry = TestHelpers.registry
+        loops: VerifierOptions.LoopPolicy = .bounded, helpers: HelperRegistry = TestHelpers.registry
     ) -> DifferentialHarness {
         DifferentialHarness(
             reference: { Interpreter(program: $0, helpers: helpers, limits: limits) },
             candidate: { program in
                 var facts: VerifiedFacts?
                 if let contextSize = verifiedContextSize {
-                    let verifier = Verifier(helpers: helpers, options: VerifierOptions(contextSize: contextSize))
+                    let verifier = Verifier(helpers: helpers, options: VerifierOptions(loops: loops, contextSize: contextSize))
                     facts = try? verifier.verify(program).facts
                 }
                 return try JIT.compile(program, helpers: helpers, limits: limits, facts: facts, options: options)
             },
-            referenceName: "interpreter", candidateName: verifiedContextSize == nil ? "jit" : "jit+facts"
+            referenceName: "interpreter", candidateName: verifiedContextSize == nil ? "jit" : loops == .bounded ? "jit+facts" : "jit+\(loops) facts"
         )
     }
 }

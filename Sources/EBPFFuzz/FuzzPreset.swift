@@ -18,6 +18,9 @@ public enum FuzzPreset: String, Sendable, Hashable, CaseIterable {
     case kernelStack
     /// Each seed picks one of the other presets (seed modulo 5), so one campaign covers them all.
     case mixed
+    /// Safe programs whose loops run up to 300 times (nested, up to 60,000 instructions per run):
+    /// what the widening loop policy is for. Not part of ``mixed``.
+    case longLoops
 
     /// The generator options of this preset (``mixed`` resolves per seed, see ``resolved(seed:)``).
     public var generatorOptions: RandomProgramGenerator.Options {
@@ -27,6 +30,7 @@ public enum FuzzPreset: String, Sendable, Hashable, CaseIterable {
         case .unsafe: return .unsafe
         case .aluJump: return Self.aluJumpOptions
         case .kernelStack: return Self.kernelStackOptions
+        case .longLoops: return Self.longLoopOptions
         }
     }
 
@@ -54,6 +58,14 @@ public enum FuzzPreset: String, Sendable, Hashable, CaseIterable {
         options.weights.bufferLoad = 0
         options.weights.helperCall = 0
         options.weights.packetLoad = 0
+        return options
+    }
+
+    public static var longLoopOptions: RandomProgramGenerator.Options {
+        var options = RandomProgramGenerator.Options.default
+        options.maxLoopIterations = 300
+        options.maxExecutedInstructions = 60_000
+        options.weights.loop = 6
         return options
     }
 

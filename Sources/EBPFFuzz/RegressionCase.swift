@@ -1,6 +1,7 @@
 import EBPFAssembler
 import EBPFCore
 import EBPFTestSupport
+import EBPFVerifier
 import Foundation
 
 /// A program on which two engines once disagreed, stored as text in `Tests/Regressions/` and
@@ -12,6 +13,7 @@ import Foundation
 /// # found by: ebpf-fuzz --preset unsafe --seed 17 (jit: default, bmi2)
 /// budget: 5000
 /// context: 16
+/// loops: widening
 /// -- asm
 /// mov r0, 1
 /// exit
@@ -26,21 +28,26 @@ import Foundation
 ///
 /// `-- raw` (one 64-bit instruction word per line, opcode in the lowest byte) is what is replayed;
 /// `-- asm` and `-- observed` are for people. `budget` is the instruction budget of the runs and
-/// `context`, when present, the input size the verifier was told (replayed with facts too).
+/// `context`, when present, the input size the verifier was told (replayed with facts too), and
+/// `loops` the verifier's loop policy then (`bounded` when absent).
 public struct RegressionCase: Sendable, Hashable {
     public var name: String
     public var program: Program
     public var memory: [UInt8]
     public var instructionBudget: UInt64
     public var verifiedContextSize: Int?
+    /// The loop policy the verifier ran under; `nil` means the default (`bounded`).
+    public var verifierLoops: VerifierOptions.LoopPolicy?
     /// Free text: how the case was found and what was observed.
     public var comments: [String]
     public var observed: String
 
     public init(
         name: String, program: Program, memory: [UInt8], instructionBudget: UInt64,
-        verifiedContextSize: Int? = nil, comments: [String] = [], observed: String = ""
+        verifiedContextSize: Int? = nil, verifierLoops: VerifierOptions.LoopPolicy? = nil, comments: [String] = [],
+        observed: String = ""
     ) {
+        self.verifierLoops = verifierLoops
         self.name = name
         self.program = program
         self.memory = memory
@@ -62,6 +69,7 @@ public struct RegressionCase: Sendable, Hashable {
         var lines = comments.map { "# " + $0 }
         lines.append("budget: \(instructionBudget)")
         if let context = verifiedContextSize { lines.append("context: \(context)") }
+        if let loops = verifierLoops { lines.append("loops: \(loops)") }
         lines.append("-- asm")
         lines.append(contentsOf: Disassembler.disassemble(program))
         lines.append("-- raw")
@@ -86,6 +94,7 @@ public struct RegressionCase: Sendable, Hashable {
         var memory: [UInt8] = []
         var budget: UInt64?
         var context: Int?
+        var loops: VerifierOptions.LoopPolicy?
         var comments: [String] = []
         for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
@@ -110,6 +119,11 @@ public struct RegressionCase: Sendable, Hashable {
                 case "context":
                     guard let value = Int(parts[1]), value >= 0 else { throw ParseError(line: number, message: "bad context") }
                     context = value
+                case "loops":
+                    guard let value = VerifierOptions.LoopPolicy(rawValue: parts[1]) else {
+                        throw ParseError(line: number, message: "bad loop policy")
+                    }
+                    loops = value
                 default:
                     throw ParseError(line: number, message: "unknown key `\(parts[0])`")
                 }
@@ -133,6 +147,6 @@ public struct RegressionCase: Sendable, Hashable {
         self.init(
             name: name, program: Program(unchecked: words), memory: memory,
             instructionBudget: budget ?? ExecutionLimits().instructionBudget, verifiedContextSize: context,
-            comments: comments)
+            verifierLoops: loops, comments: comments)
     }
 }

@@ -20,16 +20,35 @@ public enum JIT {
         _ program: Program, helpers: HelperRegistry = .init(), limits: ExecutionLimits = .init(),
         facts: VerifiedFacts? = nil, options: JITOptions = .init(), extraRegions: [MemoryRegion] = []
     ) throws(JITError) -> CompiledProgram {
+        var statistics = CompilationStatistics()
+        return try compile(
+            program, helpers: helpers, limits: limits, facts: facts, options: options, extraRegions: extraRegions,
+            statistics: &statistics)
+    }
+
+    /// Compiles `program` as ``compile(_:helpers:limits:facts:options:extraRegions:)`` does and
+    /// records in `statistics` how long each phase took (see ``CompilationStatistics``).
+    public static func compile(
+        _ program: Program, helpers: HelperRegistry = .init(), limits: ExecutionLimits = .init(),
+        facts: VerifiedFacts? = nil, options: JITOptions = .init(), extraRegions: [MemoryRegion] = [],
+        statistics: inout CompilationStatistics
+    ) throws(JITError) -> CompiledProgram {
         if options.useBMI2 && !CPUFeatures.current.hasBMI2 { throw .unsupportedCPUFeature("BMI2") }
+        var stopwatch = CompilationStopwatch()
         let analysis = ProgramAnalysis(program)
+        statistics.analysis = stopwatch.lap()
+        var allocation = Duration.zero, passes = 0
         var slotOffsets: [Int] = []
         // One seed per compilation, the same in every layout pass (so the passes agree on sizes).
         let blindingSeed: UInt64? = options.constantBlinding ? UInt64.random(in: .min ... .max) : nil
         let assembler: X86Assembler
         do {
             assembler = try X86Assembler.assemble { assembler in
-                var lowering = Lowering(analysis: analysis, helpers: helpers, limits: limits, facts: facts,
-                                        options: options, assembler: assembler)
+                passes += 1
+                var lowering = stopwatch.measure(into: &allocation) {
+                    Lowering(analysis: analysis, helpers: helpers, limits: limits, facts: facts,
+                             options: options, assembler: assembler)
+                }
                 lowering.blindingSeed = blindingSeed
                 lowering.emitProgram()
                 slotOffsets = lowering.slotOffsets
@@ -38,12 +57,17 @@ public enum JIT {
         } catch {
             throw .internalError(error)
         }
+        (statistics.registerAllocation, statistics.emission, statistics.layoutPasses) = (allocation, stopwatch.lap() - allocation, passes)
         if assembler.code.count > options.maxCodeSize {
             throw .codeTooLarge(size: assembler.code.count, limit: options.maxCodeSize)
         }
+        _ = stopwatch.lap()
         let memory = try ExecutableMemory(code: assembler.code)
-        return CompiledProgram(memory: memory, instructionOffsets: slotOffsets, limits: limits, staticTraps: analysis.staticTraps,
-                               extraRegions: extraRegions, usesStack: analysis.usesStack,
-                               recordsHelperRegions: analysis.hasHelperCalls)
+        statistics.executableMapping = stopwatch.lap()
+        let compiled = CompiledProgram(memory: memory, instructionOffsets: slotOffsets, limits: limits, staticTraps: analysis.staticTraps,
+                                       extraRegions: extraRegions, usesStack: analysis.usesStack,
+                                       recordsHelperRegions: analysis.hasHelperCalls)
+        statistics.total = stopwatch.elapsed
+        return compiled
     }
 }

@@ -5,7 +5,8 @@ import EBPFCore
 
 /// The bodies of the kernel helpers the runtime provides, as C-convention functions of R1–R5.
 ///
-/// Every helper that receives a map pointer first checks that it is a live map (``LiveMaps``);
+/// Every helper that receives a map pointer first checks that it is one of the running program's
+/// maps or another live map (``RunContext/map(at:)``, ``LiveMaps``);
 /// pointer arguments are checked against the run's memory when a ``RunContext`` is installed.
 /// Failures return the kernel's negative errno (or a null pointer where the helper returns one).
 enum KernelHelpers {
@@ -33,7 +34,7 @@ enum KernelHelpers {
     // MARK: Maps
 
     static func mapLookup(_ mapAddress: UInt64, _ keyAddress: UInt64) -> UInt64 {
-        guard let map = LiveMaps.map(at: mapAddress),
+        guard let map = RunContext.map(at: mapAddress),
             RunContext.pointerIsValid(keyAddress, size: map.definition.keySize),
             let key = UnsafeRawPointer(bitPattern: UInt(keyAddress)),
             let value = map.lookupFromProgram(key: key)
@@ -42,7 +43,7 @@ enum KernelHelpers {
     }
 
     static func mapUpdate(_ mapAddress: UInt64, _ keyAddress: UInt64, _ valueAddress: UInt64, _ flags: UInt64) -> UInt64 {
-        guard let map = LiveMaps.map(at: mapAddress) else { return einval }
+        guard let map = RunContext.map(at: mapAddress) else { return einval }
         guard RunContext.pointerIsValid(keyAddress, size: map.definition.keySize),
             RunContext.pointerIsValid(valueAddress, size: map.definition.valueSize),
             let key = UnsafeRawPointer(bitPattern: UInt(keyAddress)),
@@ -57,7 +58,7 @@ enum KernelHelpers {
     }
 
     static func mapDelete(_ mapAddress: UInt64, _ keyAddress: UInt64) -> UInt64 {
-        guard let map = LiveMaps.map(at: mapAddress) else { return einval }
+        guard let map = RunContext.map(at: mapAddress) else { return einval }
         guard RunContext.pointerIsValid(keyAddress, size: map.definition.keySize),
             let key = UnsafeRawPointer(bitPattern: UInt(keyAddress))
         else { return efault }
@@ -119,7 +120,7 @@ enum KernelHelpers {
 
     static func tailCall(_ contextAddress: UInt64, _ mapAddress: UInt64, _ index: UInt64) -> UInt64 {
         guard let context = RunContext.current else { return einval }
-        guard let programs = LiveMaps.map(at: mapAddress) as? ProgramArrayMap else { return einval }
+        guard let programs = RunContext.map(at: mapAddress) as? ProgramArrayMap else { return einval }
         guard index <= UInt64(UInt32.max), let target = programs.target(at: UInt32(index)) else { return enoent }
         guard context.pointee.tailCallCount < RunContext.maxTailCalls else { return e2big }
         context.pointee.tailCallCount += 1
@@ -137,7 +138,7 @@ enum KernelHelpers {
     static let ringbufWakeupFlags: UInt64 = 1 | 2  // BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP
 
     static func ringbufOutput(_ mapAddress: UInt64, _ dataAddress: UInt64, _ size: UInt64, _ flags: UInt64) -> UInt64 {
-        guard let ring = LiveMaps.map(at: mapAddress) as? RingBufferMap, flags & ~ringbufWakeupFlags == 0 else { return einval }
+        guard let ring = RunContext.map(at: mapAddress) as? RingBufferMap, flags & ~ringbufWakeupFlags == 0 else { return einval }
         guard size <= UInt64(ring.definition.maxEntries) else { return e2big }
         guard size == 0 || RunContext.pointerIsValid(dataAddress, size: Int(size)) else { return efault }
         do throws(MapError) {
@@ -149,7 +150,7 @@ enum KernelHelpers {
     }
 
     static func ringbufReserve(_ mapAddress: UInt64, _ size: UInt64, _ flags: UInt64) -> UInt64 {
-        guard flags == 0, let ring = LiveMaps.map(at: mapAddress) as? RingBufferMap,
+        guard flags == 0, let ring = RunContext.map(at: mapAddress) as? RingBufferMap,
             size <= UInt64(RingBufferMap.reservationAccessLimit),
             let record = ring.reserve(length: Int(size))
         else { return 0 }

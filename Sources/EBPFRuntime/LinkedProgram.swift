@@ -24,6 +24,9 @@ public struct LinkedProgram: Sendable {
     public let regions: [MemoryRegion]
     /// The licence (from the ELF `license` section), for GPL-only helpers.
     public let license: String?
+    /// ``maps`` as a list of (``BPFMap/programAddress``, map), which the map helpers search first
+    /// during a run: a few compares instead of the process-wide registry's lock and hash lookup.
+    let mapsByAddress: [(address: UInt64, map: BPFMap)]
 
     init(name: String, verifierProgram: Program, program: Program, helpers: HelperRegistry,
          maps: [Int32: BPFMap], regions: [MemoryRegion], license: String?) {
@@ -34,6 +37,7 @@ public struct LinkedProgram: Sendable {
         self.maps = maps
         self.regions = regions
         self.license = license
+        self.mapsByAddress = maps.values.map { ($0.programAddress, $0) }
     }
 
     /// Key and value sizes, types and sizes of the maps by handle, for the verifier.

@@ -43,9 +43,14 @@ public struct MapDefinition: Sendable, Hashable {
             guard valueSize > 0, valueSize <= Self.maxElementSize else {
                 throw .invalidDefinition("value size \(valueSize) is out of range 1...\(Self.maxElementSize)")
             }
-            let (bytes, overflow) = maxEntries.multipliedReportingOverflow(by: Self.valueStride(valueSize))
+            // Hash maps preallocate a key slab beside the value slab; both count against the limit.
+            let keyBytes = type == .array ? 0 : keySize
+            let (bytes, overflow) = maxEntries.multipliedReportingOverflow(by: Self.valueStride(valueSize) + keyBytes)
             guard !overflow, bytes <= Self.maxStorageBytes else {
-                throw .invalidDefinition("\(maxEntries) values of \(valueSize) bytes exceed \(Self.maxStorageBytes) bytes")
+                let what = keyBytes == 0
+                    ? "\(maxEntries) values of \(valueSize) bytes"
+                    : "\(maxEntries) keys of \(keySize) bytes and values of \(valueSize) bytes"
+                throw .invalidDefinition("\(what) exceed \(Self.maxStorageBytes) bytes")
             }
         case .programArray:
             guard keySize == 4, valueSize == 4 else {

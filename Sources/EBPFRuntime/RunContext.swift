@@ -9,8 +9,7 @@ import EBPFCore
 ///
 /// ``LinkedProgram/run(using:memory:trace:)`` keeps one in its stack frame and installs its
 /// address in a thread-local slot for the duration of the run; helpers called outside such a run
-/// find none and then trust their pointer arguments (as for a verified program) and fail tail
-/// calls.
+/// find none and then refuse every pointer argument and fail tail calls.
 struct RunContext {
     let memory: UnsafeMutableRawBufferPointer
     var stack: UnsafeMutableRawBufferPointer
@@ -34,12 +33,32 @@ struct RunContext {
 
     /// Whether a helper may touch `[address, address + size)`: inside the input memory, the stack
     /// area or a region of the program's maps.
-    func allows(address: UInt64, size: Int) -> Bool {
+    ///
+    /// `mutating` although it changes nothing: called on `context.pointee`, a mutating method
+    /// gets the context's address, where a non-mutating one got a copy of the whole context (a
+    /// `memcpy` and retains of the program's references) on every helper call, about a third
+    /// of a map lookup's time.
+    mutating func allows(address: UInt64, size: Int) -> Bool {
         guard size >= 0 else { return false }
         let size = UInt64(size)
         if MemoryRegion(memory).contains(address: address, size: size) { return true }
         if MemoryRegion(stack).contains(address: address, size: size) { return true }
         return program.regions.contains { $0.contains(address: address, size: size) }
+    }
+
+    /// The map a program refers to by `address`: one of the running program's maps, found
+    /// without a lock, or else any live map (``LiveMaps``); `nil` for any other value.
+    ///
+    /// `mutating` for the same reason as ``allows(address:size:)``: no copy of the context.
+    mutating func map(at address: UInt64) -> BPFMap? {
+        for entry in program.mapsByAddress where entry.address == address { return entry.map }
+        return LiveMaps.map(at: address)
+    }
+
+    /// The map at `address` for a helper: through the run context when one is installed.
+    static func map(at address: UInt64) -> BPFMap? {
+        guard let context = current else { return LiveMaps.map(at: address) }
+        return context.pointee.map(at: address)
     }
 
     // MARK: The thread-local slot
@@ -66,12 +85,13 @@ struct RunContext {
         }
     }
 
-    /// Whether a pointer argument of `size` bytes is acceptable: always when no run context is
-    /// installed (the program was verified, or the caller took responsibility), otherwise only
-    /// inside memory the run may touch.
+    /// Whether a pointer argument of `size` bytes is acceptable: only inside memory the run may
+    /// touch. Outside a run (a runner called directly instead of through
+    /// ``LinkedProgram/run(using:memory:trace:)``) there is nothing to check against, so every
+    /// pointer is refused: the helper fails as the kernel's would on a bad address, instead of
+    /// reading or writing wherever a program points it.
     static func pointerIsValid(_ address: UInt64, size: Int) -> Bool {
-        guard address != 0 else { return false }
-        guard let context = current else { return true }
+        guard address != 0, let context = current else { return false }
         return context.pointee.allows(address: address, size: size)
     }
 }

@@ -29,6 +29,11 @@ final class AbstractInterpreter {
     // Exploration.
     var pending: [PendingPath] = []
     var visited: [[VisitedState]]
+    /// Widening policy: the invariant at each loop head, per call chain.
+    var invariants: [LoopInvariant.Key: LoopInvariant] = [:]
+    let isLoopHead: [Bool]
+    let widens: Bool
+    let thresholds: WideningThresholds
     var nextID: UInt32 = 2
     var processed = 0
     var storedStates = 0
@@ -59,6 +64,11 @@ final class AbstractInterpreter {
         visited = Array(repeating: [], count: count)
         executed = Array(repeating: false, count: count)
         divisorMayBeZero = Array(repeating: false, count: count)
+        var isLoopHead = [Bool](repeating: false, count: count)
+        for head in structure.loopHeads { isLoopHead[head] = true }
+        self.isLoopHead = isLoopHead
+        widens = options.loops == .widening
+        thresholds = WideningThresholds(structure, contextSize: options.contextSize)
 
         var entry = FunctionFrame(frameNumber: 0, callSite: -1, functionStart: 0)
         if let size = options.contextSize {
@@ -89,9 +99,9 @@ final class AbstractInterpreter {
         while true {
             processed += 1
             if processed > options.processedInstructionBudget {
-                throw error("BPF program is too large. Processed \(processed) insn")
+                throw error("\(Verifier.tooLargeMessage). Processed \(processed) insn")
             }
-            if structure.isPrunePoint[pc], try isCoveredByVisitedState() {
+            if structure.isPrunePoint[pc], try isCovered() {
                 prunedPaths += 1
                 appendLog { "\(self.pc): safe" }
                 return
@@ -153,6 +163,14 @@ final class AbstractInterpreter {
     }
 
     // MARK: - States
+
+    /// Whether a stored state makes exploring the current one unnecessary (the policy decides how
+    /// states are stored and compared).
+    private func isCovered() throws(VerifierError) -> Bool {
+        guard widens else { return try isCoveredByVisitedState() }
+        if isLoopHead[pc] { return try joinAtLoopHead() }
+        return isSubsumedByVisitedState()
+    }
 
     /// Compares the current state with the states stored at `pc`; stores it when it is not
     /// covered. Returns true when the path can stop.
@@ -301,11 +319,12 @@ final class AbstractInterpreter {
         if droppedLogLines > 0 { log.append("... \(droppedLogLines) more lines not kept") }
         let facts = VerifiedFacts(
             accessIsSafe: accessIsSafe, divisorIsNonZero: divisorIsNonZero,
-            stackDepth: stackDepthByFunction.values.max() ?? 0, maxCallDepth: maxCallDepth, terminates: true)
+            stackDepth: stackDepthByFunction.values.max() ?? 0, maxCallDepth: maxCallDepth,
+            terminates: !(widens && !structure.loopHeads.isEmpty))
         var live = liveness.liveIn
         for index in live.indices where structure.descriptors[index] == nil { live[index] = 0 }
         return VerificationResult(
-            facts: facts, liveRegisters: live, stackDepthByFunction: stackDepthByFunction,
+            facts: facts, loops: options.loops, liveRegisters: live, stackDepthByFunction: stackDepthByFunction,
             statistics: VerifierStatistics(
                 processedInstructions: processed, totalStates: totalStates, peakStates: peakStates,
                 prunedPaths: prunedPaths, duration: duration),

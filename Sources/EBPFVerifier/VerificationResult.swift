@@ -5,6 +5,9 @@ import EBPFCore
 public struct VerificationResult: Sendable {
     /// Proven accesses and divisors, stack depth, call depth, termination.
     public var facts: VerifiedFacts
+    /// The loop policy the facts were proven under: the one asked for, or for
+    /// ``VerifierOptions/LoopPolicy/automatic`` the one that succeeded (`bounded` or `widening`).
+    public var loops: VerifierOptions.LoopPolicy
     /// Bit `r` of `liveRegisters[pc]` is set when R`r` may be read at or after `pc` before being
     /// written (0 for the second slot of an `lddw`).
     public var liveRegisters: [UInt16]

@@ -8,6 +8,18 @@ public struct VerifierOptions: Sendable {
         /// followed until its state repeats (an infinite loop) or the processed-instruction
         /// budget runs out (the rule of kernels since 5.3).
         case bounded
+        /// Loops are accepted when abstract interpretation with widening finds a loop invariant
+        /// under which every access is safe (as PREVAIL, the verifier of eBPF for Windows, does):
+        /// at a loop head the states arriving are joined, and bounds that keep growing are widened
+        /// to thresholds taken from the program's constants, until the invariant is stable. Memory
+        /// safety is proven for every iteration; termination is not (`terminates` is false when
+        /// the program has a loop), so the engines keep counting their instruction budget.
+        case widening
+        /// `bounded` first; when that gives up only because the program is too large to unroll
+        /// (`BPF program is too large`), `widening`. Kernel semantics (and proven termination)
+        /// where they suffice, widening where loops are too long to walk.
+        /// ``VerificationResult/loops`` says which policy produced the facts.
+        case automatic
     }
 
     public var loops: LoopPolicy

@@ -11,7 +11,7 @@ public enum PcapCompiler {
     ) throws(PcapCompileError) -> ClassicProgram {
         let result: Result<ClassicProgram, PcapCompileError> = libpcapLock.withLock { _ in
             // pcap_open_dead wraps pcap_open_dead(3): a handle with no device, for compiling.
-            guard let handle = pcap_open_dead(Int32(bitPattern: linkType.rawValue), snaplen) else {
+            guard let handle = pcap_open_dead(dataLinkType(linkType), snaplen) else {
                 return .failure(PcapCompileError(expression: expression, message: "pcap_open_dead failed"))
             }
             defer { pcap_close(handle) }
@@ -28,6 +28,17 @@ public enum PcapCompiler {
             return .success(ClassicProgram(instructions))
         }
         return try result.get()
+    }
+}
+
+/// The `DLT_` value libpcap's API takes for a `LINKTYPE_` value of a file. They are equal except
+/// for a few old types whose DLT numbers differ between systems: raw IP is LINKTYPE 101 in files
+/// but DLT 12 (or 14) in the API, ATM RFC 1483 is 100 versus 11.
+func dataLinkType(_ linkType: LinkType) -> Int32 {
+    switch linkType.rawValue {
+    case 101: DLT_RAW
+    case 100: DLT_ATM_RFC1483
+    default: Int32(bitPattern: linkType.rawValue)
     }
 }
 

@@ -10,6 +10,11 @@ struct BenchCommandTests {
             var verifyNs: Double?
             var interpreterPrepareNs: Double?
             var jitCompileNs: Double?
+            var jitAnalysisNs: Double?
+            var jitRegisterAllocationNs: Double?
+            var jitEmissionNs: Double?
+            var jitExecutableMappingNs: Double?
+            var jitLayoutPasses: Int?
         }
         struct Timing: Decodable {
             var medianNs: Double
@@ -23,6 +28,7 @@ struct BenchCommandTests {
             var timing: Timing
         }
         var instructions: Int
+        var maps: Int
         var memoryBytes: Int
         var verified: Bool
         var iterations: Int
@@ -76,5 +82,100 @@ struct BenchCommandTests {
             "ebpf", ["bench", "examples/fib.s", "--iterations", "1", "--samples", "1", "--native", "no-such-lib.so"])
         #expect(bench.status == 1)
         #expect(bench.standardError.contains("cannot load native library"), "stderr: \(bench.standardError)")
+    }
+
+    // MARK: ELF objects with maps
+
+    /// 64 input bytes for the map programs: 8 records of 8 bytes.
+    static let mapInput: [UInt8] = (0..<64).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+
+    static let fnvOffset: UInt64 = 0xcbf29ce484222325
+    static let fnvPrime: UInt64 = 0x100000001b3
+
+    /// What Benchmarks/programs/map_hash.c computes, written again in Swift: per-flow packet and
+    /// byte counts of the 8-byte records, then FNV-1a over each record's flow counters.
+    static func mapHashChecksum(_ input: [UInt8]) -> UInt64 {
+        struct Flow: Hashable {
+            var address: UInt32, port: UInt16, proto: UInt8
+        }
+        func flow(at offset: Int) -> Flow {
+            Flow(address: 0x0a00_0000 | UInt32(input[offset]), port: 0x1000 + UInt16(input[offset + 1] & 3),
+                 proto: input[offset + 2] & 1 == 1 ? 6 : 17)
+        }
+        let records = Array(stride(from: 0, through: input.count - 8, by: 8))
+        var counters: [Flow: (packets: UInt64, bytes: UInt64)] = [:]
+        for offset in records {
+            let size = 64 + (UInt64(input[offset + 3]) | UInt64(input[offset + 4] & 3) << 8)
+            let old = counters[flow(at: offset)] ?? (0, 0)
+            counters[flow(at: offset)] = (old.packets + 1, old.bytes + size)
+        }
+        var hash = fnvOffset
+        for offset in records {
+            let counts = counters[flow(at: offset)]!
+            hash = (hash ^ counts.packets) &* fnvPrime
+            hash = (hash ^ counts.bytes) &* fnvPrime
+        }
+        return hash
+    }
+
+    /// What Benchmarks/programs/map_array.c computes: FNV-1a over the 256 byte counts.
+    static func mapArrayChecksum(_ input: [UInt8]) -> UInt64 {
+        var counts = [UInt64](repeating: 0, count: 256)
+        for byte in input { counts[Int(byte)] += 1 }
+        return counts.reduce(fnvOffset) { ($0 ^ $1) &* fnvPrime }
+    }
+
+    static var mapInputHex: String { mapInput.map { String(format: "%02x", $0) }.joined(separator: " ") }
+
+    @Test("an ELF object runs linked against its maps: engines agree with the C program's result, repeat after repeat; --json has the JIT phases",
+          arguments: [("map_hash", false), ("map_array", true)])
+    func elfWithMaps(name: String, unverified: Bool) throws {
+        let expected = name == "map_hash" ? Self.mapHashChecksum(Self.mapInput) : Self.mapArrayChecksum(Self.mapInput)
+        var arguments = ["bench", "Benchmarks/programs/\(name).o", "--mem-hex", Self.mapInputHex,
+                         "--iterations", "3", "--samples", "2", "--json"]
+        if unverified { arguments.append("--unverified") }
+        let bench = try ToolProcess.run("ebpf", arguments)
+        #expect(bench.status == 0, "stderr: \(bench.standardError)")
+        let report = try JSONDecoder().decode(Report.self, from: Data(bench.standardOutput.utf8))
+        #expect(report.engines.map(\.engine) == ["interpreter", "jit"])
+        #expect(report.engines.allSatisfy { $0.result == "0x" + String(expected, radix: 16) },
+                "results: \(report.engines.map(\.result)), expected 0x\(String(expected, radix: 16))")
+        #expect(report.resultsAgree)
+        #expect(report.verified == !unverified)
+        #expect(report.maps == (name == "map_hash" ? 2 : 1))
+        #expect(report.memoryBytes == 64)
+
+        let compile = report.compile
+        let phases = [compile.jitAnalysisNs, compile.jitRegisterAllocationNs, compile.jitEmissionNs, compile.jitExecutableMappingNs]
+        #expect(phases.allSatisfy { ($0 ?? -1) >= 0 }, "phases: \(phases)")
+        #expect((compile.jitEmissionNs ?? 0) > 0 && (compile.jitExecutableMappingNs ?? 0) > 0)
+        #expect((compile.jitLayoutPasses ?? 0) >= 1)
+        #expect((compile.jitCompileNs ?? 0) > 0)
+        #expect((report.codeBytes ?? 0) > 0)
+    }
+
+    @Test("the text report names the maps and prints the JIT's phases")
+    func elfWithMapsText() throws {
+        let bench = try ToolProcess.run(
+            "ebpf", ["bench", "Benchmarks/programs/map_hash.o", "--mem-hex", Self.mapInputHex, "--engine", "jit",
+                     "--iterations", "2", "--samples", "1"])
+        #expect(bench.status == 0, "stderr: \(bench.standardError)")
+        let lines = bench.standardOutput.split(separator: "\n")
+        #expect(lines.first?.contains("64 bytes of memory, 2 maps, verified") == true, "\(lines.first ?? "")")
+        let phases = lines.first { $0.hasPrefix("JIT phases: ") }
+        #expect(phases?.contains("analysis ") == true && phases?.contains("register allocation ") == true
+                && phases?.contains("emission ") == true && phases?.contains("executable mapping ") == true,
+                "\(phases ?? "no JIT phases line")")
+        #expect(lines.last == "results agree")
+    }
+
+    @Test("plain programs report the JIT's phases too and no maps")
+    func plainProgramPhases() throws {
+        let bench = try ToolProcess.run(
+            "ebpf", ["bench", "examples/fib.s", "--engine", "jit", "--iterations", "2", "--samples", "1", "--json"])
+        #expect(bench.status == 0, "stderr: \(bench.standardError)")
+        let report = try JSONDecoder().decode(Report.self, from: Data(bench.standardOutput.utf8))
+        #expect(report.maps == 0)
+        #expect(report.compile.jitAnalysisNs != nil && report.compile.jitExecutableMappingNs != nil)
     }
 }

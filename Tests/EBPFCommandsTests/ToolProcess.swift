@@ -22,8 +22,13 @@ struct ToolProcess {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static func run(_ tool: String, _ arguments: [String], input: String? = nil) throws -> ToolProcess {
+        try run(executable: productsDirectory.appendingPathComponent(tool), arguments, input: input)
+    }
+
+    /// Runs any executable, such as a system tool used as an oracle.
+    static func run(executable: URL, _ arguments: [String], input: String? = nil) throws -> ToolProcess {
         let process = Process()
-        process.executableURL = productsDirectory.appendingPathComponent(tool)
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = repositoryRoot
         let out = Pipe(), err = Pipe(), inPipe = Pipe()

@@ -73,13 +73,14 @@ import Testing
 
     /// Safe generated programs, verified for their input size, compiled with the verifier's facts
     /// (bounds checks removed), run over hostile input contents.
-    @Test(arguments: hostileFills)
-    func verifiedProgramsStayInsideWhateverTheInput(fill: UInt8) throws {
+    @Test(arguments: hostileFills, [VerifierOptions.LoopPolicy.bounded, .widening])
+    func verifiedProgramsStayInsideWhateverTheInput(fill: UInt8, loops: VerifierOptions.LoopPolicy) throws {
         let generator = RandomProgramGenerator()
         var verified = 0
         for seed in UInt64(95_000)..<95_060 {
             let generated = generator.generate(seed: seed)
-            let verifier = Verifier(helpers: TestHelpers.registry, options: VerifierOptions(contextSize: generated.memorySize))
+            let verifier = Verifier(
+                helpers: TestHelpers.registry, options: VerifierOptions(loops: loops, contextSize: generated.memorySize))
             guard let facts = try? verifier.verify(generated.program).facts else { continue }
             verified += 1
             let hostile = [UInt8](repeating: fill, count: generated.memorySize)
@@ -93,6 +94,31 @@ import Testing
             }
         }
         #expect(verified > 45)
+    }
+
+    /// Programs with loops of up to 300 iterations, verified under the widening policy (facts for
+    /// every iteration, termination not proven), compiled with the facts and run over hostile
+    /// input between guard pages: same outcome as the interpreter, never a trap.
+    @Test func wideningVerifiedLongLoopsStayInside() throws {
+        let generator = RandomProgramGenerator(options: FuzzPreset.longLoopOptions)
+        var verified = 0
+        for seed in UInt64(96_000)..<96_040 {
+            let generated = generator.generate(seed: seed)
+            let verifier = Verifier(
+                helpers: TestHelpers.registry, options: VerifierOptions(loops: .widening, contextSize: generated.memorySize))
+            guard let facts = try? verifier.verify(generated.program).facts else { continue }
+            verified += 1
+            let hostile = [UInt8](repeating: 0xff, count: generated.memorySize)
+            let jit = try JIT.compile(generated.program, helpers: TestHelpers.registry, facts: facts)
+            let interpreter = Interpreter(program: generated.program, helpers: TestHelpers.registry)
+            for atEnd in [false, true] {
+                let actual = Self.guardedRun(jit, memory: hostile, atEnd: atEnd)
+                let expected = Self.guardedRun(interpreter, memory: hostile, atEnd: atEnd)
+                #expect(actual == expected, "seed \(seed)")
+                if case .trapped = actual.termination { Issue.record("seed \(seed): verified program trapped: \(actual)") }
+            }
+        }
+        #expect(verified > 20, "only \(verified) of 40 long-loop programs verified under widening")
     }
 
     /// An offset read from the input and added to the input pointer: without a bound the verifier

@@ -32,7 +32,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ebpf-fuzz-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         var campaign = FuzzCampaign(preset: .straightLine, firstSeed: 0, maxPrograms: 200, maxFailures: 1, failureDirectory: directory.path)
-        campaign.makeHarness = { _, limits, _ in
+        campaign.makeHarness = { _, limits, _, _ in
             DifferentialHarness(
                 reference: { Interpreter(program: $0, helpers: TestHelpers.registry, limits: limits) },
                 candidate: { OffByOneOnMultiply(inner: Interpreter(program: $0, helpers: TestHelpers.registry, limits: limits)) },
@@ -46,7 +46,7 @@ import Testing
         let parsed = try RegressionCase(name: "saved", text: String(contentsOfFile: path, encoding: .utf8))
         #expect(parsed.program == failure.outcome.program)
         #expect(parsed.memory == failure.outcome.memory)
-        let replay = campaign.makeHarness(FuzzEngines.jitOptions[0], ExecutionLimits(instructionBudget: parsed.instructionBudget), nil)
+        let replay = campaign.makeHarness(FuzzEngines.jitOptions[0], ExecutionLimits(instructionBudget: parsed.instructionBudget), nil, .bounded)
         #expect(!replay.compare(parsed.program, memory: parsed.memory).agrees, "the saved case must still show the bug")
     }
 }

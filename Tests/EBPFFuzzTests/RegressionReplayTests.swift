@@ -29,7 +29,9 @@ import Testing
         if let context = regression.verifiedContextSize { contexts.append(context) }
         for options in FuzzEngines.jitOptions {
             for context in contexts {
-                let harness = FuzzEngines.harness(jit: options, limits: limits, verifiedContextSize: context)
+                let harness = FuzzEngines.harness(
+                    jit: options, limits: limits, verifiedContextSize: context,
+                    loops: context == nil ? .bounded : regression.verifierLoops ?? .bounded)
                 let outcome = harness.compare(regression.program, memory: regression.memory)
                 #expect(outcome.agrees, "\(file.lastPathComponent) \(options.registerAllocation) facts: \(context != nil)\n\(outcome)")
             }

@@ -81,6 +81,9 @@ import Testing
         MapDefinition(type: .hash, keySize: 1 << 21, valueSize: 8, maxEntries: 1),
         MapDefinition(type: .array, keySize: 4, valueSize: (1 << 20) + 1, maxEntries: 1),
         MapDefinition(type: .array, keySize: 4, valueSize: 8, maxEntries: 0),
+        // Values fit the limit (8 MiB) but the preallocated keys do not (1 GiB + 8 MiB).
+        MapDefinition(type: .hash, keySize: 1 << 20, valueSize: 8, maxEntries: 1 << 10),
+        MapDefinition(type: .lruHash, keySize: 1 << 20, valueSize: 8, maxEntries: 1 << 10),
     ])
     func mapSizesAreBounded(definition: MapDefinition) {
         do {

@@ -1,3 +1,4 @@
+import EBPF
 import EBPFRuntime
 import Testing
 
@@ -53,15 +54,21 @@ import Testing
     }
 
     @Test func fullLRUMapEvictsTheLeastRecentlyUsed() throws {
-        let map = try makeMap(.lruHash, maxEntries: 3)
+        let harness = ProgramHarness()
+        let handle = try harness.table.create(MapDefinition(type: .lruHash, keySize: 4, valueSize: 8, maxEntries: 3))
+        let map = try harness.table.map(handle)
         for key in UInt32(1)...3 { try map.update(key, UInt64(key)) }
         // A lookup from Swift does not count as a use (like the kernel's syscall lookup)...
         _ = try map.lookup(UInt32(2), as: UInt64.self)
         // ...a program's bpf_map_lookup_elem does: 1 is now the most recent; 2 the least.
-        var key = UInt32(1)
-        let value = withUnsafeMutablePointer(to: &key) { pointer in
-            HelperRegistry.kernel[1]!.body(map.programAddress, UInt64(UInt(bitPattern: pointer)), 0, 0, 0)
-        }
+        let value = try harness.run("""
+            stw [%r10-4], 1
+            lddw %r1, map_fd \(handle)
+            mov %r2, %r10
+            add %r2, -4
+            call 1
+            exit
+            """, configuration: ExecutionConfiguration(engine: .interpreter))
         #expect(value != 0)
         try map.update(UInt32(4), UInt64(4))
         #expect(try map.lookup(UInt32(2), as: UInt64.self) == nil)

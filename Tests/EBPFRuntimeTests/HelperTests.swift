@@ -135,11 +135,39 @@ import Testing
     }
 
     /// A format that is not NUL-terminated within its size is -EINVAL, as in the kernel.
-    @Test func tracePrintkNeedsATerminatedFormat() throws {
-        let helper = try #require(HelperRegistry.kernel[6])
-        var format = Array("abc".utf8)
-        let result = format.withUnsafeMutableBytes { helper.body(UInt64(UInt(bitPattern: $0.baseAddress)), 3, 0, 0, 0) }
+    @Test(arguments: ProgramHarness.configurations)
+    func tracePrintkNeedsATerminatedFormat(configuration: ExecutionConfiguration) throws {
+        let harness = ProgramHarness()
+        let format = Array("abc".utf8)
+        let data = try harness.table.create(MapDefinition(type: .array, keySize: 4, valueSize: format.count, maxEntries: 1))
+        try harness.table.update(data, key: [0, 0, 0, 0], value: format)
+        let result = try harness.run("""
+            lddw %r1, map_value_fd \(data)+0
+            mov %r2, \(format.count)
+            call 6
+            exit
+            """, configuration: configuration)
         #expect(result == .errno(22))
+        #expect(harness.trace.lines.isEmpty)
+    }
+
+    /// Called outside a run (no `LinkedProgram.run` around it) a helper has nothing to check its
+    /// pointer arguments against, so it refuses them with -EFAULT rather than trusting them:
+    /// even a pointer to a valid, terminated format.
+    @Test func helpersOutsideARunRefusePointers() throws {
+        let printk = try #require(HelperRegistry.kernel[6])
+        var format = Array("abc\n".utf8) + [0]
+        let printed = format.withUnsafeMutableBytes { printk.body(UInt64(UInt(bitPattern: $0.baseAddress)), UInt64($0.count), 0, 0, 0) }
+        #expect(printed == .errno(14))
+
+        let table = MapTable()
+        let map = try table.create(MapDefinition(type: .hash, keySize: 4, valueSize: 8, maxEntries: 4))
+        try table.update(map, key: [1, 0, 0, 0], value: [UInt8](repeating: 7, count: 8))
+        let lookup = try #require(HelperRegistry.kernel[1])
+        let mapAddress = try table.map(map).programAddress
+        var key: [UInt8] = [1, 0, 0, 0]
+        let found = key.withUnsafeMutableBytes { lookup.body(mapAddress, UInt64(UInt(bitPattern: $0.baseAddress)), 0, 0, 0) }
+        #expect(found == 0, "a lookup outside a run must not dereference the key pointer")
     }
 
     /// ringbuf_output (130), reserve (131) + submit (132) / discard (133).
