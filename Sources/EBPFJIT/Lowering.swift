@@ -256,7 +256,9 @@ struct Lowering {
             case 1: a.mov(.bits64, r(1), .at(ctx, RunContextLayout.memoryBase))
             case 2: a.mov(.bits64, r(2), .at(ctx, RunContextLayout.memoryLength))
             case 10: a.mov(.bits64, r(10), .at(ctx, RunContextLayout.stackTop))
-            default: a.alu(.xor, .bits32, r(n), r(n))
+            default:
+                // Only registers some path may read before writing them need a defined value.
+                if analysis.registersNeedingZero & (1 << UInt16(n)) != 0 { a.alu(.xor, .bits32, r(n), r(n)) }
             }
         }
         if budgetEnabled { a.alu(.xor, .bits32, map.counter, map.counter) }

@@ -35,6 +35,9 @@ struct ProgramAnalysis {
     /// How each load, store and atomic is checked when the verifier proved nothing about it
     /// (``AddressAnalysis``); `.generic` for every other slot.
     private(set) var accessChecks: [AddressAnalysis.AccessCheck] = []
+    /// Bit n set: Rn may be read before it is written, so the prologue zeroes it
+    /// (``RegisterDefinedness``).
+    private(set) var registersNeedingZero: UInt16 = 0
     /// Whether the code can form a stack address: only through R10, which local calls move.
     var usesStack: Bool { usesRegister[10] || hasLocalCalls }
 
@@ -129,6 +132,7 @@ struct ProgramAnalysis {
         self.hasHelperCalls = hasHelperCalls
         self.hasLocalCalls = hasLocalCalls
         self.accessChecks = AddressAnalysis(self).checks
+        self.registersNeedingZero = RegisterDefinedness(self).needsZero
     }
 
     /// A conditional jump by its opcode alone (class JMP/JMP32, a compare operation), with
