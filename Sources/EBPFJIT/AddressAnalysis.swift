@@ -42,113 +42,135 @@ struct AddressAnalysis {
     let checks: [AccessCheck]
 
     init(_ analysis: ProgramAnalysis) {
-        let slots = analysis.slots
-        let instructions = analysis.instructions
-        let count = slots.count
-        var checks = Array(repeating: AccessCheck.generic, count: count)
-        guard count > 0 else {
-            self.checks = checks
-            return
-        }
-        // Blocks: leaders and their index.
-        var blockOf = Array(repeating: -1, count: count)
+        var solver = Solver(analysis)
+        solver.solve()
+        self.checks = solver.checks
+    }
+
+    /// The fixed-point iteration, as a value with mutating methods (no closures capturing
+    /// mutable state, so no dynamic exclusivity checks on the hot path).
+    private struct Solver {
+        static let registerCount = 11
+        let analysis: ProgramAnalysis
+        var checks: [AccessCheck]
+        /// Block index of each leader slot, -1 elsewhere; the leaders in order.
+        var blockOf: [Int]
         var leaders: [Int] = []
-        for pc in 0..<count where analysis.isLeader[pc] {
-            blockOf[pc] = leaders.count
-            leaders.append(pc)
+        /// In-state of each block (`registerCount` values per block).
+        var states: [Value]
+        var reached: [Bool]
+        var queued: [Bool]
+        /// How many blocks are queued.
+        var pending = 0
+        /// The state while walking a block.
+        var state: [Value]
+        var calleeEntry: [Value]
+        var record = false
+
+        init(_ analysis: ProgramAnalysis) {
+            self.analysis = analysis
+            let count = analysis.slots.count
+            checks = Array(repeating: .generic, count: count)
+            blockOf = Array(repeating: -1, count: count)
+            for pc in 0..<count where analysis.isLeader[pc] {
+                blockOf[pc] = leaders.count
+                leaders.append(pc)
+            }
+            states = Array(repeating: .unknown, count: leaders.count * Self.registerCount)
+            reached = Array(repeating: false, count: leaders.count)
+            queued = Array(repeating: false, count: leaders.count)
+            state = Array(repeating: .unknown, count: Self.registerCount)
+            calleeEntry = Array(repeating: .unknown, count: Self.registerCount)
+            calleeEntry[10] = AddressAnalysis.anyInstructionWritesR10(analysis) ? .unknown : Value(kind: .frame, offset: 0)
         }
-        let writesFramePointer = Self.anyInstructionWritesR10(analysis)
-        let registerCount = 11
-        // In-state of each block (registerCount values per block) and whether it was reached.
-        var states = Array(repeating: Value.unknown, count: leaders.count * registerCount)
-        var reached = Array(repeating: false, count: leaders.count)
-        var queued = Array(repeating: false, count: leaders.count)
-        var worklist: [Int] = []
-        worklist.reserveCapacity(leaders.count)
 
-        var entry = Array(repeating: Value.unknown, count: registerCount)
-        entry[1] = Value(kind: .input, offset: 0)
-        entry[10] = Value(kind: .frame, offset: 0)
-        var calleeEntry = Array(repeating: Value.unknown, count: registerCount)
-        calleeEntry[10] = writesFramePointer ? .unknown : Value(kind: .frame, offset: 0)
+        mutating func solve() {
+            guard !leaders.isEmpty else { return }
+            state[1] = Value(kind: .input, offset: 0)
+            state[10] = Value(kind: .frame, offset: 0)
+            mergeState(into: 0)
+            // Sweeps in block order (close to reverse post-order for compiled code: a change
+            // reaches the blocks after it in the same sweep) until no block is queued.
+            while pending > 0 {
+                for block in 0..<leaders.count where queued[block] {
+                    queued[block] = false
+                    pending -= 1
+                    load(block)
+                    walk(block: block)
+                }
+            }
+            // Recording pass over the fixed point.
+            record = true
+            for block in 0..<leaders.count where reached[block] {
+                load(block)
+                walk(block: block)
+            }
+        }
 
-        /// Merges `state` into block `block`'s in-state; queues it when that changed.
-        func merge(_ state: [Value], into block: Int) {
-            let base = block * registerCount
+        mutating func load(_ block: Int) {
+            let base = block * Self.registerCount
+            for n in 0..<Self.registerCount { state[n] = states[base + n] }
+        }
+
+        /// Merges `state` (or the callee entry state) into block `block`'s in-state; queues it
+        /// when that changed.
+        mutating func mergeState(into block: Int, calleeEntry useCallee: Bool = false) {
+            let base = block * Self.registerCount
             var changed = false
             if !reached[block] {
                 reached[block] = true
-                for n in 0..<registerCount { states[base + n] = state[n] }
+                for n in 0..<Self.registerCount { states[base + n] = useCallee ? calleeEntry[n] : state[n] }
                 changed = true
             } else {
-                for n in 0..<registerCount where states[base + n] != state[n] && states[base + n] != .unknown {
-                    states[base + n] = .unknown
-                    changed = true
+                for n in 0..<Self.registerCount {
+                    let incoming = useCallee ? calleeEntry[n] : state[n]
+                    if states[base + n] != incoming && states[base + n] != .unknown {
+                        states[base + n] = .unknown
+                        changed = true
+                    }
                 }
             }
             if changed && !queued[block] {
                 queued[block] = true
-                worklist.append(block)
+                pending += 1
             }
         }
 
-        merge(entry, into: 0)
-        var state = entry
-        var record = false
-        // Walks the block from `leader` with `state`, propagating to successors, and (when
-        // `record`) filling in the checks. The walk itself is shared by both phases.
-        func walk(block: Int) {
-            var pc = leaders[block]
+        /// Walks the block with `state`, propagating to successors, and (when `record`) filling
+        /// in the checks.
+        mutating func walk(block: Int) {
+            let count = analysis.slots.count
+            let leader = leaders[block]
+            var pc = leader
             while pc < count {
-                if pc != leaders[block] && analysis.isLeader[pc] {
-                    merge(state, into: blockOf[pc])
+                if pc != leader && analysis.isLeader[pc] {
+                    mergeState(into: blockOf[pc])
                     return
                 }
-                let instruction = instructions[pc]
-                switch slots[pc] {
-                case .wideSecondHalf:
-                    pc += 1
+                guard let shape = analysis.shapes[pc] else {
+                    if case .trap = analysis.slots[pc] { return }
+                    pc += 1   // an lddw's second half, or a conditional trap not taken
                     continue
-                case .trap:
-                    return
-                case .conditionalTrap:
-                    pc += 1
-                    continue
-                case .instruction(let descriptor):
-                    if record { checks[pc] = Self.check(instruction, descriptor, state) }
-                    let next = Self.transfer(instruction, descriptor, at: pc, state: &state)
-                    switch next {
+                }
+                let instruction = analysis.instructions[pc]
+                if record { checks[pc] = AddressAnalysis.check(instruction, shape, state) }
+                switch AddressAnalysis.transfer(instruction, shape, at: pc, state: &state) {
                     case .fallThrough:
-                        pc += descriptor.shape == .dstWideImmediate ? 2 : 1
+                        pc += shape == .dstWideImmediate ? 2 : 1
                     case .stop:
                         return
                     case .jump(let target, let fallsThrough):
-                        if let target, analysis.isValidTarget(target) { merge(state, into: blockOf[target]) }
+                        if let target, analysis.isValidTarget(target) { mergeState(into: blockOf[target]) }
                         if !fallsThrough { return }
                         pc += 1
                     case .localCall(let target):
-                        if let target, analysis.isValidTarget(target) { merge(calleeEntry, into: blockOf[target]) }
+                        if let target, analysis.isValidTarget(target) { mergeState(into: blockOf[target], calleeEntry: true) }
                         // R0–R5 are the callee's results or clobbered; R6–R10 are restored.
                         for n in 0...5 { state[n] = .unknown }
                         pc += 1
-                    }
                 }
             }
         }
-        while let block = worklist.popLast() {
-            queued[block] = false
-            let base = block * registerCount
-            for n in 0..<registerCount { state[n] = states[base + n] }
-            walk(block: block)
-        }
-        // Recording pass over the fixed point.
-        record = true
-        for block in 0..<leaders.count where reached[block] {
-            let base = block * registerCount
-            for n in 0..<registerCount { state[n] = states[base + n] }
-            walk(block: block)
-        }
-        self.checks = checks
     }
 
     /// Where control goes after one instruction.
@@ -160,9 +182,9 @@ struct AddressAnalysis {
     }
 
     /// The check for a load, store or atomic in `state`; `.generic` for anything else.
-    static func check(_ instruction: Instruction, _ descriptor: OpcodeDescriptor, _ state: [Value]) -> AccessCheck {
+    static func check(_ instruction: Instruction, _ shape: OperandShape, _ state: [Value]) -> AccessCheck {
         let baseRegister: UInt8
-        switch descriptor.instructionClass {
+        switch InstructionClass(rawValue: instruction.opcode & 0x07)! {
         case .ldx: baseRegister = instruction.src
         case .st, .stx: baseRegister = instruction.dst
         default: return .generic
@@ -184,14 +206,14 @@ struct AddressAnalysis {
     }
 
     /// Applies one instruction to `state`; returns where control goes.
-    static func transfer(_ instruction: Instruction, _ descriptor: OpcodeDescriptor, at pc: Int, state: inout [Value]) -> Successor {
+    static func transfer(_ instruction: Instruction, _ shape: OperandShape, at pc: Int, state: inout [Value]) -> Successor {
         let dst = Int(instruction.dst)
         let src = Int(instruction.src)
         let immediate = Int64(instruction.immediate)
-        switch descriptor.instructionClass {
+        switch InstructionClass(rawValue: instruction.opcode & 0x07)! {
         case .alu64:
             let operation = ALUOperation(rawValue: instruction.opcode & 0xf0)!
-            let isRegister = descriptor.shape == .dstSource
+            let isRegister = shape == .dstSource
             let operand: Value = isRegister ? state[src] : .constant(immediate)
             switch operation {
             case .mov where instruction.offset == 0:
@@ -206,14 +228,14 @@ struct AddressAnalysis {
             return .fallThrough
         case .alu:
             let operation = ALUOperation(rawValue: instruction.opcode & 0xf0)!
-            if operation == .mov && descriptor.shape == .dstImmediate {
+            if operation == .mov && shape == .dstImmediate {
                 state[dst] = .constant(Int64(UInt32(bitPattern: instruction.immediate)))
             } else {
                 state[dst] = .unknown
             }
             return .fallThrough
         case .ld:
-            if descriptor.shape == .dstWideImmediate {
+            if shape == .dstWideImmediate {
                 state[dst] = .unknown
             } else {
                 // ldabs/ldind write R0; treat R1–R5 as clobbered too (as the kernel does).
@@ -233,7 +255,7 @@ struct AddressAnalysis {
             }
             return .fallThrough
         case .jmp, .jmp32:
-            switch descriptor.shape {
+            switch shape {
             case .helperCall, .registerCall:
                 for n in 0...5 { state[n] = .unknown }
                 return .fallThrough
@@ -265,9 +287,9 @@ struct AddressAnalysis {
     /// Whether any instruction may write R10 (then a callee's R10 is not known to be its frame top).
     static func anyInstructionWritesR10(_ analysis: ProgramAnalysis) -> Bool {
         for pc in 0..<analysis.slots.count {
-            guard case .instruction(let descriptor) = analysis.slots[pc] else { continue }
+            guard analysis.shapes[pc] != nil else { continue }
             let instruction = analysis.instructions[pc]
-            switch descriptor.instructionClass {
+            switch InstructionClass(rawValue: instruction.opcode & 0x07)! {
             case .alu, .alu64, .ldx, .ld:
                 if instruction.dst == 10 { return true }
             case .stx:

@@ -20,6 +20,9 @@ struct ProgramAnalysis {
 
     let instructions: [Instruction]
     let slots: [Slot]
+    /// The operand shape of each `.instruction` slot, nil for the other kinds: what the data-flow
+    /// analyses need, without copying descriptors (whose mnemonic is a String) per visit.
+    let shapes: [OperandShape?]
     /// ``EBPFCore/Program/staticTraps()`` plus the fell-off-the-end trap at index `count`: the
     /// exact invalid-instruction traps both engines raise. Trap records index this table.
     let staticTraps: [ExecutionTrap?]
@@ -99,6 +102,9 @@ struct ProgramAnalysis {
         }
         self.instructions = instructions
         self.slots = slots
+        self.shapes = slots.map { slot in
+            if case .instruction(let descriptor) = slot { descriptor.shape } else { nil }
+        }
         self.staticTraps = traps
 
         var leaders = Array(repeating: false, count: count + 1)

@@ -15,87 +15,116 @@ struct RegisterDefinedness {
     static let all: UInt16 = 0x7ff
 
     init(_ analysis: ProgramAnalysis) {
-        let count = analysis.slots.count
         let used = (0...10).reduce(UInt16(0)) { analysis.usesRegister[$1] ? $0 | 1 << UInt16($1) : $0 }
         let loaded: UInt16 = 1 << 1 | 1 << 2 | 1 << 10
-        guard count > 0, !analysis.hasLocalCalls else {
+        guard !analysis.slots.isEmpty, !analysis.hasLocalCalls else {
             needsZero = used & ~loaded
             return
         }
-        var blockOf = Array(repeating: -1, count: count)
+        var solver = Solver(analysis)
+        // R1, R2, R10 are loaded by the prologue.
+        solver.merge(Self.all & ~loaded, into: 0)
+        solver.solve()
+        needsZero = solver.needs & used
+    }
+
+    /// The fixed-point iteration, as a value with mutating methods (no closures capturing
+    /// mutable state).
+    private struct Solver {
+        let analysis: ProgramAnalysis
+        var blockOf: [Int]
         var leaders: [Int] = []
-        for pc in 0..<count where analysis.isLeader[pc] {
-            blockOf[pc] = leaders.count
-            leaders.append(pc)
-        }
-        var unwrittenIn = Array(repeating: UInt16(0), count: leaders.count)
-        var reached = Array(repeating: false, count: leaders.count)
-        var queued = Array(repeating: false, count: leaders.count)
-        var worklist: [Int] = []
+        /// Registers possibly unwritten on entry to each block.
+        var unwrittenIn: [UInt16]
+        var reached: [Bool]
+        var queued: [Bool]
+        var pending = 0
         var needs: UInt16 = 0
 
-        func merge(_ unwritten: UInt16, into block: Int) {
+        init(_ analysis: ProgramAnalysis) {
+            self.analysis = analysis
+            let count = analysis.slots.count
+            blockOf = Array(repeating: -1, count: count)
+            for pc in 0..<count where analysis.isLeader[pc] {
+                blockOf[pc] = leaders.count
+                leaders.append(pc)
+            }
+            unwrittenIn = Array(repeating: 0, count: leaders.count)
+            reached = Array(repeating: false, count: leaders.count)
+            queued = Array(repeating: false, count: leaders.count)
+        }
+
+        mutating func merge(_ unwritten: UInt16, into block: Int) {
             let merged = unwrittenIn[block] | unwritten
-            if !reached[block] || merged != unwrittenIn[block] {
-                reached[block] = true
-                unwrittenIn[block] = merged
-                if !queued[block] {
-                    queued[block] = true
-                    worklist.append(block)
+            guard !reached[block] || merged != unwrittenIn[block] else { return }
+            reached[block] = true
+            unwrittenIn[block] = merged
+            if !queued[block] {
+                queued[block] = true
+                pending += 1
+            }
+        }
+
+        /// Sweeps in block order until nothing is queued (see ``AddressAnalysis``).
+        mutating func solve() {
+            while pending > 0 {
+                for block in 0..<leaders.count where queued[block] {
+                    queued[block] = false
+                    pending -= 1
+                    walk(block: block)
                 }
             }
         }
-        // R1, R2, R10 are loaded by the prologue.
-        merge(Self.all & ~loaded, into: 0)
-        while let block = worklist.popLast() {
-            queued[block] = false
+
+        mutating func walk(block: Int) {
+            let count = analysis.slots.count
             var unwritten = unwrittenIn[block]
-            var pc = leaders[block]
-            walk: while pc < count {
-                if pc != leaders[block] && analysis.isLeader[pc] {
+            let leader = leaders[block]
+            var pc = leader
+            while pc < count {
+                if pc != leader && analysis.isLeader[pc] {
                     merge(unwritten, into: blockOf[pc])
-                    break
+                    return
                 }
                 let instruction = analysis.instructions[pc]
-                switch analysis.slots[pc] {
-                case .wideSecondHalf:
-                    pc += 1
-                case .trap:
-                    break walk
-                case .conditionalTrap:
-                    // Its condition is evaluated: it reads what it names (any register, to be safe).
-                    needs |= unwritten
-                    pc += 1
-                case .instruction(let descriptor):
-                    let (reads, writes) = Self.effects(instruction, descriptor)
-                    needs |= reads & unwritten
-                    unwritten &= ~writes
-                    switch descriptor.shape {
-                    case .none where descriptor.instructionClass == .jmp:
-                        // exit
-                        break walk
-                    case .jumpOffset, .jumpImmediateOffset, .compareImmediate, .compareRegister:
-                        if let target = Program.branchTarget(of: instruction, at: pc), analysis.isValidTarget(target) {
-                            merge(unwritten, into: blockOf[target])
-                        }
-                        let isUnconditional = JumpOperation(rawValue: instruction.opcode & 0xf0) == .ja
-                        if isUnconditional { break walk }
-                        pc += 1
+                guard let shape = analysis.shapes[pc] else {
+                    switch analysis.slots[pc] {
+                    case .trap:
+                        return
+                    case .conditionalTrap:
+                        // Its condition is evaluated: it reads what it names (any register, to be safe).
+                        needs |= unwritten
                     default:
-                        pc += descriptor.shape == .dstWideImmediate ? 2 : 1
+                        break
                     }
+                    pc += 1
+                    continue
+                }
+                let (reads, writes) = RegisterDefinedness.effects(instruction, shape)
+                needs |= reads & unwritten
+                unwritten &= ~writes
+                switch shape {
+                case .none where instruction.opcode & 0x07 == InstructionClass.jmp.rawValue:
+                    return   // exit
+                case .jumpOffset, .jumpImmediateOffset, .compareImmediate, .compareRegister:
+                    if let target = Program.branchTarget(of: instruction, at: pc), analysis.isValidTarget(target) {
+                        merge(unwritten, into: blockOf[target])
+                    }
+                    if JumpOperation(rawValue: instruction.opcode & 0xf0) == .ja { return }
+                    pc += 1
+                default:
+                    pc += shape == .dstWideImmediate ? 2 : 1
                 }
             }
         }
-        needsZero = needs & used
     }
 
     /// Registers one instruction reads and writes (bit sets).
-    static func effects(_ instruction: Instruction, _ descriptor: OpcodeDescriptor) -> (reads: UInt16, writes: UInt16) {
+    static func effects(_ instruction: Instruction, _ shape: OperandShape) -> (reads: UInt16, writes: UInt16) {
         let dst: UInt16 = 1 << UInt16(instruction.dst)
         let src: UInt16 = 1 << UInt16(instruction.src)
-        let sourceRead: UInt16 = descriptor.shape == .dstSource ? src : 0
-        switch descriptor.instructionClass {
+        let sourceRead: UInt16 = shape == .dstSource ? src : 0
+        switch InstructionClass(rawValue: instruction.opcode & 0x07)! {
         case .alu, .alu64:
             let isMove = ALUOperation(rawValue: instruction.opcode & 0xf0) == .mov
             return (isMove ? sourceRead : dst | sourceRead, dst)
@@ -110,13 +139,13 @@ struct RegisterDefinedness {
             }
             return (dst | src, 0)
         case .ld:
-            switch descriptor.shape {
+            switch shape {
             case .dstWideImmediate: return (0, dst)
             case .packetIndirect: return (src, 1)
             default: return (0, 1)
             }
         case .jmp, .jmp32:
-            switch descriptor.shape {
+            switch shape {
             case .helperCall: return (0b11_1110, 0b11_1111)
             case .registerCall: return (0b11_1110 | dst, 0b11_1111)
             case .none: return (1, 0)   // exit returns R0
