@@ -59,7 +59,7 @@ extension Lowering {
         let ctx = map.context
         let ok = a.newLabel()
         let slow = a.newLabel()
-        switch analysis.accessChecks[pc] {
+        switch accessChecks.isEmpty ? .generic : accessChecks[pc] {
         case .none:
             return
         case .inputOffset(let constant):

@@ -27,6 +27,8 @@ struct Lowering {
     let budgetEnabled: Bool
     /// Whether local calls check the call depth.
     let depthCheckEnabled: Bool
+    /// ``AddressAnalysis`` per slot, or empty when the verifier proved every access safe.
+    let accessChecks: [AddressAnalysis.AccessCheck]
     /// Holds the stack area's base for the run-time checks that test the stack area (the spare
     /// register), so they read no memory; nil when no check does.
     let stackBaseRegister: X86Register?
@@ -72,17 +74,16 @@ struct Lowering {
         self.budgetEnabled = !(facts?.terminates ?? false)
         self.depthCheckEnabled = analysis.hasLocalCalls && (facts.map { $0.maxCallDepth > ExecutionLimits.maxCallDepth || $0.maxCallDepth <= 0 } ?? true)
 
-        var checksStack = false
-        if analysis.usesStack {
-            for pc in 0..<analysis.accessChecks.count where analysis.accessChecks[pc] == .generic {
-                if case .instruction(let descriptor) = analysis.slots[pc],
-                   [.ldx, .st, .stx].contains(descriptor.instructionClass),
-                   !(facts.map { pc < $0.accessIsSafe.count && $0.accessIsSafe[pc] } ?? false) {
-                    checksStack = true
-                    break
-                }
-            }
+        // Loads, stores and atomics the verifier did not prove safe; only they need the JIT's
+        // own address analysis (skipped when there are none).
+        var unproven: [Int] = []
+        for pc in 0..<analysis.slots.count {
+            guard let shape = analysis.shapes[pc], [.loadFromMemory, .storeRegister, .storeImmediate].contains(shape) else { continue }
+            if !(facts.map { pc < $0.accessIsSafe.count && $0.accessIsSafe[pc] } ?? false) { unproven.append(pc) }
         }
+        let accessChecks = unproven.isEmpty ? [] : AddressAnalysis(analysis).checks
+        self.accessChecks = accessChecks
+        let checksStack = analysis.usesStack && unproven.contains { accessChecks[$0] == .generic }
         self.stackBaseRegister = checksStack ? map.spare : nil
         var live: Set<X86Register> = [map.context, map.scratch]
         if budgetEnabled { live.insert(map.counter) }

@@ -35,9 +35,6 @@ struct ProgramAnalysis {
     let usesRegister: [Bool]
     let hasHelperCalls: Bool
     let hasLocalCalls: Bool
-    /// How each load, store and atomic is checked when the verifier proved nothing about it
-    /// (``AddressAnalysis``); `.generic` for every other slot.
-    private(set) var accessChecks: [AddressAnalysis.AccessCheck] = []
     /// Bit n set: Rn may be read before it is written, so the prologue zeroes it
     /// (``RegisterDefinedness``).
     private(set) var registersNeedingZero: UInt16 = 0
@@ -137,7 +134,6 @@ struct ProgramAnalysis {
         self.usesRegister = uses
         self.hasHelperCalls = hasHelperCalls
         self.hasLocalCalls = hasLocalCalls
-        self.accessChecks = AddressAnalysis(self).checks
         self.registersNeedingZero = RegisterDefinedness(self).needsZero
     }
 

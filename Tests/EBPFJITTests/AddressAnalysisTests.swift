@@ -60,7 +60,7 @@ import EBPFCore
     @Test(arguments: cases)
     func chosenCheck(_ testCase: Case) {
         let analysis = ProgramAnalysis(Program(unchecked: testCase.slots))
-        #expect(analysis.accessChecks[testCase.pc] == testCase.check)
+        #expect(AddressAnalysis(analysis).checks[testCase.pc] == testCase.check)
     }
 
     /// Outcome of each program, written out by hand, and the JIT agreeing with the interpreter.
