@@ -3,8 +3,8 @@ import Glibc
 
 /// A program compiled to x86-64 code, ready to run any number of times from any threads.
 ///
-/// Each run's state (the 4096-byte stack area when none is passed in, the trap record, the
-/// helper regions, the saved stack pointer) lives in a per-call context allocated on the
+/// Each run's state (the 4096-byte stack area when none is passed in and the code uses one, the
+/// trap record, the helper regions, the saved stack pointer) lives in a per-call context on the
 /// calling thread's stack, so runs share nothing and allocate nothing on the heap.
 public final class CompiledProgram: ProgramRunner, Sendable {
     private let memory: ExecutableMemory
@@ -22,9 +22,16 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     public let extraRegions: [MemoryRegion]
     /// `extraRegions` as (start, size) pairs, the form the slow path reads through the context.
     private let extraRegionPairs: [UInt64]
+    /// Whether the code can reach the stack area (names R10 or makes local calls); when not, a
+    /// run without a caller-provided stack uses none.
+    private let usesStack: Bool
+    /// Whether the code calls helpers, which may record returned regions in a per-run ring.
+    private let recordsHelperRegions: Bool
 
     init(memory: consuming ExecutableMemory, instructionOffsets: [Int], limits: ExecutionLimits, staticTraps: [ExecutionTrap?],
-         extraRegions: [MemoryRegion] = []) {
+         extraRegions: [MemoryRegion] = [], usesStack: Bool = true, recordsHelperRegions: Bool = true) {
+        self.usesStack = usesStack
+        self.recordsHelperRegions = recordsHelperRegions
         self.staticTraps = staticTraps
         self.extraRegions = extraRegions
         self.extraRegionPairs = extraRegions.flatMap { [$0.start, $0.count] }
@@ -48,55 +55,59 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     /// - Precondition: `stack`, when given, holds at least ``EBPFCore/ExecutionLimits/stackSize``
     ///   bytes; R10 starts at its base + stackSize.
     public func run(memory input: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer?) throws(ExecutionTrap) -> UInt64 {
-        let stackSize = ExecutionLimits.stackSize
         let memoryBase = input.isEmpty ? 0 : UInt64(UInt(bitPattern: input.baseAddress))
         let memoryLength = UInt64(input.count)
         let result: UInt64
         let trap: ExecutionTrap?
-        // Fixed-size locals, so both live in this call's stack frame (withUnsafeTemporaryAllocation
-        // would use the heap for more than 1 KiB on Linux).
-        var context = RunContextStorage()
         if let stack {
-            precondition(stack.count >= stackSize, "the stack area must hold \(stackSize) bytes")
-            (result, trap) = withUnsafeMutableBytes(of: &context) { contextBytes in
-                runCode(context: contextBytes.baseAddress!, memoryBase: memoryBase, memoryLength: memoryLength,
-                        stackBase: stack.baseAddress!)
-            }
+            precondition(stack.count >= ExecutionLimits.stackSize, "the stack area must hold \(ExecutionLimits.stackSize) bytes")
+            (result, trap) = runCode(memoryBase: memoryBase, memoryLength: memoryLength, stackBase: stack.baseAddress!)
+        } else if !usesStack {
+            // The code never forms a stack address (no R10, no local calls) and checks no access
+            // against the stack area, so there is none.
+            (result, trap) = runCode(memoryBase: memoryBase, memoryLength: memoryLength, stackBase: nil)
         } else {
+            // A fixed-size local, so it lives in this call's stack frame (withUnsafeTemporaryAllocation
+            // would use the heap for more than 1 KiB on Linux); zero-filled, as the protocol promises.
             var ownStack = StackAreaStorage()
-            (result, trap) = withUnsafeMutableBytes(of: &context) { contextBytes in
-                withUnsafeMutableBytes(of: &ownStack) { stackBytes in
-                    runCode(context: contextBytes.baseAddress!, memoryBase: memoryBase, memoryLength: memoryLength,
-                            stackBase: stackBytes.baseAddress!)
-                }
+            (result, trap) = withUnsafeMutableBytes(of: &ownStack) { stackBytes in
+                runCode(memoryBase: memoryBase, memoryLength: memoryLength, stackBase: stackBytes.baseAddress!)
             }
         }
         if let trap { throw trap }
         return result
     }
 
-    /// Fills the context, calls the code, and reads the trap record.
+    /// Builds the context on this thread's stack (uninitialized: ``RunContext/prepare`` sets every
+    /// field the code reads), calls the code, and reads the trap record.
+    @inline(__always)
+    private func runCode(memoryBase: UInt64, memoryLength: UInt64, stackBase: UnsafeMutableRawPointer?) -> (UInt64, ExecutionTrap?) {
+        // Both blocks are at most 1 KiB, so withUnsafeTemporaryAllocation puts them on the stack.
+        withUnsafeTemporaryAllocation(byteCount: RunContextLayout.size, alignment: 16) { contextBytes in
+            if recordsHelperRegions {
+                withUnsafeTemporaryAllocation(byteCount: RunContextLayout.helperRegionRingSize, alignment: 16) { ring in
+                    runCode(context: contextBytes.baseAddress!, memoryBase: memoryBase, memoryLength: memoryLength,
+                            stackBase: stackBase, helperRegions: ring.baseAddress!)
+                }
+            } else {
+                runCode(context: contextBytes.baseAddress!, memoryBase: memoryBase, memoryLength: memoryLength,
+                        stackBase: stackBase, helperRegions: nil)
+            }
+        }
+    }
+
+    @inline(__always)
     private func runCode(context pointer: UnsafeMutableRawPointer, memoryBase: UInt64, memoryLength: UInt64,
-                         stackBase: UnsafeMutableRawPointer) -> (UInt64, ExecutionTrap?) {
+                         stackBase: UnsafeMutableRawPointer?, helperRegions: UnsafeMutableRawPointer?) -> (UInt64, ExecutionTrap?) {
         let context = RunContext(pointer)
-        context.prepare(memoryBase: memoryBase, memoryLength: memoryLength,
-                        stackBase: UInt64(UInt(bitPattern: stackBase)), instructionBudget: limits.instructionBudget)
         let value = extraRegionPairs.withUnsafeBufferPointer { pairs in
-            context[RunContextLayout.extraRegions] = UInt64(UInt(bitPattern: pairs.baseAddress))
-            context[RunContextLayout.extraRegionCount] = UInt64(extraRegions.count)
+            context.prepare(memoryBase: memoryBase, memoryLength: memoryLength,
+                            stackBase: UInt64(UInt(bitPattern: stackBase)), instructionBudget: limits.instructionBudget,
+                            helperRegions: UInt64(UInt(bitPattern: helperRegions)),
+                            extraRegions: UInt64(UInt(bitPattern: pairs.baseAddress)), extraRegionCount: UInt64(extraRegions.count))
             return entry(pointer)
         }
         return (value, context.trap(staticTraps: staticTraps))
-    }
-}
-
-/// Storage for one run's context (``RunContextLayout/size`` bytes, rounded up), as a value so it
-/// lives on the stack.
-struct RunContextStorage {
-    var words = InlineArray<160, UInt64>(repeating: 0)
-
-    init() {
-        assert(MemoryLayout<Self>.size >= RunContextLayout.size)
     }
 }
 

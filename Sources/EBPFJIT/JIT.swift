@@ -39,11 +39,12 @@ public enum JIT {
         statistics.analysis = stopwatch.lap()
         var allocation = Duration.zero, passes = 0
         var slotOffsets: [Int] = []
-        // One seed per compilation, the same in every layout pass (so the passes agree on sizes).
+        // One seed per compilation.
         let blindingSeed: UInt64? = options.constantBlinding ? UInt64.random(in: .min ... .max) : nil
         let assembler: X86Assembler
         do {
-            assembler = try X86Assembler.assemble { assembler in
+            // One emission with every jump long, then branch relaxation in place.
+            assembler = try X86Assembler.assembleOnce { assembler in
                 passes += 1
                 var lowering = stopwatch.measure(into: &allocation) {
                     Lowering(analysis: analysis, helpers: helpers, limits: limits, facts: facts,
@@ -57,6 +58,7 @@ public enum JIT {
         } catch {
             throw .internalError(error)
         }
+        slotOffsets = slotOffsets.map { assembler.relocated($0) }
         (statistics.registerAllocation, statistics.emission, statistics.layoutPasses) = (allocation, stopwatch.lap() - allocation, passes)
         if assembler.code.count > options.maxCodeSize {
             throw .codeTooLarge(size: assembler.code.count, limit: options.maxCodeSize)
@@ -65,7 +67,8 @@ public enum JIT {
         let memory = try ExecutableMemory(code: assembler.code)
         statistics.executableMapping = stopwatch.lap()
         let compiled = CompiledProgram(memory: memory, instructionOffsets: slotOffsets, limits: limits, staticTraps: analysis.staticTraps,
-                                       extraRegions: extraRegions)
+                                       extraRegions: extraRegions, usesStack: analysis.usesStack,
+                                       recordsHelperRegions: analysis.hasHelperCalls)
         statistics.total = stopwatch.elapsed
         return compiled
     }

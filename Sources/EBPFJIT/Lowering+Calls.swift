@@ -67,6 +67,7 @@ extension Lowering {
     var helperCallPreserved: Set<X86Register> {
         var keep: Set<X86Register> = [map.context]
         if budgetEnabled { keep.insert(map.counter) }
+        if let stackBaseRegister { keep.insert(stackBaseRegister) }
         for n in 6...10 where analysis.usesRegister[n] { keep.insert(map.ebpf[n]) }
         return keep.filter { $0.isCallerSaved }
     }
@@ -100,9 +101,9 @@ extension Lowering {
         a.mov(.bits64, scratch, .at(ctx, RunContextLayout.helperRegionCount))
         a.alu(.and, .bits32, scratch, immediate: Int32(RunContextLayout.helperRegionCapacity - 1))
         a.shift(.shl, .bits64, scratch, count: 4)
-        a.alu(.add, .bits64, scratch, ctx)
-        a.mov(.bits64, .at(scratch, RunContextLayout.helperRegions), r0)
-        a.mov(.bits64, .at(scratch, RunContextLayout.helperRegions + 8), immediate: Int32(clamping: size))
+        a.alu(.add, .bits64, scratch, .at(ctx, RunContextLayout.helperRegions))
+        a.mov(.bits64, .at(scratch), r0)
+        a.mov(.bits64, .at(scratch, 8), immediate: Int32(clamping: size))
         a.alu(.add, .bits64, .at(ctx, RunContextLayout.helperRegionCount), immediate: 1)
         a.bind(skip)
     }

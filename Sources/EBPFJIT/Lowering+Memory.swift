@@ -45,23 +45,38 @@ extension Lowering {
     }
 
     /// The bounds check before an access of `size` bytes at `base + offset`, unless the verifier
-    /// proved it safe. Fast path (inline): inside the stack area (`address - stackBase <u
-    /// 4096 - size + 1`) or the input memory (`address - memoryBase <u startCount[size]`). Else
-    /// the slow path asks Swift about helper regions and traps if none contains the access.
+    /// proved it safe or ``AddressAnalysis`` proved it inside the current stack frame.
+    ///
+    /// An address the analysis knows to be input base + c (c ≥ 0) needs one compare:
+    /// `cmp [ctx + startCount(size)], c; jbe slow`. Otherwise the fast path (inline) accepts it
+    /// inside the stack area (`address - stackBase <u 4096 - size + 1`, the base held in
+    /// ``stackBaseRegister``; only when the code can reach the stack) or the input memory (`address - memoryBase <u startCount[size]`). The slow
+    /// path (out of line) asks Swift about the stack area, helper regions and extra regions, and
+    /// traps if none contains the access.
     mutating func emitAccessCheck(base: X86Register, offset: Int32, size: Int, isWrite: Bool, at pc: Int) {
         if let facts, pc < facts.accessIsSafe.count, facts.accessIsSafe[pc] { return }
         let scratch = map.scratch
         let ctx = map.context
         let ok = a.newLabel()
         let slow = a.newLabel()
-        a.lea(scratch, .at(base, offset))
-        a.alu(.sub, .bits64, scratch, .at(ctx, RunContextLayout.stackBase))
-        a.alu(.cmp, .bits64, scratch, immediate: Int32(ExecutionLimits.stackSize - size + 1))
-        a.jcc(.below, ok)
-        a.lea(scratch, .at(base, offset))
-        a.alu(.sub, .bits64, scratch, .at(ctx, RunContextLayout.memoryBase))
-        a.alu(.cmp, .bits64, scratch, .at(ctx, RunContextLayout.memoryStartCount(size: size)))
-        a.jcc(.aboveOrEqual, slow)
+        switch accessChecks.isEmpty ? .generic : accessChecks[pc] {
+        case .none:
+            return
+        case .inputOffset(let constant):
+            a.alu(.cmp, .bits64, .at(ctx, RunContextLayout.memoryStartCount(size: size)), immediate: constant)
+            a.jcc(.belowOrEqual, slow)
+        case .generic:
+            if let stackBase = stackBaseRegister {
+                a.lea(scratch, .at(base, offset))
+                a.alu(.sub, .bits64, scratch, stackBase)
+                a.alu(.cmp, .bits64, scratch, immediate: Int32(ExecutionLimits.stackSize - size + 1))
+                a.jcc(.below, ok)
+            }
+            a.lea(scratch, .at(base, offset))
+            a.alu(.sub, .bits64, scratch, .at(ctx, RunContextLayout.memoryBase))
+            a.alu(.cmp, .bits64, scratch, .at(ctx, RunContextLayout.memoryStartCount(size: size)))
+            a.jcc(.aboveOrEqual, slow)
+        }
         a.bind(ok)
         coldStubs.append(.memorySlowPath(label: slow, resume: ok, base: base, offset: offset, size: size, isWrite: isWrite, pc: pc))
     }

@@ -66,9 +66,8 @@ extension Lowering {
     mutating func emitMemorySlowPath(resume: X86Label, base: X86Register, offset: Int32, size: Int, isWrite: Bool, pc: Int) {
         a.lea(map.scratch, .at(base, offset))
         let info = UInt64(pc) << 32 | UInt64(size) << 1 | (isWrite ? 1 : 0)
-        let preserved = liveRegisters.filter { $0.isCallerSaved && $0 != map.scratch }
         emitNativeCall(
-            preserving: preserved,
+            preserving: slowPathPreserved,
             moves: [(.rdi, map.context), (.rsi, map.scratch)],
             constants: [(.rdx, info)],
             target: .absolute(RuntimeSupport.checkAccessAddress),

@@ -27,8 +27,16 @@ struct Lowering {
     let budgetEnabled: Bool
     /// Whether local calls check the call depth.
     let depthCheckEnabled: Bool
+    /// ``AddressAnalysis`` per slot, or empty when the verifier proved every access safe.
+    let accessChecks: [AddressAnalysis.AccessCheck]
+    /// Holds the stack area's base for the run-time checks that test the stack area (the spare
+    /// register), so they read no memory; nil when no check does.
+    let stackBaseRegister: X86Register?
     /// x86 registers holding a used eBPF register or JIT state; what must survive clobbers.
     let liveRegisters: Set<X86Register>
+    /// Caller-saved live registers a memory-check slow path saves around its call into Swift
+    /// (computed once: every slow path needs the same set).
+    let slowPathPreserved: Set<X86Register>
     /// Callee-saved x86 registers the prologue saves.
     let savedCalleeRegisters: [X86Register]
     /// Bytes subtracted from rsp after those pushes so that rsp is 16-byte aligned at `call body`.
@@ -66,10 +74,23 @@ struct Lowering {
         self.budgetEnabled = !(facts?.terminates ?? false)
         self.depthCheckEnabled = analysis.hasLocalCalls && (facts.map { $0.maxCallDepth > ExecutionLimits.maxCallDepth || $0.maxCallDepth <= 0 } ?? true)
 
+        // Loads, stores and atomics the verifier did not prove safe; only they need the JIT's
+        // own address analysis (skipped when there are none).
+        var unproven: [Int] = []
+        for pc in 0..<analysis.slots.count {
+            guard let shape = analysis.shapes[pc], [.loadFromMemory, .storeRegister, .storeImmediate].contains(shape) else { continue }
+            if !(facts.map { pc < $0.accessIsSafe.count && $0.accessIsSafe[pc] } ?? false) { unproven.append(pc) }
+        }
+        let accessChecks = unproven.isEmpty ? [] : AddressAnalysis(analysis).checks
+        self.accessChecks = accessChecks
+        let checksStack = analysis.usesStack && unproven.contains { accessChecks[$0] == .generic }
+        self.stackBaseRegister = checksStack ? map.spare : nil
         var live: Set<X86Register> = [map.context, map.scratch]
         if budgetEnabled { live.insert(map.counter) }
+        if let stackBaseRegister { live.insert(stackBaseRegister) }
         for n in 0...10 where analysis.usesRegister[n] { live.insert(map.ebpf[n]) }
         self.liveRegisters = live
+        self.slowPathPreserved = live.filter { $0.isCallerSaved && $0 != map.scratch }
         let calleeSaved = X86Register.allCases.filter { !$0.isCallerSaved && $0 != .rsp && live.contains($0) }
         self.savedCalleeRegisters = calleeSaved
         // At entry rsp ≡ 8 (mod 16); after k pushes rsp ≡ 8 + 8k; make it ≡ 0.
@@ -107,7 +128,13 @@ struct Lowering {
 
         a.bind(body)
         slotOffsets = Array(repeating: 0, count: analysis.slots.count)
+        var skip = 0
         for pc in 0..<analysis.slots.count {
+            if skip > 0 {
+                // A later slot of a fused group: already bound after the group's code.
+                skip -= 1
+                continue
+            }
             a.bind(slotLabels[pc])
             slotOffsets[pc] = a.offset
             if budgetEnabled && analysis.isLeader[pc] && analysis.blockLength[pc] > 0 {
@@ -121,7 +148,20 @@ struct Lowering {
             case .conditionalTrap:
                 lowerConditionalTrap(analysis.instructions[pc], at: pc)
             case .instruction(let descriptor):
-                lower(analysis.instructions[pc], descriptor: descriptor, at: pc)
+                if let fused = fusion(at: pc) {
+                    // Several slots as one x86 instruction; the later slots' code is empty.
+                    switch fused.code {
+                    case .lea(let dst, let address): a.lea(dst, address)
+                    case .zeroExtend(let dst, let src): a.mov(.bits32, dst, src)
+                    }
+                    for later in pc + 1..<pc + fused.slots {
+                        a.bind(slotLabels[later])
+                        slotOffsets[later] = a.offset
+                    }
+                    skip = fused.slots - 1
+                } else {
+                    lower(analysis.instructions[pc], descriptor: descriptor, at: pc)
+                }
             }
         }
         // The end of the body, so listings can tell the last instruction's code from what follows.
@@ -129,6 +169,61 @@ struct Lowering {
         // Falling off the end.
         a.jmp(staticTrap(at: analysis.slots.count))
         emitColdStubs()
+    }
+
+    /// Consecutive slots lowered as one x86 instruction.
+    struct Fusion {
+        enum Code {
+            case lea(X86Register, X86Memory)
+            /// `mov dst32, src32` (zero-extends).
+            case zeroExtend(X86Register, X86Register)
+        }
+        let slots: Int
+        let code: Code
+    }
+
+    /// Idioms of clang's BPF output that one x86 instruction does, within one basic block (no
+    /// later slot of the group is a leader: none counts budget or is a jump target):
+    /// - `mov64 dst, src` + `add64 dst, imm` / `sub64 dst, imm` / `add64 dst, reg` → `lea dst, [src + imm]` / `[src + reg]`
+    ///   (not with constant blinding, which keeps immediates out of the code);
+    /// - `[mov64 dst, src] + lsh64 dst, 32 + rsh64 dst, 32` → `mov dst32, src32` (zero-extension).
+    func fusion(at pc: Int) -> Fusion? {
+        let instructions = analysis.instructions
+        /// Slot `pc + k` exists, is a valid instruction, and does not start a block.
+        func inBlock(_ k: Int) -> Bool {
+            guard pc + k < analysis.slots.count, !analysis.isLeader[pc + k], case .instruction = analysis.slots[pc + k] else { return false }
+            return true
+        }
+        /// `lsh64 dst, 32` at `pc + k` (the caller knows that slot is fine) and `rsh64 dst, 32` after it.
+        func isZeroExtension(at k: Int, _ dst: UInt8) -> Bool {
+            guard inBlock(k + 1) else { return false }
+            let left = instructions[pc + k], right = instructions[pc + k + 1]
+            return left.opcode == 0x67 && left.dst == dst && left.immediate == 32
+                && right.opcode == 0x77 && right.dst == dst && right.immediate == 32
+        }
+        let first = instructions[pc]
+        if isZeroExtension(at: 0, first.dst) {
+            return Fusion(slots: 2, code: .zeroExtend(r(first.dst), r(first.dst)))
+        }
+        guard first.opcode == 0xbf, first.offset == 0, first.dst != first.src else { return nil }
+        let dst = r(first.dst)
+        let src = r(first.src)
+        if inBlock(1) && isZeroExtension(at: 1, first.dst) {
+            return Fusion(slots: 3, code: .zeroExtend(dst, src))
+        }
+        guard inBlock(1) else { return nil }
+        let second = instructions[pc + 1]
+        guard second.dst == first.dst else { return nil }
+        switch second.opcode {
+        case 0x07 where !blindsConstants:
+            return Fusion(slots: 2, code: .lea(dst, .at(src, second.immediate)))
+        case 0x17 where !blindsConstants && second.immediate != .min:
+            return Fusion(slots: 2, code: .lea(dst, .at(src, -second.immediate)))
+        case 0x0f where second.src != second.dst:
+            return Fusion(slots: 2, code: .lea(dst, X86Memory(base: src, index: r(second.src), scale: 1)))
+        default:
+            return nil
+        }
     }
 
     /// Dispatches one instruction to the topic-specific lowering.
@@ -149,6 +244,7 @@ struct Lowering {
         let ctx = map.context
         if ctx != .rdi { a.mov(.bits64, ctx, .rdi) }
         a.mov(.bits64, .at(ctx, RunContextLayout.savedStackPointer), .rsp)
+        if let stackBaseRegister { a.mov(.bits64, stackBaseRegister, .at(ctx, RunContextLayout.stackBase)) }
         if depthCheckEnabled {
             // Body rsp at depth d is (saved - 8) - d*frame; a call from depth >= maxCallDepth - 1 traps.
             let frame = Int32(localCallSaved.count + 1) * 8 + localCallPadding
@@ -161,7 +257,9 @@ struct Lowering {
             case 1: a.mov(.bits64, r(1), .at(ctx, RunContextLayout.memoryBase))
             case 2: a.mov(.bits64, r(2), .at(ctx, RunContextLayout.memoryLength))
             case 10: a.mov(.bits64, r(10), .at(ctx, RunContextLayout.stackTop))
-            default: a.alu(.xor, .bits32, r(n), r(n))
+            default:
+                // Only registers some path may read before writing them need a defined value.
+                if analysis.registersNeedingZero & (1 << UInt16(n)) != 0 { a.alu(.xor, .bits32, r(n), r(n)) }
             }
         }
         if budgetEnabled { a.alu(.xor, .bits32, map.counter, map.counter) }

@@ -20,6 +20,9 @@ struct ProgramAnalysis {
 
     let instructions: [Instruction]
     let slots: [Slot]
+    /// The operand shape of each `.instruction` slot, nil for the other kinds: what the data-flow
+    /// analyses need, without copying descriptors (whose mnemonic is a String) per visit.
+    let shapes: [OperandShape?]
     /// ``EBPFCore/Program/staticTraps()`` plus the fell-off-the-end trap at index `count`: the
     /// exact invalid-instruction traps both engines raise. Trap records index this table.
     let staticTraps: [ExecutionTrap?]
@@ -32,6 +35,11 @@ struct ProgramAnalysis {
     let usesRegister: [Bool]
     let hasHelperCalls: Bool
     let hasLocalCalls: Bool
+    /// Bit n set: Rn may be read before it is written, so the prologue zeroes it
+    /// (``RegisterDefinedness``).
+    private(set) var registersNeedingZero: UInt16 = 0
+    /// Whether the code can form a stack address: only through R10, which local calls move.
+    var usesStack: Bool { usesRegister[10] || hasLocalCalls }
 
     init(_ program: Program) {
         let instructions = program.instructions
@@ -91,6 +99,9 @@ struct ProgramAnalysis {
         }
         self.instructions = instructions
         self.slots = slots
+        self.shapes = slots.map { slot in
+            if case .instruction(let descriptor) = slot { descriptor.shape } else { nil }
+        }
         self.staticTraps = traps
 
         var leaders = Array(repeating: false, count: count + 1)
@@ -123,6 +134,7 @@ struct ProgramAnalysis {
         self.usesRegister = uses
         self.hasHelperCalls = hasHelperCalls
         self.hasLocalCalls = hasLocalCalls
+        self.registersNeedingZero = RegisterDefinedness(self).needsZero
     }
 
     /// A conditional jump by its opcode alone (class JMP/JMP32, a compare operation), with

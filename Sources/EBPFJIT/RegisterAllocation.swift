@@ -53,6 +53,13 @@ public struct RegisterAllocation: Sendable, Hashable, CustomStringConvertible {
         context: .r12, counter: .r10, scratch: .r11
     )
 
+    /// The one usable register no role takes (r9 in the default map). The lowering may keep a
+    /// per-run invariant in it (the stack area's base), saving it like any other live register.
+    public var spare: X86Register {
+        let used = ebpf + [context, counter, scratch]
+        return X86Register.allCases.first { $0 != .rsp && !used.contains($0) }!
+    }
+
     /// The 15 usable registers in role order: R0–R10, context, counter, scratch, then the unused one.
     public var roleOrder: [X86Register] {
         let used = ebpf + [context, counter, scratch]

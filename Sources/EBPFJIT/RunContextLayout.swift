@@ -1,7 +1,9 @@
 /// Byte offsets of the per-run context, the block of memory the JIT code addresses through the
 /// context register. Swift fills it before the call and reads the trap record after it. It lives
 /// on the calling thread's stack (see ``CompiledProgram/run(memory:stack:)``), so concurrent runs
-/// share nothing. Every field is 8 bytes; all but the helper regions are within disp8 reach.
+/// share nothing. Every field is 8 bytes, all within disp8 reach. Nothing is zero-filled: Swift
+/// sets every field the code reads before the call (``RunContext/prepare``), and the trap record
+/// is read only when `trapKind` is non-zero.
 enum RunContextLayout {
     /// rsp right after the prologue, restored by the trap exit and by early returns.
     static let savedStackPointer: Int32 = 0
@@ -23,15 +25,17 @@ enum RunContextLayout {
     static let trapPC: Int32 = 96
     static let trapValue: Int32 = 104
     static let trapDetail: Int32 = 112
-    /// How many regions helpers have returned so far (the ring below keeps the last 64).
+    /// How many regions helpers have returned so far (the ring keeps the last 64).
     static let helperRegionCount: Int32 = 120
-    /// `helperRegionCapacity` pairs of (start, size).
+    /// Address of the ring of `helperRegionCapacity` (start, size) pairs: a separate block of
+    /// ``helperRegionRingSize`` bytes, present (non-zero) only for programs that call helpers.
     static let helperRegions: Int32 = 128
     static let helperRegionCapacity = 64
+    static let helperRegionRingSize = helperRegionCapacity * 16
     /// Extra regions fixed for the compiled program (map storage, for EBPFRuntime): the address
     /// of an array of (start, size) pairs and their number. Read only by the slow path.
-    static let extraRegions: Int32 = helperRegions + Int32(helperRegionCapacity * 16)
-    static let extraRegionCount: Int32 = extraRegions + 8
+    static let extraRegions: Int32 = 136
+    static let extraRegionCount: Int32 = 144
     /// Total size in bytes.
     static let size = Int(extraRegionCount) + 8
 

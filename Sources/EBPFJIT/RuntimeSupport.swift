@@ -3,12 +3,13 @@ import EBPFCore
 /// Swift code the JIT-compiled program calls on slow paths, through C-convention entry points
 /// whose addresses are baked into the code.
 enum RuntimeSupport {
-    /// Checks an access that is neither inside the stack area nor inside the input memory
-    /// against the regions helpers returned during this run. Returns 1 if it lies entirely in one;
+    /// Checks an access the inline check did not accept (it may test only the input memory)
+    /// against the stack area and the regions helpers returned during this run. Returns 1 if it lies entirely in one;
     /// otherwise writes an out-of-bounds trap record into the context and returns 0.
     /// `info` packs `pc << 32 | size << 1 | isWrite`.
     static let checkAccess: @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64) -> UInt64 = { context, address, info in
         let size = (info >> 1) & 0xf
+        if RunContext(context).stackAreaContains(address: address, size: size) { return 1 }
         if RunContext(context).helperRegionsContain(address: address, size: size) { return 1 }
         if RunContext(context).extraRegionsContain(address: address, size: size) { return 1 }
         let record = RunContext(context)
@@ -32,21 +33,26 @@ struct RunContext {
     }
 
     /// Fills the context for a run over `memory` with the stack area starting at `stackBase`.
-    func prepare(memoryBase: UInt64, memoryLength: UInt64, stackBase: UInt64, instructionBudget: UInt64) {
+    /// Every field the code or the slow paths read is set here; the rest (the trap record's pc,
+    /// value and detail, the ring's entries) is written before it is read.
+    func prepare(memoryBase: UInt64, memoryLength: UInt64, stackBase: UInt64, instructionBudget: UInt64,
+                 helperRegions: UInt64, extraRegions: UInt64, extraRegionCount: UInt64) {
         self[RunContextLayout.memoryBase] = memoryBase
         self[RunContextLayout.memoryLength] = memoryLength
-        for size in [1, 2, 4, 8] {
-            let count = memoryLength >= UInt64(size) ? memoryLength - UInt64(size) + 1 : 0
-            self[RunContextLayout.memoryStartCount(size: size)] = count
-        }
+        // Valid start offsets for sizes 1, 2, 4, 8: max(0, length - size + 1).
+        self[RunContextLayout.memoryStartCounts] = memoryLength
+        self[RunContextLayout.memoryStartCounts + 8] = memoryLength >= 2 ? memoryLength - 1 : 0
+        self[RunContextLayout.memoryStartCounts + 16] = memoryLength >= 4 ? memoryLength - 3 : 0
+        self[RunContextLayout.memoryStartCounts + 24] = memoryLength >= 8 ? memoryLength - 7 : 0
         self[RunContextLayout.stackBase] = stackBase
         self[RunContextLayout.stackTop] = stackBase + UInt64(ExecutionLimits.stackSize)
         self[RunContextLayout.callDepthLimit] = 0
         self[RunContextLayout.instructionBudget] = instructionBudget
         self[RunContextLayout.trapKind] = 0
         self[RunContextLayout.helperRegionCount] = 0
-        self[RunContextLayout.extraRegions] = 0
-        self[RunContextLayout.extraRegionCount] = 0
+        self[RunContextLayout.helperRegions] = helperRegions
+        self[RunContextLayout.extraRegions] = extraRegions
+        self[RunContextLayout.extraRegionCount] = extraRegionCount
     }
 
     /// Whether [address, address + size) lies inside one of the program's extra regions
@@ -64,13 +70,22 @@ struct RunContext {
         return false
     }
 
+    /// Whether [address, address + size) lies inside the stack area (none when its base is 0).
+    func stackAreaContains(address: UInt64, size: UInt64) -> Bool {
+        let start = self[RunContextLayout.stackBase]
+        let length = UInt64(ExecutionLimits.stackSize)
+        return start != 0 && address >= start && address - start <= length - size
+    }
+
     /// Whether [address, address + size) lies inside one of the recorded helper regions.
     func helperRegionsContain(address: UInt64, size: UInt64) -> Bool {
         let count = min(Int(self[RunContextLayout.helperRegionCount]), RunContextLayout.helperRegionCapacity)
+        guard count > 0, let ring = UnsafePointer<UInt64>(bitPattern: UInt(self[RunContextLayout.helperRegions])) else {
+            return false
+        }
         for index in 0..<count {
-            let entry = RunContextLayout.helperRegions + Int32(index * 16)
-            let start = self[entry]
-            let length = self[entry + 8]
+            let start = ring[2 * index]
+            let length = ring[2 * index + 1]
             if address >= start, length >= size, address - start <= length - size { return true }
         }
         return false
@@ -85,7 +100,15 @@ struct RunContext {
 
     /// The trap the run ended with, or `nil` if it returned normally. Invalid-instruction traps
     /// are looked up in `staticTraps` by the index the trap record holds.
+    @inline(__always)
     func trap(staticTraps: [ExecutionTrap?]) -> ExecutionTrap? {
+        if self[RunContextLayout.trapKind] == 0 { return nil }
+        return recordedTrap(staticTraps: staticTraps)
+    }
+
+    /// The trap the record describes (trapKind is non-zero).
+    @inline(never)
+    func recordedTrap(staticTraps: [ExecutionTrap?]) -> ExecutionTrap? {
         guard let kind = TrapKind(rawValue: Int32(truncatingIfNeeded: self[RunContextLayout.trapKind])), kind != .none else {
             return nil
         }

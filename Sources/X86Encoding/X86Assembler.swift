@@ -13,6 +13,9 @@
 /// rel8 displacement, measured in the previous pass's layout as if that jump alone were already
 /// short, fits.
 ///
+/// ``assembleOnce(_:)`` reaches the same layout with one run of the emitter: everything long,
+/// then ``relaxInPlace()`` applies the same rule to the recorded fix-ups and rebuilds the bytes.
+///
 /// Invariant: the set of short jumps only grows from pass to pass and nothing else in the code
 /// depends on the layout, so the bytes between any two points only shrink. A displacement that
 /// fitted in rel8 in pass *k* therefore still fits in pass *k*+1, and every pass's output is
@@ -28,6 +31,10 @@ public struct X86Assembler: Sendable {
     /// Whether jump number *n* is emitted in its short form.
     private let shortJumps: [Bool]
     private var jumpCount = 0
+    /// After ``relaxInPlace()``: the original end offsets of the jumps it shortened, ascending,
+    /// and the bytes saved up to and including each (see ``relocated(_:)``).
+    private var shortenedEnds: [Int] = []
+    private var savedBefore: [Int] = []
 
     /// One displacement to patch.
     private struct Fixup: Sendable {
@@ -129,6 +136,129 @@ public struct X86Assembler: Sendable {
             if next == plan || pass >= maxPasses { return assembler }
             plan = next
         }
+    }
+
+    /// Runs `emit` once with every jump in its rel32 form, then shortens jumps in place (see
+    /// ``relaxInPlace()``): the same code as ``assemble(maxPasses:_:)`` would settle on, but the
+    /// emitter runs once. Offsets the emitter recorded map to the final code through
+    /// ``relocated(_:)``; label offsets are already final.
+    public static func assembleOnce(_ emit: (inout X86Assembler) -> Void) throws(X86AssemblerError) -> X86Assembler {
+        var assembler = X86Assembler()
+        emit(&assembler)
+        try assembler.relaxInPlace()
+        return assembler
+    }
+
+    /// Where byte `offset` of the code as emitted (every jump long) lies after ``relaxInPlace()``:
+    /// the offset minus the bytes saved by the jumps that end at or before it. (An offset is never
+    /// inside a jump.) Identity before relaxation.
+    public func relocated(_ offset: Int) -> Int {
+        offset - Self.saved(before: offset, ends: shortenedEnds, saved: savedBefore)
+    }
+
+    /// Bytes saved by shortened jumps ending at or before `offset` (`ends` ascending; `saved[i]`
+    /// is the total for `ends[0...i]`).
+    private static func saved(before offset: Int, ends: [Int], saved: [Int]) -> Int {
+        var low = 0, high = ends.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ends[middle] <= offset { low = middle + 1 } else { high = middle }
+        }
+        return low == 0 ? 0 : saved[low - 1]
+    }
+
+    /// Branch relaxation on the recorded fix-ups of code emitted with every jump long: marks
+    /// short every jump whose rel8 displacement fits, measured in the layout with the jumps marked
+    /// so far already short and as if it alone were short too (the rule of the multi-pass
+    /// ``assemble(maxPasses:_:)``), repeating until nothing changes. Shortening only brings
+    /// code closer together, so a jump that fitted keeps fitting. Then it rebuilds the code with
+    /// `EB rel8` / `70+cc rel8` for those jumps, moves labels and fix-ups, and patches every
+    /// displacement through ``finalize()`` (which re-checks each short jump).
+    public mutating func relaxInPlace() throws(X86AssemblerError) {
+        precondition(shortenedEnds.isEmpty && !fixups.contains { $0.isShort }, "relaxInPlace expects an all-long emission, once")
+        let count = fixups.count
+        var isShort = Array(repeating: false, count: count)
+        var ends: [Int] = []
+        var saved: [Int] = []
+        ends.reserveCapacity(count)
+        saved.reserveCapacity(count)
+        var changed = true
+        while changed {
+            changed = false
+            // The layout with the jumps marked short so far.
+            ends.removeAll(keepingCapacity: true)
+            saved.removeAll(keepingCapacity: true)
+            var total = 0
+            for index in 0..<count where isShort[index] {
+                total += fixups[index].end - fixups[index].start - 2
+                ends.append(fixups[index].end)
+                saved.append(total)
+            }
+            for index in 0..<count where !isShort[index] && fixups[index].jumpNumber != nil {
+                let fixup = fixups[index]
+                let target = labelOffsets[fixup.label.id]
+                guard target >= 0 else { throw .unboundLabel(id: fixup.label.id) }
+                let newTarget = target - Self.saved(before: target, ends: ends, saved: saved)
+                let newStart = fixup.start - Self.saved(before: fixup.start, ends: ends, saved: saved)
+                // Forward: the bytes between the jump's end and the target do not depend on its
+                // size; backward: as a 2-byte jump it would end at newStart + 2.
+                let displacement = target >= fixup.end
+                    ? newTarget - (newStart + (fixup.end - fixup.start)) : newTarget - (newStart + 2)
+                if Int8(exactly: displacement) != nil {
+                    isShort[index] = true
+                    changed = true
+                }
+            }
+        }
+        // Final layout: rebuild the bytes and move everything recorded.
+        ends.removeAll(keepingCapacity: true)
+        saved.removeAll(keepingCapacity: true)
+        var total = 0
+        for index in 0..<count where isShort[index] {
+            total += fixups[index].end - fixups[index].start - 2
+            ends.append(fixups[index].end)
+            saved.append(total)
+        }
+        guard total > 0 else {
+            _ = try finalize()
+            return
+        }
+        var output: [UInt8] = []
+        output.reserveCapacity(code.count - total)
+        var cursor = 0
+        for index in 0..<count where isShort[index] {
+            let fixup = fixups[index]
+            output.append(contentsOf: code[cursor..<fixup.start])
+            // E9 rel32 -> EB rel8; 0F 80+cc rel32 -> 70+cc rel8.
+            if code[fixup.start] == 0xe9 {
+                output.append(0xeb)
+            } else {
+                precondition(code[fixup.start] == 0x0f && code[fixup.start + 1] & 0xf0 == 0x80, "not a jump at \(fixup.start)")
+                output.append(0x70 | (code[fixup.start + 1] & 0x0f))
+            }
+            output.append(0)
+            cursor = fixup.end
+        }
+        output.append(contentsOf: code[cursor...])
+        code = output
+        for index in 0..<count {
+            let fixup = fixups[index]
+            let start = fixup.start - Self.saved(before: fixup.start, ends: ends, saved: saved)
+            if isShort[index] {
+                fixups[index] = Fixup(start: start, site: start + 1, end: start + 2, label: fixup.label, isShort: true,
+                                      jumpNumber: fixup.jumpNumber)
+            } else {
+                let shift = fixup.start - start
+                fixups[index] = Fixup(start: start, site: fixup.site - shift, end: fixup.end - shift, label: fixup.label,
+                                      isShort: false, jumpNumber: fixup.jumpNumber)
+            }
+        }
+        for id in labelOffsets.indices where labelOffsets[id] >= 0 {
+            labelOffsets[id] -= Self.saved(before: labelOffsets[id], ends: ends, saved: saved)
+        }
+        shortenedEnds = ends
+        savedBefore = saved
+        _ = try finalize()
     }
 
     // MARK: Raw bytes
