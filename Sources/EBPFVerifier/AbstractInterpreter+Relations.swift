@@ -42,16 +42,11 @@ extension AbstractInterpreter {
             let usesRegister = descriptor.shape == .dstSource
             switch operation {
             case .mov where usesRegister && instruction.offset == 0:
-                if src == dst { return relations }
-                relations.removeAll { $0.involves(dst) }
                 let source = state.value(at: src)
-                let keepsValue: Bool
-                if is32 {
-                    // mov32 keeps the value of a number below 2^32.
-                    keepsValue = (source.scalarBounds?.unsignedMax ?? .max) <= UInt64(UInt32.max)
-                } else {
-                    keepsValue = true
-                }
+                // mov32 keeps the value of a number below 2^32 only.
+                let keepsValue = !is32 || (source.scalarBounds?.unsignedMax ?? .max) <= UInt64(UInt32.max)
+                if src == dst && keepsValue { return relations }
+                relations.removeAll { $0.involves(dst) }
                 if keepsValue { Self.copyRelations(&relations, from: src, to: dst) }
             case .add, .sub:
                 var constant: Int64
