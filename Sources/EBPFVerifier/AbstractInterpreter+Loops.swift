@@ -29,15 +29,17 @@ extension AbstractInterpreter {
                 .none
             }
         var join = StateJoin(widening: widening, nextID: nextID)
-        let joined: VerifierState
+        let joinedValues: VerifierState
         do {
-            joined = try join.join(invariant.state, state, liveRegisters: live, callerLive: callerLive)
+            joinedValues = try join.join(invariant.state, state, liveRegisters: live, callerLive: callerLive)
         } catch {
             let name = error.frame == state.frames.count - 1 ? "R\(error.register)" : "frame\(error.frame) R\(error.register)"
             throw self.error(
                 "\(name) is \(error.old.kernelDescription) on one path into the loop at insn \(pc) and \(error.new.kernelDescription) on another: no loop invariant keeps its type")
         }
         nextID = join.nextID
+        var joined = joinedValues
+        joined.relations = Self.joinedRelations(invariant.state, state, joined: joined)
         appendLog { "\(self.pc): loop head joined (\(invariant.joins)): \(joined.kernelDescription)" }
         invariant.state = joined
         state = joined

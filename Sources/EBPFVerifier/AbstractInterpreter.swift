@@ -108,7 +108,15 @@ final class AbstractInterpreter {
             }
             executed[pc] = true
             let pcBefore = pc
-            let pathEnded = try step()
+            let pathEnded: Bool
+            if state.relations.isEmpty {
+                pathEnded = try step()
+            } else {
+                tightenRelatedPointers()
+                let relations = relationsAfterStep(instructions[pc], structure.descriptors[pc]!)
+                pathEnded = try step()
+                state.relations = relations
+            }
             appendLog {
                 "\(pcBefore): \(InstructionText.render(self.instructions, at: pcBefore)) ; \(self.state.kernelDescription)"
             }

@@ -21,6 +21,13 @@ extension VerifierState {
                 guard Self.slot(old.stack[slot], subsumes: new.stack[slot], ids: &ids) else { return false }
             }
         }
+        // Every relation of the stored state must hold in the new one.
+        if !relations.isEmpty {
+            let kept = Set(current.relations)
+            for relation in relations where !kept.contains(relation) {
+                guard AbstractInterpreter.satisfies(current, relation) else { return false }
+            }
+        }
         return true
     }
 

@@ -1,12 +1,24 @@
 /// The abstract state on one path: the chain of function frames, the callee last.
 struct VerifierState: Hashable, Sendable {
     var frames: [FunctionFrame]
+    /// Pointer–counter relations (widening policy only; sorted, without duplicates).
+    var relations: [LinearRelation] = []
 
     var depth: Int { frames.count }
 
     subscript(register number: Int) -> RegisterValue {
         get { frames[frames.count - 1].registers[number] }
         set { frames[frames.count - 1].registers[number] = newValue }
+    }
+
+    /// The value at a relation's location (a register, or the register spilled in a slot).
+    func value(at location: LinearRelation.Location) -> RegisterValue {
+        guard location.frame < frames.count else { return .uninitialized }
+        if location.isSlot {
+            let slot = frames[location.frame].stack[location.index - 11]
+            return slot.isSpill ? slot.spilled : .uninitialized
+        }
+        return frames[location.frame].registers[location.index]
     }
 
     /// Applies `transform` to every register and spilled register of every frame.
@@ -26,6 +38,15 @@ struct VerifierState: Hashable, Sendable {
             let text = frame.kernelDescription()
             parts.append(frames.count > 1 ? "frame\(index): " + text : text)
         }
+        for relation in relations {
+            parts.append("\(name(relation.pointer))=\(relation.scale)*\(name(relation.counter))\(relation.offset < 0 ? "" : "+")\(relation.offset)")
+        }
         return parts.joined(separator: " ")
+    }
+
+    /// `R3`, `fp-264`, prefixed with `frameN:` outside the innermost frame.
+    private func name(_ location: LinearRelation.Location) -> String {
+        let base = location.isSlot ? "fp\((location.index - 11 - FunctionFrame.slotCount) * 8)" : "R\(location.index)"
+        return location.frame == frames.count - 1 ? base : "frame\(location.frame):" + base
     }
 }

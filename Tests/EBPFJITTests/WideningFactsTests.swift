@@ -11,8 +11,9 @@ import Testing
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Benchmarks/programs")
 
-    /// Benchmarks the bounded policy rejects or needs 100,000s of steps for.
-    static let benchmarks = ["alu_loop", "branches", "fnv1a", "muldiv"]
+    /// Benchmarks the bounded policy rejects or needs 100,000s of steps for (sum64 and sort
+    /// need the pointer–counter relations).
+    static let benchmarks = ["alu_loop", "branches", "fnv1a", "muldiv", "sum64", "sort"]
 
     @Test(arguments: benchmarks)
     func jitWithWideningFactsMatchesTheInterpreter(name: String) throws {

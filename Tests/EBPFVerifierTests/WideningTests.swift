@@ -173,17 +173,6 @@ import Testing
             jle %r3, 64, loop
             exit
             """), "invalid bpf_context access"),
-        (VerifierCase(name: "pointer advanced every iteration, bound on another register", source: """
-            mov %r0, 0
-            mov %r3, 0
-            loop:
-            ldxb %r5, [%r1+0]
-            add %r0, %r5
-            add %r1, 1
-            add %r3, 1
-            jlt %r3, 64, loop
-            exit
-            """), "invalid bpf_context access"),
         (VerifierCase(name: "spilled pointer overwritten by a scalar inside the loop", source: """
             stxdw [%r10-8], %r1
             mov %r3, 0
