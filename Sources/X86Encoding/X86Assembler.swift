@@ -31,10 +31,14 @@ public struct X86Assembler: Sendable {
     /// Whether jump number *n* is emitted in its short form.
     private let shortJumps: [Bool]
     private var jumpCount = 0
-    /// After ``relaxInPlace()``: the original end offsets of the jumps it shortened, ascending,
-    /// and the bytes saved up to and including each (see ``relocated(_:)``).
-    private var shortenedEnds: [Int] = []
-    private var savedBefore: [Int] = []
+    /// Offsets of the emitted code (ascending) where ``relaxInPlace()`` pads with NOPs to the next
+    /// 16-byte boundary (``alignNextInstruction()``).
+    private var alignmentPoints: [Int] = []
+    /// After ``relaxInPlace()``: the original offsets where the layout shifts (the end of each
+    /// shortened jump, each padded alignment point), ascending, and the total shift up to and
+    /// including each (see ``relocated(_:)``).
+    private var shiftOffsets: [Int] = []
+    private var shiftTotals: [Int] = []
 
     /// One displacement to patch.
     private struct Fixup: Sendable {
@@ -150,10 +154,34 @@ public struct X86Assembler: Sendable {
     }
 
     /// Where byte `offset` of the code as emitted (every jump long) lies after ``relaxInPlace()``:
-    /// the offset minus the bytes saved by the jumps that end at or before it. (An offset is never
-    /// inside a jump.) Identity before relaxation.
+    /// the offset minus the bytes saved by the jumps that end at or before it, plus the padding
+    /// inserted at or before it (code at an alignment point moves past its padding). (An offset
+    /// is never inside a jump.) Identity before relaxation.
     public func relocated(_ offset: Int) -> Int {
-        offset - Self.saved(before: offset, ends: shortenedEnds, saved: savedBefore)
+        offset + Self.saved(before: offset, ends: shiftOffsets, saved: shiftTotals)
+    }
+
+    /// Asks ``relaxInPlace()`` to start the next instruction at a 16-byte boundary, padding with
+    /// the recommended multi-byte NOPs (``nopPadding(_:)``, at most 15 bytes). Branch relaxation
+    /// assumes the worst padding between a jump and its target, so every short jump still fits.
+    /// Only ``relaxInPlace()`` (``assembleOnce(_:)``) inserts padding; the multi-pass
+    /// ``assemble(maxPasses:_:)`` ignores the request.
+    public mutating func alignNextInstruction() {
+        if alignmentPoints.last != code.count { alignmentPoints.append(code.count) }
+    }
+
+    /// How many alignment points lie in `low...high`.
+    private func alignmentPointCount(from low: Int, through high: Int) -> Int {
+        guard low <= high, !alignmentPoints.isEmpty else { return 0 }
+        func firstIndex(above value: Int) -> Int {  // first point > value
+            var lowIndex = 0, highIndex = alignmentPoints.count
+            while lowIndex < highIndex {
+                let middle = (lowIndex + highIndex) / 2
+                if alignmentPoints[middle] <= value { lowIndex = middle + 1 } else { highIndex = middle }
+            }
+            return lowIndex
+        }
+        return firstIndex(above: high) - firstIndex(above: low - 1)
     }
 
     /// Bytes saved by shortened jumps ending at or before `offset` (`ends` ascending; `saved[i]`
@@ -175,7 +203,8 @@ public struct X86Assembler: Sendable {
     /// `EB rel8` / `70+cc rel8` for those jumps, moves labels and fix-ups, and patches every
     /// displacement through ``finalize()`` (which re-checks each short jump).
     public mutating func relaxInPlace() throws(X86AssemblerError) {
-        precondition(shortenedEnds.isEmpty && !fixups.contains { $0.isShort }, "relaxInPlace expects an all-long emission, once")
+        precondition(shiftOffsets.isEmpty && !fixups.contains { $0.isShort }, "relaxInPlace expects an all-long emission, once")
+        let slack = Self.maximumPadding
         let count = fixups.count
         var isShort = Array(repeating: false, count: count)
         var ends: [Int] = []
@@ -201,35 +230,51 @@ public struct X86Assembler: Sendable {
                 let newTarget = target - Self.saved(before: target, ends: ends, saved: saved)
                 let newStart = fixup.start - Self.saved(before: fixup.start, ends: ends, saved: saved)
                 // Forward: the bytes between the jump's end and the target do not depend on its
-                // size; backward: as a 2-byte jump it would end at newStart + 2.
+                // size; backward: as a 2-byte jump it would end at newStart + 2. Each alignment
+                // point in between counts as the worst padding (forward: points at the jump's end
+                // up to the target, whose label moves past the padding; backward: points after the
+                // target up to the jump's start).
                 let displacement = target >= fixup.end
-                    ? newTarget - (newStart + (fixup.end - fixup.start)) : newTarget - (newStart + 2)
+                    ? newTarget - (newStart + (fixup.end - fixup.start)) + slack * alignmentPointCount(from: fixup.end, through: target)
+                    : newTarget - (newStart + 2) - slack * alignmentPointCount(from: target + 1, through: fixup.start)
                 if Int8(exactly: displacement) != nil {
                     isShort[index] = true
                     changed = true
                 }
             }
         }
-        // Final layout: rebuild the bytes and move everything recorded.
-        ends.removeAll(keepingCapacity: true)
-        saved.removeAll(keepingCapacity: true)
-        var total = 0
-        for index in 0..<count where isShort[index] {
-            total += fixups[index].end - fixups[index].start - 2
-            ends.append(fixups[index].end)
-            saved.append(total)
-        }
-        guard total > 0 else {
+        // Final layout: rebuild the bytes, in order of the original offsets: each shortened jump
+        // (E9 rel32 -> EB rel8; 0F 80+cc rel32 -> 70+cc rel8) and each alignment point (NOPs up
+        // to the next 16-byte boundary of the new code; a point at a jump's start pads first).
+        guard isShort.contains(true) || !alignmentPoints.isEmpty else {
             _ = try finalize()
             return
         }
         var output: [UInt8] = []
-        output.reserveCapacity(code.count - total)
+        output.reserveCapacity(code.count + 8 * alignmentPoints.count)
+        var offsets: [Int] = []
+        var totals: [Int] = []
+        var shift = 0
         var cursor = 0
+        var pointIndex = 0
+        func padPoints(upTo limit: Int) {
+            while pointIndex < alignmentPoints.count && alignmentPoints[pointIndex] <= limit {
+                let point = alignmentPoints[pointIndex]
+                pointIndex += 1
+                output.append(contentsOf: code[cursor..<point])
+                cursor = point
+                let padding = (16 - output.count % 16) % 16
+                guard padding > 0 else { continue }
+                output.append(contentsOf: Self.nopPadding(padding))
+                shift += padding
+                offsets.append(point)
+                totals.append(shift)
+            }
+        }
         for index in 0..<count where isShort[index] {
             let fixup = fixups[index]
+            padPoints(upTo: fixup.start)
             output.append(contentsOf: code[cursor..<fixup.start])
-            // E9 rel32 -> EB rel8; 0F 80+cc rel32 -> 70+cc rel8.
             if code[fixup.start] == 0xe9 {
                 output.append(0xeb)
             } else {
@@ -238,26 +283,30 @@ public struct X86Assembler: Sendable {
             }
             output.append(0)
             cursor = fixup.end
+            shift -= fixup.end - fixup.start - 2
+            offsets.append(fixup.end)
+            totals.append(shift)
         }
+        padPoints(upTo: code.count)
         output.append(contentsOf: code[cursor...])
         code = output
+        shiftOffsets = offsets
+        shiftTotals = totals
         for index in 0..<count {
             let fixup = fixups[index]
-            let start = fixup.start - Self.saved(before: fixup.start, ends: ends, saved: saved)
+            let start = relocated(fixup.start)
             if isShort[index] {
                 fixups[index] = Fixup(start: start, site: start + 1, end: start + 2, label: fixup.label, isShort: true,
                                       jumpNumber: fixup.jumpNumber)
             } else {
-                let shift = fixup.start - start
-                fixups[index] = Fixup(start: start, site: fixup.site - shift, end: fixup.end - shift, label: fixup.label,
+                let move = start - fixup.start
+                fixups[index] = Fixup(start: start, site: fixup.site + move, end: fixup.end + move, label: fixup.label,
                                       isShort: false, jumpNumber: fixup.jumpNumber)
             }
         }
         for id in labelOffsets.indices where labelOffsets[id] >= 0 {
-            labelOffsets[id] -= Self.saved(before: labelOffsets[id], ends: ends, saved: saved)
+            labelOffsets[id] = relocated(labelOffsets[id])
         }
-        shortenedEnds = ends
-        savedBefore = saved
         _ = try finalize()
     }
 
