@@ -46,6 +46,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .customLong("fallback-unverified"), help: "When the verifier rejects the program, say why and time it unverified instead of failing.")
     var fallbackUnverified = false
 
+    @Flag(inversion: .prefixedNo, help: "JIT: start loop heads at 16-byte boundaries.")
+    var alignLoops = true
+
     @Flag(help: "Print the report as JSON.")
     var json = false
 
@@ -82,7 +85,8 @@ struct BenchCommand: ParsableCommand {
         let program = source.program
         var memory = try inputMemory()
         let configuration = ExecutionConfiguration(
-            verify: !unverified, verifierOptions: VerifierOptions(loops: loops), helpers: .conformance)
+            verify: !unverified, verifierOptions: VerifierOptions(loops: loops), helpers: .conformance,
+            jitOptions: JITOptions(alignLoopHeads: alignLoops))
 
         // Compile-time phases, each timed alone over repetitions.
         let bytes = program.bytes

@@ -10,12 +10,13 @@ import EBPFVerifier
 public enum FuzzEngines {
     static let hasBMI2 = CPUFeatures.current.hasBMI2
 
-    /// JIT options cycled through by seed: the default allocation with and without BMI2, several
+    /// JIT options cycled through by seed: the default allocation with and without BMI2 (without:
+    /// also without loop-head padding), several
     /// rotations of the role order, seeded shuffles, and two with constant blinding.
     public static let jitOptions: [JITOptions] = {
         var options: [JITOptions] = [
             JITOptions(registerAllocation: .default, useBMI2: hasBMI2),
-            JITOptions(registerAllocation: .default, useBMI2: false),
+            JITOptions(registerAllocation: .default, useBMI2: false, alignLoopHeads: false),
         ]
         for steps in [1, 2, 3, 5, 7, 11] {
             options.append(JITOptions(registerAllocation: .rotated(by: steps), useBMI2: hasBMI2 && steps % 2 == 1))

@@ -1,3 +1,4 @@
+import EBPFCore
 import X86Encoding
 
 /// Out-of-line code the body jumps to on rare paths; emitted after the body so the hot path
@@ -8,6 +9,10 @@ enum ColdStub {
     /// A load/store/atomic whose fast bounds check failed: ask Swift (helper regions), then
     /// resume or trap.
     case memorySlowPath(label: X86Label, resume: X86Label, base: X86Register, offset: Int32, size: Int, isWrite: Bool, pc: Int)
+
+    /// A taken-or-not conditional back-edge whose count passed the budget: the compare again,
+    /// then the budget trap if the jump is taken, else resume after it.
+    case budgetBackEdge(label: X86Label, compare: Instruction, resume: X86Label, pc: Int)
 
     /// Where the trap record's value comes from.
     enum TrapValue {

@@ -15,14 +15,19 @@ public struct JITOptions: Sendable, Hashable {
     /// The most bytes of machine code one compilation may map; larger programs fail with
     /// ``JITError/codeTooLarge(size:limit:)`` before anything is mapped.
     public var maxCodeSize: Int
+    /// Start every loop head (the target of a backward jump) at a 16-byte boundary, padding
+    /// with Intel's recommended multi-byte NOPs, so a loop's placement does not depend on the
+    /// code before it.
+    public var alignLoopHeads: Bool
 
     /// The default ``maxCodeSize``: 64 MiB (a 1,000,000-instruction program needs about 20 MiB).
     public static let defaultMaxCodeSize = 64 << 20
 
     public init(
         registerAllocation: RegisterAllocation = .default, useBMI2: Bool = CPUFeatures.current.hasBMI2,
-        constantBlinding: Bool = false, maxCodeSize: Int = JITOptions.defaultMaxCodeSize
+        constantBlinding: Bool = false, maxCodeSize: Int = JITOptions.defaultMaxCodeSize, alignLoopHeads: Bool = true
     ) {
+        self.alignLoopHeads = alignLoopHeads
         self.registerAllocation = registerAllocation
         self.useBMI2 = useBMI2
         self.constantBlinding = constantBlinding

@@ -141,8 +141,8 @@ extension Lowering {
             a.jmp(staticTrap(at: pc))
             return
         }
-        // The budget is checked on local calls as on back-edges (the call is already counted at
-        // its block's leader), so nested calls cannot outrun it either.
+        // The budget is checked on local calls as on back-edges (the call itself counted), so
+        // nested calls cannot outrun it either; the callee continues from the current count.
         if budgetEnabled { emitBudgetCheck(at: pc) }
         if depthCheckEnabled {
             a.alu(.cmp, .bits64, .rsp, .at(map.context, RunContextLayout.callDepthLimit))

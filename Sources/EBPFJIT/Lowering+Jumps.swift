@@ -7,7 +7,10 @@ extension Lowering {
     mutating func lowerJump(_ instruction: Instruction, descriptor: OpcodeDescriptor, at pc: Int) {
         switch descriptor.shape {
         case .none:
-            a.ret()  // exit
+            // exit: from a local function the caller counts on, so the count must be current.
+            if analysis.hasLocalCalls { flushCount() }
+            pendingCount = 0
+            a.ret()
         case .helperCall:
             lowerHelperCall(id: instruction.immediate, at: pc)
         case .registerCall:
@@ -19,8 +22,7 @@ extension Lowering {
         case .jumpImmediateOffset:
             emitBranch(nil, from: pc, to: pc + 1 + Int(instruction.immediate))
         case .compareImmediate, .compareRegister:
-            let condition = emitCompare(instruction)
-            emitBranch(condition, from: pc, to: pc + 1 + Int(instruction.offset))
+            emitBranch(instruction, from: pc, to: pc + 1 + Int(instruction.offset))
         default:
             a.jmp(staticTrap(at: pc))
         }
@@ -79,37 +81,69 @@ extension Lowering {
         }
     }
 
-    /// Jumps to slot `target` (when `condition` holds, or always). A target outside the program or
-    /// inside an lddw goes to a trap. A taken back-edge (target <= pc) first compares the counter
-    /// with the budget (the jump itself is already counted, at its block's leader).
-    mutating func emitBranch(_ condition: X86Condition?, from pc: Int, to target: Int) {
+    /// Jumps to slot `target` (when the conditional jump `compare` is taken, or always when nil).
+    /// A target outside the program or inside an lddw goes to a trap.
+    ///
+    /// Budget: the counter is brought up to date before any jump to a valid target (the target
+    /// may be reached from elsewhere). A back-edge (target <= pc) does it with `add counter, n;
+    /// jge` (the counter is ≥ 0 once the budget is exceeded): the unconditional one traps there;
+    /// the conditional one goes to a cold path that repeats the compare and traps only if the
+    /// jump is taken, else resumes after it. Hot path: `add; jge; cmp; jcc`, two fused pairs.
+    mutating func emitBranch(_ compare: Instruction?, from pc: Int, to target: Int) {
         guard analysis.isValidTarget(target) else {
+            // Taken, it traps (not the budget trap, so the count need not be current).
             let trap = staticTrap(at: pc)
-            if let condition { a.jcc(condition, trap) } else { a.jmp(trap) }
+            if let compare {
+                a.jcc(emitCompare(compare), trap)
+            } else {
+                a.jmp(trap)
+                pendingCount = 0
+            }
             return
         }
         if budgetEnabled && target <= pc {
-            let skip = a.newLabel()
-            if let condition { a.jcc(condition.negated, skip) }
-            emitBudgetCheck(at: pc)
-            a.jmp(slotLabels[target])
-            a.bind(skip)
+            if let compare {
+                let overBudget = a.newLabel()
+                let resume = a.newLabel()
+                emitCountAndTest(overBudget)
+                a.jcc(emitCompare(compare), slotLabels[target])
+                a.bind(resume)
+                coldStubs.append(.budgetBackEdge(label: overBudget, compare: compare, resume: resume, pc: pc))
+            } else {
+                emitBudgetCheck(at: pc)
+                a.jmp(slotLabels[target])
+            }
             return
         }
-        if let condition {
-            a.jcc(condition, slotLabels[target])
+        flushCount()
+        if let compare {
+            a.jcc(emitCompare(compare), slotLabels[target])
         } else if target != pc + 1 {
             a.jmp(slotLabels[target])
         }
     }
 
-    /// Traps with budgetExhausted if the counter exceeds the budget.
-    mutating func emitBudgetCheck(at pc: Int) {
-        if let budget = Int32(exactly: limits.instructionBudget) {
-            a.alu(.cmp, .bits64, map.counter, immediate: budget)
+    /// Adds the instructions counted since the last add to the budget counter.
+    mutating func flushCount() {
+        guard budgetEnabled, pendingCount > 0 else { return }
+        a.alu(.add, .bits64, map.counter, immediate: Int32(pendingCount))
+        pendingCount = 0
+    }
+
+    /// Brings the counter up to date and jumps to `overBudget` if the count now exceeds the
+    /// budget: `add counter, n; jge overBudget` (or `test` when nothing is pending).
+    mutating func emitCountAndTest(_ overBudget: X86Label) {
+        if pendingCount > 0 {
+            a.alu(.add, .bits64, map.counter, immediate: Int32(pendingCount))
+            pendingCount = 0
         } else {
-            a.alu(.cmp, .bits64, map.counter, .at(map.context, RunContextLayout.instructionBudget))
+            a.test(.bits64, map.counter, map.counter)
         }
-        a.jcc(.above, trapStub(.budgetExhausted, pc: pc, value: .register(map.counter)))
+        a.jcc(.greaterOrEqual, overBudget)
+    }
+
+    /// Brings the counter up to date and traps with budgetExhausted if the count exceeds the budget.
+    mutating func emitBudgetCheck(at pc: Int) {
+        emitCountAndTest(trapStub(.budgetExhausted, pc: pc, value: .register(map.counter)))
     }
 }

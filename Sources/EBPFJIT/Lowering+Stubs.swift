@@ -31,6 +31,11 @@ extension Lowering {
             case .memorySlowPath(let label, let resume, let base, let offset, let size, let isWrite, let pc):
                 a.bind(label)
                 emitMemorySlowPath(resume: resume, base: base, offset: offset, size: size, isWrite: isWrite, pc: pc)
+            case .budgetBackEdge(let label, let compare, let resume, let pc):
+                a.bind(label)
+                let condition = emitCompare(compare)
+                a.jcc(condition, trapStub(.budgetExhausted, pc: pc, value: .register(map.counter)))
+                a.jmp(resume)
             }
         }
     }

@@ -61,6 +61,9 @@ struct Lowering {
     var blindingSeed: UInt64?
     /// Keys drawn so far in this pass.
     var blindingUses: UInt64 = 0
+    /// Instructions executed since the budget counter was last brought up to date, at the
+    /// current point of the emission (see ``flushCount()``).
+    var pendingCount = 0
 
     init(analysis: ProgramAnalysis, helpers: HelperRegistry, limits: ExecutionLimits, facts: VerifiedFacts?,
          options: JITOptions, assembler: X86Assembler) {
@@ -135,17 +138,19 @@ struct Lowering {
                 skip -= 1
                 continue
             }
+            // Paths meet here: every one arrives with the counter up to date.
+            if analysis.isBranchTarget[pc] { flushCount() }
+            if options.alignLoopHeads && analysis.isLoopHead[pc] { a.alignNextInstruction() }
             a.bind(slotLabels[pc])
             slotOffsets[pc] = a.offset
-            if budgetEnabled && analysis.isLeader[pc] && analysis.blockLength[pc] > 0 {
-                a.alu(.add, .bits64, map.counter, immediate: Int32(analysis.blockLength[pc]))
-            }
             switch analysis.slots[pc] {
             case .wideSecondHalf:
-                break
+                break  // the lddw was counted once, at its first slot
             case .trap:
                 a.jmp(staticTrap(at: pc))
+                pendingCount = 0  // nothing falls through; the count is invisible in this trap
             case .conditionalTrap:
+                pendingCount += 1
                 lowerConditionalTrap(analysis.instructions[pc], at: pc)
             case .instruction(let descriptor):
                 if let fused = fusion(at: pc) {
@@ -159,7 +164,9 @@ struct Lowering {
                         slotOffsets[later] = a.offset
                     }
                     skip = fused.slots - 1
+                    pendingCount += fused.slots
                 } else {
+                    pendingCount += 1
                     lower(analysis.instructions[pc], descriptor: descriptor, at: pc)
                 }
             }
@@ -262,7 +269,14 @@ struct Lowering {
                 if analysis.registersNeedingZero & (1 << UInt16(n)) != 0 { a.alu(.xor, .bits32, r(n), r(n)) }
             }
         }
-        if budgetEnabled { a.alu(.xor, .bits32, map.counter, map.counter) }
+        if budgetEnabled {
+            let start = RunContextLayout.counterStart(budget: limits.instructionBudget)
+            if Int32(exactly: start) != nil {
+                a.mov64(map.counter, immediate: UInt64(bitPattern: start))
+            } else {
+                a.mov(.bits64, map.counter, .at(ctx, RunContextLayout.counterStart))
+            }
+        }
     }
 
     mutating func emitEpilogue() {

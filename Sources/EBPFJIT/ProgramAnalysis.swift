@@ -1,7 +1,7 @@
 import EBPFCore
 
 /// What the lowering needs to know about a program before emitting code: the meaning of each
-/// slot, jump targets, basic-block leaders and lengths (for the instruction budget), and which
+/// slot, basic-block leaders, jump targets and loop heads, and which
 /// eBPF registers are used at all (so unused callee-saved x86 registers are not saved).
 struct ProgramAnalysis {
     /// What one 8-byte slot holds.
@@ -29,8 +29,11 @@ struct ProgramAnalysis {
     /// `true` where a basic block starts: pc 0, valid jump and call targets, and the instruction
     /// after any jump, call or exit.
     let isLeader: [Bool]
-    /// At each leader, the number of instructions (an `lddw` counts once) up to the next leader.
-    let blockLength: [Int]
+    /// `true` at every valid jump or local-call target: where several paths may meet, so the
+    /// budget counter is brought up to date before falling into it.
+    let isBranchTarget: [Bool]
+    /// `true` at every valid target of a backward jump (target <= the jump's index).
+    let isLoopHead: [Bool]
     /// `usesRegister[n]`: eBPF register Rn is read or written somewhere (R0 always counts).
     let usesRegister: [Bool]
     let hasHelperCalls: Bool
@@ -106,6 +109,8 @@ struct ProgramAnalysis {
 
         var leaders = Array(repeating: false, count: count + 1)
         leaders[0] = true
+        var targets = Array(repeating: false, count: count + 1)
+        var loopHeads = Array(repeating: false, count: count + 1)
         for pc in 0..<count {
             let instruction = instructions[pc]
             switch slots[pc] {
@@ -115,6 +120,8 @@ struct ProgramAnalysis {
                 leaders[pc + 1] = true
                 if let target = Program.branchTarget(of: instruction, at: pc), Self.isValidTarget(target, in: slots) {
                     leaders[target] = true
+                    targets[target] = true
+                    if target <= pc && instruction.opcode != Opcode.call { loopHeads[target] = true }
                 }
             case .conditionalTrap:
                 leaders[pc + 1] = true
@@ -122,15 +129,9 @@ struct ProgramAnalysis {
                 continue
             }
         }
-        var lengths = Array(repeating: 0, count: count)
-        var currentLeader = 0
-        for pc in 0..<count {
-            if leaders[pc] { currentLeader = pc }
-            if case .wideSecondHalf = slots[pc] { continue }
-            lengths[currentLeader] += 1
-        }
         self.isLeader = Array(leaders.prefix(count))
-        self.blockLength = lengths
+        self.isBranchTarget = Array(targets.prefix(count))
+        self.isLoopHead = Array(loopHeads.prefix(count))
         self.usesRegister = uses
         self.hasHelperCalls = hasHelperCalls
         self.hasLocalCalls = hasLocalCalls

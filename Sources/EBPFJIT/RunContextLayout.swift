@@ -18,8 +18,20 @@ enum RunContextLayout {
     static let stackTop: Int32 = 64
     /// rsp at or below which a further local call would exceed the call depth limit.
     static let callDepthLimit: Int32 = 72
-    /// ExecutionLimits.instructionBudget, for budgets that do not fit an imm32.
-    static let instructionBudget: Int32 = 80
+    /// The budget counter's value at entry, ``counterStart(budget:)``: the prologue loads it from
+    /// here when it does not fit an imm32, and a budget trap's count is the counter minus it.
+    static let counterStart: Int32 = 80
+
+    /// The largest budget counted exactly; larger budgets act as this one (2^62 instructions
+    /// take over a century at a billion per second), so the counter never overflows.
+    static let largestExactBudget: UInt64 = 1 << 62
+
+    /// The counter at entry for `budget`: −(budget + 1). It counts up by every executed
+    /// instruction and becomes ≥ 0 exactly when more than `budget` have run, which one
+    /// `add counter, n; jge` (macro-fused) tests on back-edges.
+    static func counterStart(budget: UInt64) -> Int64 {
+        ~Int64(min(budget, largestExactBudget))
+    }
     /// The trap record: kind (0 = none), pc, and two kind-specific values.
     static let trapKind: Int32 = 88
     static let trapPC: Int32 = 96

@@ -47,7 +47,7 @@ struct RunContext {
         self[RunContextLayout.stackBase] = stackBase
         self[RunContextLayout.stackTop] = stackBase + UInt64(ExecutionLimits.stackSize)
         self[RunContextLayout.callDepthLimit] = 0
-        self[RunContextLayout.instructionBudget] = instructionBudget
+        self[RunContextLayout.counterStart] = UInt64(bitPattern: RunContextLayout.counterStart(budget: instructionBudget))
         self[RunContextLayout.trapKind] = 0
         self[RunContextLayout.helperRegionCount] = 0
         self[RunContextLayout.helperRegions] = helperRegions
@@ -121,7 +121,8 @@ struct RunContext {
         case .outOfBounds:
             return .outOfBounds(pc: pc, address: value, size: Int(detail >> 1), isWrite: detail & 1 != 0)
         case .budgetExhausted:
-            return .budgetExhausted(pc: pc, executed: value)
+            // The counter started at counterStart: the difference is the number executed.
+            return .budgetExhausted(pc: pc, executed: value &- self[RunContextLayout.counterStart])
         case .callDepthExceeded:
             return .callDepthExceeded(pc: pc, depth: ExecutionLimits.maxCallDepth)
         case .unknownHelper:

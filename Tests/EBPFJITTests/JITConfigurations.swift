@@ -12,7 +12,8 @@ enum JITConfigurations {
     static let all: [JITOptions] = {
         var options: [JITOptions] = [
             JITOptions(registerAllocation: .default, useBMI2: hasBMI2),
-            JITOptions(registerAllocation: .default, useBMI2: false),
+            // Also the layout without loop-head padding.
+            JITOptions(registerAllocation: .default, useBMI2: false, alignLoopHeads: false),
         ]
         for steps in [1, 3, 5, 7, 11] {
             options.append(JITOptions(registerAllocation: .rotated(by: steps), useBMI2: hasBMI2 && steps % 2 == 1 && steps > 3))

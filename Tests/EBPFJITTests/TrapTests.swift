@@ -113,6 +113,53 @@ import EBPFJIT
         #expect(Self.outcome(loop, budget: 1 << 40) == .success(100))
     }
 
+    /// A loop with a forward if/else and an lddw inside, then a local function with its own loop:
+    /// the counter is brought up to date only at jumps, joins and exits, and must still be exact
+    /// at every check. Hand count: 2 before the loop; iterations r1 = 0...5 run 7 instructions
+    /// (6 when r1 == 3), so the back-edge at pc 10 is taken at 9, 16, 23, 29, 36 and not taken
+    /// at 43; the call at pc 11 is checked at 44; f's back-edge at pc 16 is taken at 48 and 51,
+    /// not at 54; the program ends at 56 with r0 = 5 + 10 + 6·5 + 300 = 345.
+    static let countedProgram: [Instruction] = [
+        Asm.mov(0, 0),                                                // 0
+        Asm.mov(1, 0),                                                // 1
+        Instruction(opcode: 0x15, dst: 1, offset: 2, immediate: 3),   // 2: jeq r1, 3, +2 (loop head)
+        Instruction(opcode: 0x07, dst: 0, immediate: 1),              // 3: add r0, 1
+        Asm.ja(1),                                                    // 4: ja +1
+        Instruction(opcode: 0x07, dst: 0, immediate: 10),             // 5: add r0, 10
+    ] + Asm.lddw(2, 5) + [                                            // 6, 7: lddw r2, 5
+        Instruction(opcode: 0x0f, dst: 0, src: 2),                    // 8: add r0, r2
+        Instruction(opcode: 0x07, dst: 1, immediate: 1),              // 9: add r1, 1
+        Instruction(opcode: 0xa5, dst: 1, offset: -9, immediate: 6),  // 10: jlt r1, 6, -9
+        Asm.callLocal(1),                                             // 11: call f
+        Asm.exit,                                                     // 12
+        Asm.mov(3, 0),                                                // 13: f
+        Instruction(opcode: 0x07, dst: 0, immediate: 100),            // 14: add r0, 100
+        Instruction(opcode: 0x07, dst: 3, immediate: 1),              // 15: add r3, 1
+        Instruction(opcode: 0xa5, dst: 3, offset: -3, immediate: 3),  // 16: jlt r3, 3, -3
+        Asm.exit,                                                     // 17
+    ]
+
+    @Test(arguments: [
+        (UInt64(0), ExecutionTrap.budgetExhausted(pc: 10, executed: 9)),
+        (8, .budgetExhausted(pc: 10, executed: 9)),
+        (9, .budgetExhausted(pc: 10, executed: 16)),
+        (28, .budgetExhausted(pc: 10, executed: 29)),
+        (35, .budgetExhausted(pc: 10, executed: 36)),
+        // Over budget at the last, not taken, back-edge: the run goes on to the call's check.
+        (36, .budgetExhausted(pc: 11, executed: 44)),
+        (43, .budgetExhausted(pc: 11, executed: 44)),
+        (44, .budgetExhausted(pc: 16, executed: 48)),
+        (50, .budgetExhausted(pc: 16, executed: 51)),
+    ])
+    func budgetCountsExactlyAcrossJoinsAndCalls(budget: UInt64, trap: ExecutionTrap) {
+        #expect(Self.outcome(Self.countedProgram, budget: budget) == .failure(trap))
+    }
+
+    @Test(arguments: [UInt64(51), 56, 1 << 40, 1 << 62, UInt64.max])
+    func budgetLargeEnoughRunsToTheEnd(budget: UInt64) {
+        #expect(Self.outcome(Self.countedProgram, budget: budget) == .success(345))
+    }
+
     @Test func callDepthLimit() {
         // pc0: call local to pc0 forever: depth 8 is the limit, the 8th call traps.
         #expect(Self.outcome([Asm.callLocal(-1), Asm.exit]) == .failure(.callDepthExceeded(pc: 0, depth: 8)))
