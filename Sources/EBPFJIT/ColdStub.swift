@@ -9,6 +9,8 @@ enum ColdStub {
     /// A load/store/atomic whose fast bounds check failed: ask Swift (helper regions), then
     /// resume or trap.
     case memorySlowPath(label: X86Label, resume: X86Label, base: X86Register, offset: Int32, size: Int, isWrite: Bool, pc: Int)
+    /// The routine every ``memorySlowPath`` calls: the call into Swift, emitted once.
+    case sharedMemorySlowPath(label: X86Label)
 
     /// A taken-or-not conditional back-edge whose count passed the budget: the compare again,
     /// then the budget trap if the jump is taken, else resume after it.

@@ -31,6 +31,9 @@ extension Lowering {
             case .memorySlowPath(let label, let resume, let base, let offset, let size, let isWrite, let pc):
                 a.bind(label)
                 emitMemorySlowPath(resume: resume, base: base, offset: offset, size: size, isWrite: isWrite, pc: pc)
+            case .sharedMemorySlowPath(let label):
+                a.bind(label)
+                emitSharedMemorySlowPath()
             case .budgetBackEdge(let label, let compare, let resume, let pc):
                 a.bind(label)
                 let condition = emitCompare(compare)
@@ -65,20 +68,42 @@ extension Lowering {
         a.mov(.bits64, .at(ctx, RunContextLayout.trapDetail), immediate: detail)
     }
 
-    /// The slow path of a bounds check: calls ``RuntimeSupport/checkAccess`` with
-    /// (context, address, pc << 32 | size << 1 | isWrite); it returns non-zero when the access
-    /// lies in a helper-returned region, else it has filled in the trap record.
+    /// The slow path of a bounds check, per access (cold): stores the access's info
+    /// (`pc << 5 | size << 1 | isWrite`) in the trap record's detail field, puts the address in
+    /// the scratch register and calls the shared routine, which returns only if the access is
+    /// allowed; then resumes after the check.
     mutating func emitMemorySlowPath(resume: X86Label, base: X86Register, offset: Int32, size: Int, isWrite: Bool, pc: Int) {
+        let info = UInt64(pc) << 5 | UInt64(size) << 1 | (isWrite ? 1 : 0)
+        if let small = Int32(exactly: info) {
+            a.mov(.bits64, .at(map.context, RunContextLayout.trapDetail), immediate: small)
+        } else {
+            a.mov64(map.scratch, immediate: info)
+            a.mov(.bits64, .at(map.context, RunContextLayout.trapDetail), map.scratch)
+        }
         a.lea(map.scratch, .at(base, offset))
-        let info = UInt64(pc) << 32 | UInt64(size) << 1 | (isWrite ? 1 : 0)
+        if sharedSlowPath == nil {
+            sharedSlowPath = a.newLabel()
+            coldStubs.append(.sharedMemorySlowPath(label: sharedSlowPath!))
+        }
+        a.call(sharedSlowPath!)
+        a.jmp(resume)
+    }
+
+    /// The shared slow path: called with rsp ≡ 0 (mod 16) (the body runs at 8, plus the return
+    /// address), the address in the scratch register and the info in the context. Saves the
+    /// live caller-saved registers, calls ``RuntimeSupport/checkAccess``, and returns if it
+    /// allowed the access; otherwise leaves through the trap exit (which resets rsp).
+    mutating func emitSharedMemorySlowPath() {
+        a.lea(.rsp, .at(.rsp, -8))  // back to the body's alignment, which emitNativeCall assumes
         emitNativeCall(
             preserving: slowPathPreserved,
             moves: [(.rdi, map.context), (.rsi, map.scratch)],
-            constants: [(.rdx, info)],
+            constants: [],
             target: .absolute(RuntimeSupport.checkAccessAddress),
             afterCall: { a in a.test(.bits64, .rax, .rax) }
         )
-        a.jcc(.notEqual, resume)
-        a.jmp(trapExit)
+        a.jcc(.equal, trapExit)  // the pops and lea leave the flags alone
+        a.lea(.rsp, .at(.rsp, 8))
+        a.ret()
     }
 }

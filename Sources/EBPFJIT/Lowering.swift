@@ -55,6 +55,8 @@ struct Lowering {
     var returnZero: X86Label
     /// Out-of-line code emitted after the body.
     var coldStubs: [ColdStub] = []
+    /// The one routine every memory-check slow path calls (bound when the first is emitted).
+    var sharedSlowPath: X86Label?
     /// x86 offset of each slot's code, filled in while emitting.
     var slotOffsets: [Int] = []
     /// The random seed of this compilation's blinding keys; nil when constants are not blinded.

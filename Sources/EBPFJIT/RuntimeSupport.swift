@@ -6,14 +6,16 @@ enum RuntimeSupport {
     /// Checks an access the inline check did not accept (it may test only the input memory)
     /// against the stack area and the regions helpers returned during this run. Returns 1 if it lies entirely in one;
     /// otherwise writes an out-of-bounds trap record into the context and returns 0.
-    /// `info` packs `pc << 32 | size << 1 | isWrite`.
-    static let checkAccess: @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64) -> UInt64 = { context, address, info in
+    /// The access's `info` (`pc << 5 | size << 1 | isWrite`) is in the trap record's detail
+    /// field, where the access's own slow-path stub stored it before calling the shared slow path.
+    static let checkAccess: @convention(c) (UnsafeMutableRawPointer, UInt64) -> UInt64 = { context, address in
+        let info = RunContext(context)[RunContextLayout.trapDetail]
         let size = (info >> 1) & 0xf
         if RunContext(context).stackAreaContains(address: address, size: size) { return 1 }
         if RunContext(context).helperRegionsContain(address: address, size: size) { return 1 }
         if RunContext(context).extraRegionsContain(address: address, size: size) { return 1 }
         let record = RunContext(context)
-        record.setTrap(.outOfBounds, pc: Int(info >> 32), value: address, detail: Int64(info & 0x1f))
+        record.setTrap(.outOfBounds, pc: Int(info >> 5), value: address, detail: Int64(info & 0x1f))
         return 0
     }
 
