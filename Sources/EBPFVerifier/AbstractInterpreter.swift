@@ -197,8 +197,7 @@ final class AbstractInterpreter {
                     visited[pc] = list
                     return true
                 }
-                old.misses += 1
-                if old.misses > old.hits * 3 + 3 {
+                if old.recordMissAndShouldEvict() {
                     list.remove(at: index)
                     storedStates -= 1
                     continue

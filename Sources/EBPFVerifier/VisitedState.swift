@@ -16,6 +16,14 @@ final class VisitedState {
         self.fingerprint = fingerprint
         self.parent = parent
     }
+
+    /// Counts a comparison in which this state did not cover the new one; returns true when it
+    /// has missed so often against its hits (more than three times as often, plus three) that
+    /// comparing with it costs more than it prunes, so it should leave the list.
+    func recordMissAndShouldEvict() -> Bool {
+        misses += 1
+        return misses > hits * 3 + 3
+    }
 }
 
 /// A branch waiting to be explored.
