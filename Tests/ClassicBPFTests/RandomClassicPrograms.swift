@@ -1,21 +1,18 @@
 import ClassicBPF
+import EBPFTestSupport
 
 /// Random checked classic programs over every operation, with a fixed seed: forward jumps of
 /// any length, packet offsets around the packet's end, scratch words, divisions by X, shifts
 /// by X of 32 and more.
 struct RandomClassicPrograms {
-    private var state: UInt64
+    private var random: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { random.next() }
 
+    /// `next() % bound`: the reduction these programs were always drawn with (SplitMix64's own
+    /// `below` reduces differently and would draw other programs from the same seeds).
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 
     mutating func constant() -> UInt32 {

@@ -1,19 +1,7 @@
 import EBPFAssembler
 import EBPFCore
 import Testing
-
-/// A small deterministic generator (SplitMix64) so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
+import EBPFTestSupport
 
 /// Slots for one instruction of `descriptor` with random operand fields.
 func randomSlots(for descriptor: OpcodeDescriptor, using rng: inout SplitMix64) -> [Instruction] {
@@ -41,7 +29,7 @@ func randomSlots(for descriptor: OpcodeDescriptor, using rng: inout SplitMix64) 
 struct DisassemblerTests {
     @Test(arguments: InstructionSet.descriptors)
     func everyTableRowRoundTrips(_ descriptor: OpcodeDescriptor) throws {
-        var rng = SplitMix64(state: UInt64(descriptor.opcode) << 32 | UInt64(UInt32(bitPattern: descriptor.fixedImmediate)))
+        var rng = SplitMix64(seed: UInt64(descriptor.opcode) << 32 | UInt64(UInt32(bitPattern: descriptor.fixedImmediate)))
         for _ in 0..<50 {
             let program = try Program(validating: randomSlots(for: descriptor, using: &rng))
             let lines = Disassembler.disassemble(program)
@@ -53,7 +41,7 @@ struct DisassemblerTests {
     }
 
     @Test func randomProgramsRoundTrip() throws {
-        var rng = SplitMix64(state: 2024)
+        var rng = SplitMix64(seed: 2024)
         for _ in 0..<20 {
             var slots: [Instruction] = []
             for _ in 0..<100 {

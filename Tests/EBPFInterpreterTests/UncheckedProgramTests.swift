@@ -2,6 +2,7 @@ import EBPFAssembler
 import EBPFCore
 import EBPFInterpreter
 import Testing
+import EBPFTestSupport
 
 /// Programs that ``Program/init(validating:)`` would reject, built with ``Program/init(unchecked:)``:
 /// the interpreter must trap cleanly when control reaches the bad part, and run the rest.
@@ -126,17 +127,3 @@ struct UncheckedProgramTests {
     }
 }
 
-/// A small deterministic generator (SplitMix64) for the random-program test.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}

@@ -1,21 +1,11 @@
 import EBPFCore
 import Testing
+import EBPFTestSupport
 @testable import EBPFVerifier
 
 /// Soundness of the abstract domain: for random operands, the abstract result of every ALU
 /// operation and every comparison contains the concrete result computed independently.
 @Suite struct ScalarBoundsTests {
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-    }
-
     static let edges: [UInt64] = [
         0, 1, 2, 3, 7, 8, 31, 32, 63, 64, 255, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 0x1_0000_0000,
         UInt64(bitPattern: -1), UInt64(bitPattern: -2), UInt64(bitPattern: Int64.min), UInt64(Int64.max),
@@ -48,7 +38,7 @@ import Testing
 
     @Test(arguments: [false, true])
     func binaryOperationsAreSound(is32: Bool) {
-        var random = SplitMix64(state: is32 ? 32 : 64)
+        var random = SplitMix64(seed: is32 ? 32 : 64)
         for _ in 0..<3000 {
             let (a1, a2, b1, b2) = (Self.value(&random), Self.value(&random), Self.value(&random), Self.value(&random))
             let a = Self.bounds(a1, a2)
@@ -66,7 +56,7 @@ import Testing
     }
 
     @Test func extensionsAndSwapsAreSound() {
-        var random = SplitMix64(state: 7)
+        var random = SplitMix64(seed: 7)
         for _ in 0..<3000 {
             let (x, y) = (Self.value(&random), Self.value(&random))
             let a = Self.bounds(x, y)
@@ -96,7 +86,7 @@ import Testing
     ]
 
     @Test func comparisonsKeepEveryValueThatSatisfiesThem() {
-        var random = SplitMix64(state: 99)
+        var random = SplitMix64(seed: 99)
         for _ in 0..<3000 {
             let (a1, a2, b1, b2) = (Self.value(&random), Self.value(&random), Self.value(&random), Self.value(&random))
             // Mix tight operands (constants) with wide ones.
