@@ -14,11 +14,14 @@ public struct OpcodeDescriptor: Sendable, Hashable {
     public let fixedImmediate: Int32
     /// The src value that selects this row, when src is not an operand.
     public let fixedSource: UInt8
+    /// What the row does, without its operands (see ``operation(of:at:next:)``).
+    public let form: InstructionForm
 
     public init(
-        _ mnemonic: String, _ opcode: UInt8, _ shape: OperandShape,
+        _ mnemonic: String, _ opcode: UInt8, _ shape: OperandShape, _ form: InstructionForm,
         offset: Int16 = 0, immediate: Int32 = 0, source: UInt8 = 0
     ) {
+        self.form = form
         self.mnemonic = mnemonic
         self.opcode = opcode
         self.shape = shape

@@ -4,9 +4,15 @@
 ///
 /// Structural validity is all this type promises: jump targets, reachability and memory safety
 /// are the verifier's business, and the engines check the rest at run time.
+///
+/// A program is decoded once, when it is built: ``decoded`` holds every slot's typed operation,
+/// the static traps and the control-flow graph that the verifier, the interpreter and the JIT
+/// share. Two programs are equal when their slots are.
 public struct Program: Sendable, Hashable {
     /// The slots, `lddw` taking two.
     public let instructions: [Instruction]
+    /// The typed operations, static traps and control-flow graph of ``instructions``.
+    public let decoded: DecodedProgram
 
     /// Decodes little-endian bytecode.
     public init(decoding bytes: some Collection<UInt8>) throws(DecodeError) {
@@ -26,29 +32,26 @@ public struct Program: Sendable, Hashable {
 
     /// Checks already-split slots (for example from the assembler or the `-- raw` section).
     public init(validating slots: [Instruction]) throws(DecodeError) {
-        var index = 0
-        while index < slots.count {
-            let instruction = slots[index]
-            let descriptor = try Self.validate(instruction, at: index)
-            if descriptor.shape == .dstWideImmediate {
-                guard index + 1 < slots.count else { throw .missingWideSecondHalf(index: index) }
-                let second = slots[index + 1]
-                guard second.opcode == 0, second.registers == 0, second.offset == 0 else {
-                    throw .malformedWideSecondHalf(index: index)
-                }
-                index += 2
-            } else {
-                index += 1
-            }
-        }
+        let decoded = DecodedProgram(slots)
+        if let error = decoded.decodeError { throw error }
         self.instructions = slots
+        self.decoded = decoded
     }
 
     /// Wraps slots without validation. Engines that run such a program still trap cleanly on bad
-    /// opcodes; use this only for slots that came from ``Program`` or for negative tests.
+    /// opcodes (``DecodedProgram/staticTraps``); use this only for slots that came from
+    /// ``Program`` or for negative tests.
     public init(unchecked slots: [Instruction]) {
         self.instructions = slots
+        self.decoded = DecodedProgram(slots)
     }
+
+    /// Whether every slot decodes (always true unless built with ``init(unchecked:)``).
+    public var isValid: Bool { decoded.decodeError == nil }
+
+    public static func == (lhs: Program, rhs: Program) -> Bool { lhs.instructions == rhs.instructions }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(instructions) }
 
     /// The program as little-endian bytecode.
     public var bytes: [UInt8] {
