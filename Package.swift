@@ -3,8 +3,9 @@ import PackageDescription
 
 // Targets are layered: EBPFCore (instruction model, decoding, helpers, traps) is at the bottom;
 // the assembler, interpreter, verifier and JIT each depend on it; EBPF re-exports them with a
-// small high-level API; EBPFCommands holds the CLI commands so they can be tested; the two
-// executables are thin shells over it.
+// small high-level API; EBPFCommands holds the CLI commands so they can be tested; the
+// executables are thin shells over it and over EBPFFuzz. EBPFTestSupport is for the test targets
+// only: nothing shipped depends on it.
 let package = Package(
     name: "swift-ebpf",
     platforms: [.macOS(.v15)],
@@ -53,12 +54,26 @@ let package = Package(
             name: "EBPFCommands",
             dependencies: ["EBPF", "ClassicBPF", "PcapOracle", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        // Shared by the test targets: corpus location, random program generation, differential runs.
-        .target(name: "EBPFTestSupport", dependencies: ["EBPFCore", "EBPFAssembler"]),
+        // Random eBPF programs from a seed (SplitMix64, the generator, the helpers its programs
+        // call): shipped because `ebpf-fuzz` generates programs, and used by the tests.
+        .target(name: "EBPFProgramGenerator", dependencies: ["EBPFCore"]),
+        // Runs one program on two engines and reports every difference; shrinks disagreeing
+        // programs. Shipped with `ebpf-fuzz`, used by the tests.
+        .target(name: "EBPFDifferential", dependencies: ["EBPFCore", "EBPFAssembler", "EBPFProgramGenerator"]),
+        // Test-only: repository layout, the conformance corpus and its `.data` parser, synthetic
+        // captures, pcapng builder; re-exports the generator and the differential harness. No
+        // shipped target depends on it.
+        .target(
+            name: "EBPFTestSupport",
+            dependencies: ["EBPFCore", "EBPFAssembler", "ClassicBPF", "EBPFProgramGenerator", "EBPFDifferential"]
+        ),
         // Differential fuzzing (interpreter vs JIT vs kernel) and its command-line driver.
         .target(
             name: "EBPFFuzz",
-            dependencies: ["EBPFCore", "EBPFAssembler", "EBPFInterpreter", "EBPFJIT", "EBPFVerifier", "EBPFKernel", "EBPFTestSupport"]
+            dependencies: [
+                "EBPFCore", "EBPFAssembler", "EBPFInterpreter", "EBPFJIT", "EBPFVerifier", "EBPFKernel", "EBPFProgramGenerator",
+                "EBPFDifferential",
+            ]
         ),
         .executableTarget(
             name: "ebpf-fuzz",
@@ -75,7 +90,10 @@ let package = Package(
         .testTarget(name: "EBPFJITTests", dependencies: ["EBPF", "EBPFTestSupport"]),
         .testTarget(name: "EBPFTestSupportTests", dependencies: ["EBPFTestSupport", "EBPFInterpreter"]),
         .testTarget(name: "EBPFFuzzTests", dependencies: ["EBPFFuzz", "EBPF", "EBPFKernel", "EBPFRuntime", "EBPFTestSupport"]),
-        .testTarget(name: "EBPFRuntimeTests", dependencies: ["EBPFRuntime", "EBPFAssembler", "EBPFInterpreter", "EBPF"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "EBPFRuntimeTests", dependencies: ["EBPFRuntime", "EBPFAssembler", "EBPFInterpreter", "EBPF", "EBPFTestSupport"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
             name: "EBPFCommandsTests",
             dependencies: ["EBPFCommands", "EBPFTestSupport", "ClassicBPF", "PcapOracle", "EBPFAssembler", "ebpf", "ebpf-conformance-plugin"]

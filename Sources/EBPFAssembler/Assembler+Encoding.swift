@@ -9,10 +9,11 @@ extension Assembler {
     /// The most words a mnemonic spans (`lock fetch add32`).
     static let maxMnemonicWords = InstructionSet.descriptors.map { $0.mnemonic.split(separator: " ").count }.max() ?? 1
 
-    /// Encodes one instruction (labels and comment already removed) that will sit at `slot`.
+    /// Encodes one instruction (labels and comment already removed) that will sit at `slot`;
+    /// `form` is what the table row it was encoded from does.
     static func encodeStatement(
         _ text: Substring, atSlot slot: Int
-    ) throws(AssemblerError.Reason) -> (slots: [Instruction], pendingTarget: PendingTarget?) {
+    ) throws(AssemblerError.Reason) -> (slots: [Instruction], pendingTarget: PendingTarget?, form: InstructionForm) {
         let (mnemonic, rows, operandText) = try splitMnemonic(text)
         let operands: [Substring] =
             operandText.isEmpty ? [] : operandText.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingBlanks() }
@@ -64,7 +65,7 @@ extension Assembler {
                 }
             }
         }
-        return (secondSlot.map { [instruction, $0] } ?? [instruction], pendingTarget)
+        return (secondSlot.map { [instruction, $0] } ?? [instruction], pendingTarget, row.form)
     }
 
     /// Splits the mnemonic (one to three words, the longest that names a table row) from the

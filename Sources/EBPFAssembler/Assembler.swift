@@ -59,7 +59,7 @@ public enum Assembler {
                 }
                 guard !rest.isEmpty else { continue }
                 let encoded = try encodeStatement(rest, atSlot: slots.count)
-                if firstExitSlot == nil, encoded.slots[0].opcode == Opcode.exit { firstExitSlot = slots.count }
+                if firstExitSlot == nil, encoded.form == .exit { firstExitSlot = slots.count }
                 slots.append(contentsOf: encoded.slots)
                 slotLines.append(contentsOf: repeatElement(lineIndex, count: encoded.slots.count))
                 if var target = encoded.pendingTarget {

@@ -17,15 +17,17 @@ public enum Disassembler {
 
     /// Each line with the index of the slot it starts at, e.g. for printing `   3: add %r1, 5`.
     public static func listing(_ program: Program) -> [(index: Int, text: String)] {
-        let slots = program.instructions
+        let decoded = program.decoded
         var lines: [(index: Int, text: String)] = []
-        var index = 0
-        while index < slots.count {
-            let instruction = slots[index]
-            let next = index + 1 < slots.count ? slots[index + 1] : nil
-            lines.append((index, text(of: instruction, followedBy: next)))
-            let isWide = InstructionSet.descriptor(for: instruction)?.shape == .dstWideImmediate
-            index += isWide && next != nil ? 2 : 1
+        for (index, slot) in decoded.slots.enumerated() {
+            switch slot {
+            case .operation(let operation):
+                lines.append((index, text(of: operation, at: index, slot: program.instructions[index])))
+            case .wideSecondHalf:
+                continue
+            case .invalid:
+                lines.append((index, invalid(program.instructions[index])))
+            }
         }
         return lines
     }
@@ -33,55 +35,56 @@ public enum Disassembler {
     /// The assembly text of one instruction. `next` is the following slot, which holds the upper
     /// half of an `lddw` constant.
     ///
-    /// A slot that matches no table row (possible only in a `Program(unchecked:)`) is printed as
+    /// A slot the decoder rejects (possible only in a `Program(unchecked:)`) is printed as
     /// `.invalid 0x…` with its 64-bit word; the assembler does not accept that line.
     public static func text(of instruction: Instruction, followedBy next: Instruction? = nil) -> String {
-        guard let descriptor = InstructionSet.descriptor(for: instruction) else { return invalid(instruction) }
+        let decoded = DecodedProgram(next.map { [instruction, $0] } ?? [instruction])
+        guard let operation = decoded[0] else { return invalid(instruction) }
+        return text(of: operation, at: 0, slot: instruction)
+    }
+
+    /// The text of `operation`, decoded from `slot` at index `pc`. The mnemonic is the one of the
+    /// table row that selects `slot`; the operands come from the decoded operation.
+    private static func text(of operation: DecodedOperation, at pc: Int, slot: Instruction) -> String {
+        // The decoder found this row when it decoded the slot.
+        guard let mnemonic = InstructionSet.descriptor(for: slot)?.mnemonic else { return invalid(slot) }
         let operands: [String]
-        switch descriptor.shape {
-        case .dstImmediate:
-            let signExtended = descriptor.instructionClass == .alu64
-            operands = [reg(instruction.dst), immediate(instruction.immediate, signExtended: signExtended)]
-        case .dstSource:
-            operands = [reg(instruction.dst), reg(instruction.src)]
-        case .dstOnly, .registerCall:
-            operands = [reg(instruction.dst)]
-        case .dstWideImmediate:
-            guard let next else { return invalid(instruction) }
-            operands = [reg(instruction.dst), wideImmediate(instruction, next)]
-        case .loadFromMemory:
-            operands = [reg(instruction.dst), MemoryOperand(register: instruction.src, offset: instruction.offset).text]
-        case .storeRegister:
-            operands = [MemoryOperand(register: instruction.dst, offset: instruction.offset).text, reg(instruction.src)]
-        case .storeImmediate:
+        switch operation {
+        case .alu(_, let width, let dst, let source):
+            operands = [reg(dst), text(of: source, signExtended: width == .bits64)]
+        case .negate(_, let dst), .byteSwap(_, let dst), .callRegister(let dst):
+            operands = [reg(dst)]
+        case .moveSignExtended(_, let dst, let src, _):
+            operands = [reg(dst), reg(src)]
+        case .loadImmediate64(let dst, let kind, let value):
+            operands = [reg(dst), wideImmediate(kind, value)]
+        case .load(_, let dst, let base, let offset, _):
+            operands = [reg(dst), MemoryOperand(register: base, offset: offset).text]
+        case .store(let size, let base, let offset, let value):
             // `stdw` stores the immediate sign-extended to 64 bits.
-            let signExtended = instruction.opcode & 0x18 == MemorySize.double.rawValue
-            operands = [
-                MemoryOperand(register: instruction.dst, offset: instruction.offset).text,
-                immediate(instruction.immediate, signExtended: signExtended),
-            ]
-        case .jumpOffset:
-            operands = [distance(Int64(instruction.offset))]
-        case .jumpImmediateOffset, .localCall:
-            operands = [distance(Int64(instruction.immediate))]
-        case .compareImmediate:
-            let signExtended = descriptor.instructionClass == .jmp
-            operands = [
-                reg(instruction.dst), immediate(instruction.immediate, signExtended: signExtended),
-                distance(Int64(instruction.offset)),
-            ]
-        case .compareRegister:
-            operands = [reg(instruction.dst), reg(instruction.src), distance(Int64(instruction.offset))]
-        case .helperCall:
-            operands = [String(instruction.immediate)]
-        case .none:
+            operands = [MemoryOperand(register: base, offset: offset).text, text(of: value, signExtended: size == .double)]
+        case .atomic(_, _, let base, let offset, let src):
+            operands = [MemoryOperand(register: base, offset: offset).text, reg(src)]
+        case .packetLoad(_, let index, let immediate):
+            operands = (index.map { [reg($0)] } ?? []) + [self.immediate(immediate, signExtended: false)]
+        case .jump(let target), .callLocal(let target):
+            operands = [distance(from: pc, to: target)]
+        case .conditionalJump(_, let width, let dst, let source, let target):
+            operands = [reg(dst), text(of: source, signExtended: width == .bits64), distance(from: pc, to: target)]
+        case .callHelper(let id):
+            operands = [String(id)]
+        case .exit:
             operands = []
-        case .packetAbsolute:
-            operands = [immediate(instruction.immediate, signExtended: false)]
-        case .packetIndirect:
-            operands = [reg(instruction.src), immediate(instruction.immediate, signExtended: false)]
         }
-        return operands.isEmpty ? descriptor.mnemonic : descriptor.mnemonic + " " + operands.joined(separator: ", ")
+        return operands.isEmpty ? mnemonic : mnemonic + " " + operands.joined(separator: ", ")
+    }
+
+    /// A register, or an immediate (see ``immediate(_:signExtended:)``).
+    private static func text(of operand: Operand, signExtended: Bool) -> String {
+        switch operand {
+        case .register(let number): reg(number)
+        case .immediate(let value): immediate(value, signExtended: signExtended)
+        }
     }
 
     private static func reg(_ number: UInt8) -> String { Register.name(number) }
@@ -90,9 +93,10 @@ public enum Disassembler {
         ".invalid 0x" + hex(instruction.rawValue, digits: 16)
     }
 
-    /// `+N` or `-N`.
-    private static func distance(_ value: Int64) -> String {
-        value < 0 ? String(value) : "+\(value)"
+    /// `+N` or `-N`: the slots from the one after `pc` to `target`.
+    private static func distance(from pc: Int, to target: Int) -> String {
+        let value = target - (pc + 1)
+        return value < 0 ? String(value) : "+\(value)"
     }
 
     /// Numbers up to this magnitude are printed in decimal.
@@ -110,13 +114,12 @@ public enum Disassembler {
     }
 
     /// The `lddw` operand: a constant, or `KEYWORD low[+high]` for a reference.
-    private static func wideImmediate(_ first: Instruction, _ second: Instruction) -> String {
-        let low = UInt32(bitPattern: first.immediate)
-        let high = UInt32(bitPattern: second.immediate)
-        if let kind = LoadImmediateKind(rawValue: first.src), let keyword = kind.assemblyKeyword {
+    private static func wideImmediate(_ kind: LoadImmediateKind, _ value: UInt64) -> String {
+        if let keyword = kind.assemblyKeyword {
+            let low = UInt32(truncatingIfNeeded: value)
+            let high = UInt32(truncatingIfNeeded: value >> 32)
             return high == 0 ? "\(keyword) \(low)" : "\(keyword) \(low)+\(high)"
         }
-        let value = UInt64(low) | UInt64(high) << 32
         let signed = Int64(bitPattern: value)
         if signed.magnitude <= UInt64(largestDecimal) { return String(signed) }
         return "0x" + hex(value, digits: 1)

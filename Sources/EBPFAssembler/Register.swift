@@ -25,7 +25,8 @@ enum Register {
     }
 }
 
+// `package`: the conformance `.data` reader in EBPFTestSupport reads hex bytes with these.
 extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
-    var isASCIIHexDigit: Bool { isASCIIDigit || ("a"..."f").contains(self) || ("A"..."F").contains(self) }
+    package var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    package var isASCIIHexDigit: Bool { isASCIIDigit || ("a"..."f").contains(self) || ("A"..."F").contains(self) }
 }

@@ -1,6 +1,7 @@
+// `package`: the conformance `.data` reader in EBPFTestSupport trims its lines the same way.
 extension Substring {
     /// The text without the characters matching `predicate` at either end.
-    func trimming(while predicate: (Character) -> Bool) -> Substring {
+    package func trimming(while predicate: (Character) -> Bool) -> Substring {
         var result = self
         while let first = result.first, predicate(first) { result = result.dropFirst() }
         while let last = result.last, predicate(last) { result = result.dropLast() }
@@ -8,5 +9,5 @@ extension Substring {
     }
 
     /// The text without leading and trailing blanks.
-    func trimmingBlanks() -> Substring { trimming(while: \.isWhitespace) }
+    package func trimmingBlanks() -> Substring { trimming(while: \.isWhitespace) }
 }

@@ -1,6 +1,6 @@
 import EBPFCore
 import EBPFJIT
-import EBPFTestSupport
+import EBPFProgramGenerator
 
 /// Measures what constant blinding costs: machine-code size and run time of the same programs
 /// compiled with and without ``JITOptions/constantBlinding``.

@@ -1,6 +1,7 @@
 import EBPFCore
 import EBPFJIT
-import EBPFTestSupport
+import EBPFDifferential
+import EBPFProgramGenerator
 import EBPFVerifier
 import Foundation
 

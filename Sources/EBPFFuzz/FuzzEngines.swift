@@ -1,7 +1,8 @@
 import EBPFCore
 import EBPFInterpreter
 import EBPFJIT
-import EBPFTestSupport
+import EBPFDifferential
+import EBPFProgramGenerator
 import EBPFVerifier
 
 /// The engine configurations the fuzzer compares with the interpreter: the JIT under several

@@ -1,5 +1,5 @@
 import EBPFCore
-import EBPFTestSupport
+import EBPFProgramGenerator
 
 /// A family of generated programs the fuzzer draws from, with the instruction budget its runs use.
 public enum FuzzPreset: String, Sendable, Hashable, CaseIterable {

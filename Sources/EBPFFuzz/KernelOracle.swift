@@ -2,7 +2,7 @@ import EBPFCore
 import EBPFInterpreter
 import EBPFJIT
 import EBPFKernel
-import EBPFTestSupport
+import EBPFDifferential
 
 /// The Linux kernel as a third engine for programs without input memory or helper calls (the
 /// ``FuzzPreset/aluJump`` and ``FuzzPreset/kernelStack`` subsets): each program is loaded as a socket filter with
@@ -136,14 +136,14 @@ public final class KernelOracle {
     static func wrapped(_ program: Program, shiftingHighHalf: Bool) -> [Instruction]? {
         var result = [Instruction(opcode: 0xb7, dst: 2)]  // mov r2, 0
         let body = program.instructions
-        let entryEnd = body.indices.compactMap { index -> Int? in
-            let slot = body[index]
-            guard slot.opcode == Opcode.call && slot.src == CallKind.local.rawValue else { return nil }
-            return index + 1 + Int(slot.immediate)
+        let decoded = program.decoded
+        let entryEnd = decoded.slots.indices.compactMap { index -> Int? in
+            guard case .callLocal(let target) = decoded[index] else { return nil }
+            return target
         }.min() ?? body.count
         let epilogue = 1 + body.count
         for (index, instruction) in body.enumerated() {
-            if shiftingHighHalf && instruction.opcode == Opcode.exit && index < entryEnd {
+            if shiftingHighHalf, case .exit? = decoded[index], index < entryEnd {
                 guard let offset = Int16(exactly: epilogue - (1 + index) - 1) else { return nil }
                 result.append(Instruction(opcode: 0x05, offset: offset))  // ja
             } else {

@@ -1,4 +1,4 @@
-import EBPFTestSupport
+import EBPFProgramGenerator
 
 /// Seeded byte-level mutations for parser robustness tests (a deterministic stand-in for a
 /// coverage-guided fuzzer's mutators): bit flips, interesting values, truncation, insertion,

@@ -1,6 +1,5 @@
 import EBPFAssembler
 import EBPFCore
-import EBPFTestSupport
 import EBPFVerifier
 import Foundation
 

@@ -14,10 +14,7 @@ public enum ConformanceCorpus {
         if let override = ProcessInfo.processInfo.environment[environmentVariable], !override.isEmpty {
             path = override
         } else {
-            // This file is <root>/Sources/EBPFTestSupport/ConformanceCorpus.swift.
-            let root = URL(fileURLWithPath: #filePath)
-                .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            path = root.deletingLastPathComponent()
+            path = RepositoryLayout.root.deletingLastPathComponent()
                 .appendingPathComponent("shared/conformance/tests").standardizedFileURL.path
         }
         var isDirectory: ObjCBool = false

@@ -2,6 +2,7 @@
 import Testing
 import Foundation
 import ClassicBPF
+import EBPFTestSupport
 import EBPFCore
 import EBPFInterpreter
 import EBPFJIT

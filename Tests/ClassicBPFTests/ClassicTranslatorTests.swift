@@ -1,6 +1,7 @@
 import Testing
 import ClassicBPF
 import EBPFCore
+import EBPFTestSupport
 
 /// Translated programs must verify and give the reference interpreter's result, bit for bit, in
 /// every engine.

@@ -2,6 +2,7 @@
 import Testing
 import Foundation
 import ClassicBPF
+import EBPFTestSupport
 import PcapOracle
 
 /// Against libpcap itself (only with `--traits Libpcap`): filters compiled by `pcap_compile`,

@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 import ClassicBPF
+import EBPFTestSupport
 
 @Suite struct PcapFileTests {
     static let formats: [(PcapByteOrder, PcapPrecision)] = [

@@ -1,5 +1,6 @@
 import EBPFAssembler
 import EBPFCore
+import EBPFTestSupport
 import Testing
 
 @Suite("ConformanceCase parsing")

@@ -1,5 +1,6 @@
 import ClassicBPF
 import EBPFAssembler
+import EBPFTestSupport
 import Foundation
 import Testing
 
@@ -92,7 +93,7 @@ struct ClassicCommandTests {
     static let fixtureDirectory = "Tests/ClassicBPFTests/Fixtures/"
 
     static func fixture(_ name: String, _ suffix: String) throws -> String {
-        try String(contentsOf: ToolProcess.repositoryRoot.appendingPathComponent(fixtureDirectory + name + "." + suffix), encoding: .utf8)
+        try String(contentsOf: RepositoryLayout.root.appendingPathComponent(fixtureDirectory + name + "." + suffix), encoding: .utf8)
     }
 
     /// tcpdump's own `-d`, `-dd` and `-ddd` output (kept as fixtures) is what `cbpf disasm`

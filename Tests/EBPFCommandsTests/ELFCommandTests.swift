@@ -1,3 +1,4 @@
+import EBPFTestSupport
 import Foundation
 import Testing
 
@@ -40,7 +41,7 @@ struct ELFCommandTests {
 
     @Test("a truncated object is a clear error, not a crash")
     func truncatedObject() throws {
-        let data = try Data(contentsOf: ToolProcess.repositoryRoot.appendingPathComponent("examples/c/port_filter.o"))
+        let data = try Data(contentsOf: RepositoryLayout.root.appendingPathComponent("examples/c/port_filter.o"))
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("truncated-\(UUID()).o")
         try data.prefix(200).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }

@@ -189,7 +189,7 @@ struct FilterCommandTests {
         var generator = CaptureGenerator(seed: 7)
         var writer = PcapWriter(header: PcapHeader(linkType: .ethernet, snapLength: 65535))
         writer.write(contentsOf: generator.packets(count: 100))
-        let path = ToolProcess.repositoryRoot.appendingPathComponent("examples/sample.pcap").path
+        let path = RepositoryLayout.root.appendingPathComponent("examples/sample.pcap").path
         if ProcessInfo.processInfo.environment["EBPF_REGENERATE_EXAMPLES"] != nil {
             try writer.write(toFile: path)
         }
@@ -200,7 +200,7 @@ struct FilterCommandTests {
     /// `ebpf filter` with it (or, with libpcap, with the expression) counts what the reference
     /// interpreter counts.
     @Test func readmeExample() throws {
-        let text = try String(contentsOf: ToolProcess.repositoryRoot.appendingPathComponent("examples/tcp.dd"), encoding: .utf8)
+        let text = try String(contentsOf: RepositoryLayout.root.appendingPathComponent("examples/tcp.dd"), encoding: .utf8)
         let program = try ClassicProgram(tcpdumpDD: text)
         var generator = CaptureGenerator(seed: 7)
         let expected = generator.packets(count: 100).filter { ClassicInterpreter.run(program, packet: $0.data, wireLength: $0.originalLength) != 0 }.count

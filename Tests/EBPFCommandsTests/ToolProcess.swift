@@ -1,3 +1,4 @@
+import EBPFTestSupport
 import Foundation
 
 /// Runs one of the package's executables (built next to the test bundle) and captures its output.
@@ -17,10 +18,6 @@ struct ToolProcess {
         return folder
     }()
 
-    /// The repository root, for example programs.
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     static func run(_ tool: String, _ arguments: [String], input: String? = nil) throws -> ToolProcess {
         try run(executable: productsDirectory.appendingPathComponent(tool), arguments, input: input)
     }
@@ -30,7 +27,7 @@ struct ToolProcess {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        process.currentDirectoryURL = repositoryRoot
+        process.currentDirectoryURL = RepositoryLayout.root
         let out = Pipe(), err = Pipe(), inPipe = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -9,7 +9,7 @@ import Testing
 /// fixture, built by clang): every mutation loads or fails with a typed error (`ELFError` with a
 /// file offset, `MapError`, `LinkError`) — never a crash or a hang.
 @Suite struct ELFMutationTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = RepositoryLayout.root
     static let objectFiles: [URL] = {
         let folders = ["examples/c", "Tests/EBPFRuntimeTests/Fixtures"].map { root.appendingPathComponent($0) }
         return folders.flatMap { folder in

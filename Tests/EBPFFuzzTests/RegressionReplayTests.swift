@@ -8,8 +8,7 @@ import Testing
 /// `ebpf-fuzz --save-failures`) through the interpreter and the JIT under every configuration of
 /// the fuzzer, without and (when the file names a context size) with the verifier's facts.
 @Suite struct RegressionReplayTests {
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Regressions")
+    static let directory = RepositoryLayout.url("Tests/Regressions")
 
     static let files: [URL] = {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []

@@ -1,4 +1,5 @@
 import EBPF
+import EBPFTestSupport
 import Foundation
 import Testing
 
@@ -7,9 +8,7 @@ import Testing
 /// returns what the interpreter returns, on the benchmark programs that need widening and on
 /// random inputs.
 @Suite struct WideningFactsTests {
-    static let programsDirectory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Benchmarks/programs")
+    static let programsDirectory = RepositoryLayout.url("Benchmarks/programs")
 
     /// Benchmarks the bounded policy rejects or needs 100,000s of steps for (sum64 and sort
     /// need the pointer–counter relations).

@@ -1,9 +1,9 @@
+import EBPFTestSupport
 import Foundation
 
 /// Paths of the committed example objects and test fixtures, from this file's location.
 enum Fixtures {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repositoryRoot = RepositoryLayout.root
 
     /// The bytes of `examples/c/NAME.o`.
     static func example(_ name: String) throws -> [UInt8] {

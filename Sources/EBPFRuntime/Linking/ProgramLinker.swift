@@ -36,26 +36,21 @@ public struct ProgramLinker: Sendable {
     public func link(
         _ program: Program, maps: [Int32: BPFMap], name: String = "", license: String? = nil
     ) throws(LinkError) -> LinkedProgram {
+        // An unchecked program may end in half an lddw; the decoder says so.
+        if case .missingWideSecondHalf(let index)? = program.decoded.decodeError { throw .truncatedWideLoad(index: index) }
         var slots = program.instructions
         var used: [Int32: BPFMap] = [:]
-        var index = 0
-        while index < slots.count {
-            let instruction = slots[index]
-            if instruction.opcode == Opcode.lddw {
-                guard index + 1 < slots.count else { throw .truncatedWideLoad(index: index) }
-                if let address = try resolve(wideLoad: instruction, second: slots[index + 1], at: index, maps: maps, used: &used) {
-                    slots[index].src = 0
-                    slots[index].immediate = Int32(bitPattern: UInt32(truncatingIfNeeded: address))
-                    slots[index + 1].immediate = Int32(bitPattern: UInt32(truncatingIfNeeded: address >> 32))
-                }
-                index += 2
-                continue
+        for index in slots.indices {
+            guard case .loadImmediate64(_, let kind, let value) = program.decoded[index] else { continue }
+            if let address = try resolve(kind: kind, operand: value, at: index, maps: maps, used: &used) {
+                slots[index].src = LoadImmediateKind.constant.rawValue
+                slots[index].immediate = Int32(bitPattern: UInt32(truncatingIfNeeded: address))
+                slots[index + 1].immediate = Int32(bitPattern: UInt32(truncatingIfNeeded: address >> 32))
             }
-            index += 1
         }
         var registry = helpers
         if helpers[KernelHelpers.tailCallID] != nil {
-            try appendTailCallTrampolines(&slots)
+            try appendTailCallTrampolines(&slots, decoded: program.decoded)
             registry.register(KernelHelpers.tailCallResult)
         }
         var regions: [MemoryRegion] = []
@@ -65,20 +60,21 @@ public struct ProgramLinker: Sendable {
             maps: maps, regions: regions, license: license)
     }
 
-    /// The 64-bit constant that replaces a map `lddw`, or `nil` for a plain constant.
+    /// The 64-bit constant that replaces a map `lddw` of `kind` whose operand is `operand` (handle
+    /// in the low 32 bits, value offset in the high 32 bits), or `nil` for a plain constant.
     private func resolve(
-        wideLoad: Instruction, second: Instruction, at index: Int, maps: [Int32: BPFMap], used: inout [Int32: BPFMap]
+        kind: LoadImmediateKind, operand: UInt64, at index: Int, maps: [Int32: BPFMap], used: inout [Int32: BPFMap]
     ) throws(LinkError) -> UInt64? {
-        switch LoadImmediateKind(rawValue: wideLoad.src) {
+        let handle = Int32(truncatingIfNeeded: operand)
+        switch kind {
         case .constant:
             return nil
         case .mapByFD:
-            guard let map = maps[wideLoad.immediate] else { throw .unknownMap(index: index, handle: wideLoad.immediate) }
-            used[wideLoad.immediate] = map
+            guard let map = maps[handle] else { throw .unknownMap(index: index, handle: handle) }
+            used[handle] = map
             return map.programAddress
         case .mapValueByFD:
-            let handle = wideLoad.immediate
-            let offset = UInt32(bitPattern: second.immediate)
+            let offset = UInt32(truncatingIfNeeded: operand >> 32)
             guard let map = maps[handle] else { throw .unknownMap(index: index, handle: handle) }
             guard let array = map as? ArrayMap, let value = array.valueAddress(0) else {
                 throw .invalidMapValueReference(index: index, handle: handle, offset: offset, reason: "not an array map")
@@ -90,27 +86,25 @@ public struct ProgramLinker: Sendable {
             }
             used[handle] = map
             return UInt64(UInt(bitPattern: value)) + UInt64(offset)
-        default:
-            throw .unsupportedLoadKind(index: index, kind: wideLoad.src)
+        case .variableAddress, .codeAddress, .mapByIndex, .mapValueByIndex:
+            throw .unsupportedLoadKind(index: index, kind: kind.rawValue)
         }
     }
 
-    private func appendTailCallTrampolines(_ slots: inout [Instruction]) throws(LinkError) {
-        let original = slots.count
-        var firstSubprogram = original
+    /// `decoded` is the program as given: linking rewrites only `lddw` operands, so its calls are
+    /// those of `slots`.
+    private func appendTailCallTrampolines(_ slots: inout [Instruction], decoded: DecodedProgram) throws(LinkError) {
+        var firstSubprogram = slots.count
         var sites: [Int] = []
-        var index = 0
-        while index < original {
-            let instruction = slots[index]
-            if instruction.opcode == Opcode.call {
-                if instruction.src == CallKind.local.rawValue {
-                    let target = index + Int(instruction.immediate) + 1
-                    if target > index, target < firstSubprogram { firstSubprogram = target }
-                } else if instruction.src == CallKind.helper.rawValue, instruction.immediate == KernelHelpers.tailCallID {
-                    sites.append(index)
-                }
+        for index in decoded.slots.indices {
+            switch decoded[index] {
+            case .callLocal(let target):
+                if target > index, target < firstSubprogram { firstSubprogram = target }
+            case .callHelper(KernelHelpers.tailCallID):
+                sites.append(index)
+            default:
+                break
             }
-            index += instruction.opcode == Opcode.lddw ? 2 : 1
         }
         for site in sites {
             guard site < firstSubprogram else { throw .tailCallInSubprogram(index: site) }

@@ -1,4 +1,5 @@
 import EBPFCore
+import EBPFProgramGenerator
 
 /// Runs a program on two engines over identical input memory and stack, and reports every
 /// difference in R0 or trap, final memory and final stack.

@@ -40,8 +40,7 @@ extension FunctionBuilder {
         }
         let thenState = state
         let skipSlot = code.count
-        // `ja` (16-bit offset) or `ja32`/gotol (32-bit immediate offset).
-        emit(Instruction(opcode: rng.chance(1, in: 3) ? Opcode.ja32 : Opcode.ja))
+        emitJump(long: rng.chance(1, in: 3))
         patchJump(at: jumpSlot, to: code.count)
         state = before
         emitBlock(statements: nestedBlockLength())

@@ -108,6 +108,10 @@ extension ELFObject {
                 functionSlots.append(Instruction(rawValue: word))
                 fileOffsets.append(codeOffset + start)
             }
+            // Which slots are `lddw`s and local calls, from the decoder. Relocations rewrite only
+            // the kind and immediates of an `lddw`, never which slot holds what, so one decoding
+            // of the function as read serves the relocations and the call scan below.
+            let decoded = DecodedProgram(functionSlots)
 
             var relocated: Set<Int> = []
             let range = UInt64(function.start * 8)..<UInt64((function.start + function.count) * 8)
@@ -120,7 +124,7 @@ extension ELFObject {
                 let symbol = try file.symbol(for: relocation)
                 switch relocation.type {
                 case ELFFile.Relocation.bpf64_64:
-                    guard functionSlots[local].opcode == Opcode.lddw, local + 1 < functionSlots.count else {
+                    guard case .loadImmediate64 = decoded[local] else {
                         throw .invalidRelocation(offset: relocation.entryOffset, reason: "R_BPF_64_64 does not apply to an lddw")
                     }
                     var first = functionSlots[local]
@@ -130,15 +134,16 @@ extension ELFObject {
                     functionSlots[local + 1] = second
                     mapIndexes.insert(mapIndex)
                 case ELFFile.Relocation.bpf64_32:
-                    let call = functionSlots[local]
-                    guard call.opcode == Opcode.call, call.src == CallKind.local.rawValue else {
+                    guard case .callLocal(let callTarget) = decoded[local] else {
                         throw .invalidRelocation(offset: relocation.entryOffset, reason: "R_BPF_64_32 does not apply to a local call")
                     }
                     guard symbol.sectionIndex > 0, symbol.sectionIndex < file.sections.count else {
                         if symbol.sectionIndex == 0 { throw .unresolvedSymbol(name: symbol.name, offset: relocation.entryOffset) }
                         throw .invalidRelocation(offset: relocation.entryOffset, reason: "call to a symbol in special section \(symbol.sectionIndex)")
                     }
-                    let target = Int64(symbol.value / 8) + Int64(call.immediate) + 1
+                    // The call's displacement (its decoded target is relative to the function)
+                    // taken from the symbol.
+                    let target = Int64(symbol.value / 8) + Int64(callTarget - local)
                     guard target >= 0, target < Int64(file.sections[symbol.sectionIndex].size / 8) else {
                         throw .invalidRelocation(offset: relocation.entryOffset, reason: "call target slot \(target) is outside its section")
                     }
@@ -148,18 +153,14 @@ extension ELFObject {
                 }
             }
             // Local calls without a relocation stay inside their section.
-            var local = 0
-            while local < functionSlots.count {
-                let instruction = functionSlots[local]
-                if instruction.opcode == Opcode.call, instruction.src == CallKind.local.rawValue, !relocated.contains(local) {
-                    let target = function.start + local + Int(instruction.immediate) + 1
-                    guard target >= 0, target < section.size / 8 else {
-                        throw .invalidProgram(
-                            name: entry.name, offset: codeOffset + local * 8, reason: "local call target \(target) is outside section \(section.name)")
-                    }
-                    try enqueueCall(at: base + local, sectionIndex: function.sectionIndex, slot: target, relocationOffset: codeOffset + local * 8)
+            for local in decoded.slots.indices where !relocated.contains(local) {
+                guard case .callLocal(let callTarget) = decoded[local] else { continue }
+                let target = function.start + callTarget
+                guard target >= 0, target < section.size / 8 else {
+                    throw .invalidProgram(
+                        name: entry.name, offset: codeOffset + local * 8, reason: "local call target \(target) is outside section \(section.name)")
                 }
-                local += instruction.opcode == Opcode.lddw ? 2 : 1
+                try enqueueCall(at: base + local, sectionIndex: function.sectionIndex, slot: target, relocationOffset: codeOffset + local * 8)
             }
             slots += functionSlots
         }

@@ -1,3 +1,4 @@
+import EBPFAssembler
 import EBPFCore
 
 /// One test of the bpf_conformance corpus, parsed from its `.data` file.

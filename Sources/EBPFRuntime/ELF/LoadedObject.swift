@@ -62,18 +62,12 @@ public final class LoadedObject: Sendable {
     /// what the verifier checks (with ``LinkedProgram/mapDefinitions``).
     public func verifierProgram(_ program: ELFProgram) -> Program {
         var slots = program.program.instructions
-        var index = 0
-        while index < slots.count {
-            if slots[index].opcode == Opcode.lddw {
-                let kind = LoadImmediateKind(rawValue: slots[index].src)
-                if kind == .mapByFD || kind == .mapValueByFD {
-                    let mapIndex = Int(slots[index].immediate)
-                    slots[index].immediate = mapIndex >= 0 && mapIndex < mapHandles.count ? mapHandles[mapIndex] : -1
-                }
-                index += 2
-            } else {
-                index += 1
-            }
+        for index in slots.indices {
+            guard case .loadImmediate64(_, let kind, let value) = program.program.decoded[index],
+                kind == .mapByFD || kind == .mapValueByFD
+            else { continue }
+            let mapIndex = Int(Int32(truncatingIfNeeded: value))
+            slots[index].immediate = mapIndex >= 0 && mapIndex < mapHandles.count ? mapHandles[mapIndex] : -1
         }
         return Program(unchecked: slots)
     }

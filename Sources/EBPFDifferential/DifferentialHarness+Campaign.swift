@@ -1,4 +1,5 @@
 import EBPFCore
+import EBPFProgramGenerator
 
 extension DifferentialHarness {
     /// Generates the program of each seed, compares the engines on it and tallies the results,

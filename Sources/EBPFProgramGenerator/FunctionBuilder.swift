@@ -60,6 +60,9 @@ struct FunctionBuilder {
     /// Instructions still wanted in this function.
     var remaining = 0
     var containsHazards = false
+    /// Slots of the `ja32` (gotol) jumps emitted so far, whose displacement goes in the immediate
+    /// rather than the offset when they are patched.
+    var longJumpSlots: Set<Int> = []
 
     init(
         index: Int, functionCount: Int, arity: Int, calleeCosts: [Int], calleeArities: [Int],
@@ -111,10 +114,17 @@ struct FunctionBuilder {
         remaining -= 1
     }
 
-    /// Sets a forward or backward jump's offset so that it lands on `target`.
+    /// Emits an unconditional jump to be patched: `ja32` (gotol, 32-bit immediate displacement)
+    /// when `long`, else `ja` (16-bit offset).
+    mutating func emitJump(long: Bool) {
+        if long { longJumpSlots.insert(code.count) }
+        emit(Instruction(opcode: long ? Opcode.ja32 : Opcode.ja))
+    }
+
+    /// Sets a forward or backward jump's displacement so that it lands on `target`.
     mutating func patchJump(at slot: Int, to target: Int) {
         let distance = target - slot - 1
-        if code[slot].opcode == Opcode.ja32 {
+        if longJumpSlots.contains(slot) {
             code[slot].immediate = Int32(distance)
         } else {
             precondition(distance >= Int(Int16.min) && distance <= Int(Int16.max), "function too large for a 16-bit jump")

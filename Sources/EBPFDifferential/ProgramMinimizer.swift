@@ -9,8 +9,9 @@ public enum ProgramMinimizer {
     /// offset would no longer fit.
     public static func removing(slotAt index: Int, from program: Program) -> Program? {
         let slots = program.instructions
-        guard slots.indices.contains(index), !isSecondHalfOfWide(index, in: slots) else { return nil }
-        let removedCount = slots[index].opcode == Opcode.lddw && index + 1 < slots.count ? 2 : 1
+        let decoded = program.decoded
+        guard slots.indices.contains(index), decoded.slots[index] != .wideSecondHalf else { return nil }
+        let removedCount = decoded[index]?.slotCount ?? 1
         func newIndex(_ old: Int) -> Int {
             if old < index { return old }
             if old >= index + removedCount { return old - removedCount }
@@ -20,14 +21,17 @@ public enum ProgramMinimizer {
         result.reserveCapacity(slots.count - removedCount)
         for old in slots.indices where old < index || old >= index + removedCount {
             var instruction = slots[old]
-            if !isSecondHalfOfWide(old, in: slots), let target = Program.branchTarget(of: instruction, at: old) {
+            if let target = decoded[old]?.branchTarget {
                 let distance = newIndex(target) - newIndex(old) - 1
-                if instruction.opcode == Opcode.ja32 || instruction.opcode == Opcode.call {
-                    guard let immediate = Int32(exactly: distance) else { return nil }
-                    instruction.immediate = immediate
-                } else {
+                // Re-encoding: the displacement goes in the field the instruction's table row
+                // encodes it in (the offset for `ja` and conditional jumps, the immediate for
+                // `ja32` and `call local`).
+                if InstructionSet.descriptor(for: instruction)?.shape.usesOffset == true {
                     guard let offset = Int16(exactly: distance) else { return nil }
                     instruction.offset = offset
+                } else {
+                    guard let immediate = Int32(exactly: distance) else { return nil }
+                    instruction.immediate = immediate
                 }
             }
             result.append(instruction)
@@ -53,14 +57,5 @@ public enum ProgramMinimizer {
             }
         }
         return current
-    }
-
-    static func isSecondHalfOfWide(_ index: Int, in slots: [Instruction]) -> Bool {
-        // Walk from the start: only an lddw that begins a slot pair makes the next slot a half.
-        var slot = 0
-        while slot < index {
-            slot += slots[slot].opcode == Opcode.lddw ? 2 : 1
-        }
-        return slot != index
     }
 }

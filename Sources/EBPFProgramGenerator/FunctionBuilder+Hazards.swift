@@ -50,7 +50,7 @@ extension FunctionBuilder {
             emitBlock(statements: rng.value(in: 0...2))
             nesting -= 1
             let backSlot = code.count
-            emit(Instruction(opcode: rng.chance(1, in: 2) ? Opcode.ja : Opcode.ja32))
+            emitJump(long: !rng.chance(1, in: 2))
             patchJump(at: backSlot, to: bodyStart)
             // Whatever follows runs only if the loop's body returned early; nothing new is known.
         case .recursion:

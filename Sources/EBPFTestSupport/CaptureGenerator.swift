@@ -1,3 +1,6 @@
+import ClassicBPF
+import EBPFProgramGenerator
+
 /// Generates synthetic Ethernet captures from a fixed seed, for filter tests and benchmarks:
 /// IPv4 (with and without options, fragments), IPv6 (with hop-by-hop and fragment extension
 /// headers), TCP, UDP, ICMP, ICMPv6, ARP, 802.1Q and 802.1ad VLAN tags, LLC frames, unknown
@@ -44,14 +47,14 @@ public struct CaptureGenerator: Sendable {
     /// One packet, possibly cut short.
     public mutating func nextPacket() -> PcapPacket {
         let frame = nextFrame()
-        let roll = random.below(100)
+        let roll = below(100)
         if roll < 8, !frame.isEmpty {
             // Cut anywhere, including inside the link-layer header.
-            return PcapPacket(data: Array(frame.prefix(random.below(frame.count))), originalLength: UInt32(frame.count))
+            return PcapPacket(data: Array(frame.prefix(below(frame.count))), originalLength: UInt32(frame.count))
         }
         if roll < 14, frame.count > 54 {
             // A typical snap length cut.
-            let snap = [54, 60, 64, 68, 96][random.below(5)]
+            let snap = [54, 60, 64, 68, 96][below(5)]
             return PcapPacket(data: Array(frame.prefix(snap)), originalLength: UInt32(frame.count))
         }
         return PcapPacket(data: frame)
@@ -60,23 +63,23 @@ public struct CaptureGenerator: Sendable {
     private mutating func nextFrame() -> [UInt8] {
         var frame = pick(Self.macAddresses) + pick(Array(Self.macAddresses.dropLast()))
         // VLAN tags: none, 802.1Q, or 802.1ad + 802.1Q.
-        let tagRoll = random.below(10)
+        let tagRoll = below(10)
         if tagRoll >= 7 {
-            if tagRoll == 9 { frame += be16(0x88a8) + be16(UInt16(random.below(4096))) }
-            frame += be16(0x8100) + be16(UInt16(random.below(8)) << 13 | [1, 10, 100, 200][random.below(4)])
+            if tagRoll == 9 { frame += be16(0x88a8) + be16(UInt16(below(4096))) }
+            frame += be16(0x8100) + be16(UInt16(below(8)) << 13 | [1, 10, 100, 200][below(4)])
         }
-        switch random.below(100) {
+        switch below(100) {
         case 0..<45: frame += be16(0x0800) + ipv4Packet()
         case 45..<70: frame += be16(0x86dd) + ipv6Packet()
         case 70..<80: frame += be16(0x0806) + arpPacket()
         case 80..<85:
             // 802.3 length field + LLC (spanning tree BPDU or SNAP).
-            let payload: [UInt8] = random.below(2) == 0 ? [0x42, 0x42, 0x03] + bytes(35) : [0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00] + bytes(30)
+            let payload: [UInt8] = below(2) == 0 ? [0x42, 0x42, 0x03] + bytes(35) : [0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00] + bytes(30)
             frame += be16(UInt16(payload.count)) + payload
-        case 85..<92: frame += be16([0x88cc, 0x8863, 0x8864, 0x88e5, 0x9000][random.below(5)]) + bytes(random.below(60))
+        case 85..<92: frame += be16([0x88cc, 0x8863, 0x8864, 0x88e5, 0x9000][below(5)]) + bytes(below(60))
         default:
             // A runt: the frame ends right after (or inside) the EtherType.
-            frame += be16(0x0800).prefix(random.below(3))
+            frame += be16(0x0800).prefix(below(3))
         }
         return frame
     }
@@ -84,44 +87,44 @@ public struct CaptureGenerator: Sendable {
     private mutating func transport(_ protocolNumber: UInt8, icmpType: UInt8) -> [UInt8] {
         switch protocolNumber {
         case 6:
-            let flags = UInt16([0x02, 0x12, 0x10, 0x18, 0x11, 0x04, 0x29][random.below(7)])
+            let flags = UInt16([0x02, 0x12, 0x10, 0x18, 0x11, 0x04, 0x29][below(7)])
             return be16(pick(Self.ports)) + be16(pick(Self.ports)) + bytes(8) + be16(0x5000 | flags) + be16(65535) + bytes(4)
-                + bytes(random.below(40))
+                + bytes(below(40))
         case 17:
-            let payload = bytes(random.below(60))
+            let payload = bytes(below(60))
             return be16(pick(Self.ports)) + be16(pick(Self.ports)) + be16(UInt16(8 + payload.count)) + bytes(2) + payload
         default:
-            return [icmpType, UInt8(random.below(4))] + bytes(6 + random.below(30))
+            return [icmpType, UInt8(below(4))] + bytes(6 + below(30))
         }
     }
 
     private mutating func ipv4Packet() -> [UInt8] {
-        let protocolNumber: UInt8 = [6, 6, 17, 17, 1, 47, 132][random.below(7)]
-        let optionWords = random.below(5) == 0 ? 1 + random.below(3) : 0
-        var fragment: UInt16 = random.below(4) == 0 ? 0x4000 : 0  // DF
-        let fragmentRoll = random.below(10)
+        let protocolNumber: UInt8 = [6, 6, 17, 17, 1, 47, 132][below(7)]
+        let optionWords = below(5) == 0 ? 1 + below(3) : 0
+        var fragment: UInt16 = below(4) == 0 ? 0x4000 : 0  // DF
+        let fragmentRoll = below(10)
         if fragmentRoll == 0 { fragment = 0x2000 }  // first fragment, MF
-        if fragmentRoll == 1 { fragment = UInt16(1 + random.below(200)) | (random.below(2) == 0 ? 0x2000 : 0) }  // later fragment
-        let payload = transport(protocolNumber, icmpType: [0, 8, 3, 11][random.below(4)])
+        if fragmentRoll == 1 { fragment = UInt16(1 + below(200)) | (below(2) == 0 ? 0x2000 : 0) }  // later fragment
+        let payload = transport(protocolNumber, icmpType: [0, 8, 3, 11][below(4)])
         let headerLength = 20 + 4 * optionWords
-        var header = [UInt8(0x40 | (headerLength / 4)), UInt8(random.below(4) << 2)]
-        header += be16(UInt16(headerLength + payload.count)) + be16(UInt16(random.below(65536))) + be16(fragment)
-        header += [UInt8(1 + random.below(128)), protocolNumber] + bytes(2)
+        var header = [UInt8(0x40 | (headerLength / 4)), UInt8(below(4) << 2)]
+        header += be16(UInt16(headerLength + payload.count)) + be16(UInt16(below(65536))) + be16(fragment)
+        header += [UInt8(1 + below(128)), protocolNumber] + bytes(2)
         header += pick(Self.ipv4Addresses) + pick(Self.ipv4Addresses)
         header += [UInt8](repeating: 1, count: 4 * optionWords)  // NOP options
         return header + payload
     }
 
     private mutating func ipv6Packet() -> [UInt8] {
-        let protocolNumber: UInt8 = [6, 6, 17, 17, 58][random.below(5)]
-        var payload = transport(protocolNumber, icmpType: [128, 129, 135, 136][random.below(4)])
+        let protocolNumber: UInt8 = [6, 6, 17, 17, 58][below(5)]
+        var payload = transport(protocolNumber, icmpType: [128, 129, 135, 136][below(4)])
         var nextHeader = protocolNumber
-        switch random.below(8) {
+        switch below(8) {
         case 0:
             payload = [nextHeader, 0, 1, 4, 0, 0, 0, 0] + payload  // hop-by-hop with PadN
             nextHeader = 0
         case 1:
-            payload = [nextHeader, 0] + be16(UInt16(random.below(2)) << 3 | UInt16(random.below(2))) + bytes(4) + payload  // fragment
+            payload = [nextHeader, 0] + be16(UInt16(below(2)) << 3 | UInt16(below(2))) + bytes(4) + payload  // fragment
             nextHeader = 44
         default:
             break
@@ -131,33 +134,20 @@ public struct CaptureGenerator: Sendable {
     }
 
     private mutating func arpPacket() -> [UInt8] {
-        be16(1) + be16(0x0800) + [6, 4] + be16(UInt16(1 + random.below(2)))
+        be16(1) + be16(0x0800) + [6, 4] + be16(UInt16(1 + below(2)))
             + pick(Self.macAddresses) + pick(Self.ipv4Addresses) + pick(Self.macAddresses) + pick(Self.ipv4Addresses)
     }
 
-    private mutating func pick<T>(_ values: [T]) -> T { values[random.below(values.count)] }
+    private mutating func pick<T>(_ values: [T]) -> T { values[below(values.count)] }
 
     private mutating func bytes(_ count: Int) -> [UInt8] {
         (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next()) }
     }
 
+    /// A value in `0..<bound` by remainder (not ``SplitMix64/below(_:)``'s multiply-high
+    /// reduction), so that a seed keeps naming the captures it named before the generator was
+    /// shared.
+    private mutating func below(_ bound: Int) -> Int { Int(random.next() % UInt64(bound)) }
+
     private func be16(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xff)] }
-}
-
-/// SplitMix64, a small fixed-seed generator (Steele, Lea and Flood, 2014).
-struct SplitMix64: Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-
-    /// A value in `0..<bound` (bound > 0).
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
