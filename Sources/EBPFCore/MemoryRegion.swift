@@ -45,10 +45,25 @@ public struct MemoryRegion: Sendable, Hashable, CustomStringConvertible {
     @inlinable
     public static func contains(start: UInt64, count: UInt64, address: UInt64, size: UInt64) -> Bool {
         // `address &- start` wraps to a huge value below `start`, so `offset < count` tests both
-        // ends; it also implies count > 0, so `count &- 1` is the last byte's offset and
-        // `count &- 1 <= ~start` says start + count <= 2^64.
+        // ends.
         let offset = address &- start
-        return offset < count && count &- offset >= size && count &- 1 <= ~start && address != 0
+        return offset < count && count &- offset >= size && !admitsNoAccess(start: start, count: count) && address != 0
+    }
+
+    /// Whether no access lies inside the region: it is empty or wraps around the end of the
+    /// address space (see ``contains(start:count:address:size:)``). Lists of regions may skip
+    /// such a region.
+    @inlinable
+    public var admitsNoAccess: Bool {
+        Self.admitsNoAccess(start: start, count: count)
+    }
+
+    /// ``admitsNoAccess`` of `[start, start + count)`.
+    @inlinable
+    public static func admitsNoAccess(start: UInt64, count: UInt64) -> Bool {
+        // For count > 0, `count &- 1` is the last byte's offset, and start + count <= 2^64
+        // exactly when it is at most ~start (2^64 - 1 - start).
+        count == 0 || count &- 1 > ~start
     }
 
     public var description: String {

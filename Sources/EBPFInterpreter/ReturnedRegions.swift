@@ -16,10 +16,10 @@ struct ReturnedRegions {
     private var inlineCount = 0
     private var spilledPairs: [UInt64] = []
 
-    /// Records `[start, start + size)`. An empty region is not recorded (no access lies inside it),
-    /// nor one an already recorded region covers.
+    /// Records `[start, start + size)`. A region no access lies inside (empty, or wrapping around
+    /// the address space) is not recorded, nor one an already recorded region covers.
     mutating func add(start: UInt64, size: UInt64) {
-        guard size > 0, !contains(address: start, size: size) else { return }
+        guard !MemoryRegion.admitsNoAccess(start: start, count: size), !contains(address: start, size: size) else { return }
         if inlineCount < Self.inlineCapacity {
             inlinePairs[2 &* inlineCount] = start
             inlinePairs[2 &* inlineCount &+ 1] = size

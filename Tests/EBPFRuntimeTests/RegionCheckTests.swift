@@ -57,6 +57,17 @@ struct RegionCase: Sendable, CustomTestStringConvertible {
         #expect(region.contains(address: check.address, size: check.size) == check.inside)
     }
 
+    /// Regions that hold no access, which lists may skip: empty, or wrapping past 2^64 (one
+    /// ending exactly at 2^64 holds accesses).
+    @Test(arguments: [
+        (0x1000, 0, true), (0x1000, 16, false), (RegionCase.top - 7, 16, true), (RegionCase.top - 15, 16, false),
+        (RegionCase.top, 1, false), (RegionCase.top, 2, true), (0, 0, true), (0, 16, false), (1, RegionCase.top, false),
+        (2, RegionCase.top, true),
+    ] as [(UInt64, UInt64, Bool)])
+    func regionsHoldingNoAccess(start: UInt64, count: UInt64, holdsNone: Bool) {
+        #expect(MemoryRegion(start: start, count: count).admitsNoAccess == holdsNone)
+    }
+
     @Test(arguments: RegionCase.all)
     func regionListFollowsTheRule(_ check: RegionCase) {
         // A region elsewhere first, so the list is walked.
