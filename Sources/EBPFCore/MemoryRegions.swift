@@ -14,7 +14,8 @@ public struct MemoryRegions {
     public let count: Int
 
     /// Bytes per (start, count) pair.
-    public static let pairStride = 16
+    @inlinable
+    public static var pairStride: Int { 16 }
 
     /// The `count` pairs at `pairs` (none when `pairs` is `nil`). The memory must stay valid
     /// while the view is used.
@@ -28,14 +29,6 @@ public struct MemoryRegions {
     @inlinable
     public init(_ buffer: UnsafeBufferPointer<UInt64>) {
         self.init(pairs: UnsafeRawPointer(buffer.baseAddress), count: buffer.count / 2)
-    }
-
-    /// The region at `index`.
-    @inlinable
-    public subscript(index: Int) -> MemoryRegion {
-        let pair = pairs.unsafelyUnwrapped + index &* Self.pairStride
-        return MemoryRegion(
-            start: pair.loadUnaligned(as: UInt64.self), count: pair.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
     }
 
     /// Whether `[address, address + size)` lies entirely inside one of the regions.

@@ -8,7 +8,8 @@
 /// with ``precondition(holds:)``.
 public struct StackArea {
     /// Bytes in the area: ``ExecutionLimits/stackSize``.
-    public static let size = ExecutionLimits.stackSize
+    @inlinable
+    public static var size: Int { ExecutionLimits.stackSize }
 
     /// 8-byte words so the area is 8-byte aligned, as R10-relative 8-byte accesses expect.
     @usableFromInline
