@@ -1,5 +1,9 @@
 /// Turns a decoded program into something that runs: verification (unless turned off), then the
 /// chosen engine, given the verifier's facts so the JIT can leave out the checks they cover.
+///
+/// Plain and linked programs take the same path: each is a ``PipelineInput`` (the `Program`
+/// forms below wrap theirs, ``LinkedProgram/prepare(configuration:memorySize:)`` wraps a linked
+/// one).
 public enum ExecutionPipeline {
     /// Verifies `program` as `configuration` asks, or returns `nil` when verification is off.
     ///
@@ -10,42 +14,85 @@ public enum ExecutionPipeline {
     public static func verify(
         _ program: Program, memorySize: Int?, configuration: ExecutionConfiguration
     ) throws(PipelineError) -> VerificationResult? {
-        guard configuration.verify else { return nil }
-        var options = configuration.verifierOptions
-        if options.contextSize == nil { options.contextSize = memorySize }
-        do {
-            return try Verifier(helpers: configuration.helpers, options: options).verify(program)
-        } catch {
-            throw .verification(error)
-        }
+        try verify(PipelineInput(program), memorySize: memorySize, configuration: configuration)
     }
 
-    /// Verifies (unless turned off) and prepares `program` to run; see ``verify(_:memorySize:configuration:)``
-    /// for `memorySize`. The runner must only be given memory of that size when one was passed.
+    /// Verifies (unless turned off) and prepares `program` to run; see `verify` for `memorySize`. The runner must only be given memory of that size when one was passed.
     public static func prepare(
         _ program: Program, memorySize: Int?, configuration: ExecutionConfiguration
     ) throws(PipelineError) -> any ProgramRunner {
-        let verification = try verify(program, memorySize: memorySize, configuration: configuration)
-        return try makeRunner(program, facts: verification?.facts, configuration: configuration)
+        try prepare(PipelineInput(program), memorySize: memorySize, configuration: configuration)
     }
 
     /// Builds the configured engine for an already verified (or deliberately unverified) program.
     public static func makeRunner(
         _ program: Program, facts: VerifiedFacts?, configuration: ExecutionConfiguration
     ) throws(PipelineError) -> any ProgramRunner {
+        try makeRunner(PipelineInput(program), facts: facts, configuration: configuration)
+    }
+
+    // MARK: The one path
+
+    /// Verifies `input.verifierProgram` with `input`'s helpers, maps and licence (over the
+    /// configuration's verifier options), or returns `nil` when verification is off. `memorySize`
+    /// (see the `Program` form) fills in the options' `contextSize` when they leave it `nil`.
+    public static func verify(
+        _ input: PipelineInput, memorySize: Int?, configuration: ExecutionConfiguration
+    ) throws(PipelineError) -> VerificationResult? {
+        guard configuration.verify else { return nil }
+        var options = input.verifierOptions(configuration.verifierOptions)
+        if options.contextSize == nil { options.contextSize = memorySize }
+        do {
+            return try Verifier(helpers: input.helpers(configuration), options: options).verify(input.verifierProgram)
+        } catch {
+            throw .verification(error)
+        }
+    }
+
+    /// Verifies (unless turned off) and builds the configured engine for `input`.
+    public static func prepare(
+        _ input: PipelineInput, memorySize: Int?, configuration: ExecutionConfiguration
+    ) throws(PipelineError) -> any ProgramRunner & Sendable {
+        let verification = try verify(input, memorySize: memorySize, configuration: configuration)
+        return try makeRunner(input, facts: verification?.facts, configuration: configuration)
+    }
+
+    /// Builds the configured engine for `input`, given the facts the verifier proved on
+    /// `input.verifierProgram` (`nil`: every check at run time).
+    public static func makeRunner(
+        _ input: PipelineInput, facts: VerifiedFacts?, configuration: ExecutionConfiguration
+    ) throws(PipelineError) -> any ProgramRunner & Sendable {
         switch configuration.engine {
         case .interpreter:
-            // The interpreter is the reference: it checks every access whatever was proven.
-            return Interpreter(program: program, helpers: configuration.helpers, limits: configuration.limits)
+            return interpreter(input, configuration: configuration)
         case .jit:
+            var statistics = CompilationStatistics()
             do {
-                return try JIT.compile(
-                    program, helpers: configuration.helpers, limits: configuration.limits, facts: facts,
-                    options: configuration.jitOptions)
+                return try compile(input, facts: facts, configuration: configuration, statistics: &statistics)
             } catch {
                 throw .compilation(error)
             }
         }
+    }
+
+    /// The interpreter for `input`. It is the reference: it checks every access whatever was
+    /// proven, so it takes no facts.
+    public static func interpreter(_ input: PipelineInput, configuration: ExecutionConfiguration) -> Interpreter {
+        Interpreter(
+            program: input.program, helpers: input.helpers(configuration), limits: configuration.limits,
+            extraRegions: input.extraRegions)
+    }
+
+    /// `input` compiled with the JIT, leaving out the checks `facts` (proven on
+    /// `input.verifierProgram`) cover, and recording the phases in `statistics`.
+    public static func compile(
+        _ input: PipelineInput, facts: VerifiedFacts?, configuration: ExecutionConfiguration,
+        statistics: inout CompilationStatistics
+    ) throws(JITError) -> CompiledProgram {
+        try JIT.compile(
+            input.program, helpers: input.helpers(configuration), limits: configuration.limits,
+            facts: input.engineFacts(facts), options: configuration.jitOptions, extraRegions: input.extraRegions,
+            statistics: &statistics)
     }
 }
 

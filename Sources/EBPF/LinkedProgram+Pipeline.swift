@@ -18,27 +18,19 @@ extension MapDefinition {
 }
 
 extension LinkedProgram {
-    /// `base` with this program's maps (by handle) and licence filled in.
+    /// `base` with this program's maps (by handle) and licence filled in, as
+    /// ``ExecutionPipeline`` gives them to the verifier.
     public func verifierOptions(_ base: VerifierOptions = VerifierOptions()) -> VerifierOptions {
-        var options = base
-        options.maps = mapDefinitions.mapValues(\.verifierDescriptor)
-        if options.license == nil { options.license = license }
-        return options
+        PipelineInput(self).verifierOptions(base)
     }
 
     /// Verifies ``verifierProgram`` with this program's helpers and maps (unless
-    /// `configuration.verify` is off); `nil` when verification is off.
+    /// `configuration.verify` is off); `nil` when verification is off. The same path as a plain
+    /// program's (``ExecutionPipeline/verify(_:memorySize:configuration:)``, with ``PipelineInput/init(_:)``).
     public func verify(
         configuration: ExecutionConfiguration = ExecutionConfiguration(), memorySize: Int? = nil
     ) throws(PipelineError) -> VerificationResult? {
-        guard configuration.verify else { return nil }
-        var options = verifierOptions(configuration.verifierOptions)
-        if options.contextSize == nil { options.contextSize = memorySize }
-        do {
-            return try Verifier(helpers: helpers, options: options).verify(verifierProgram)
-        } catch {
-            throw .verification(error)
-        }
+        try ExecutionPipeline.verify(PipelineInput(self), memorySize: memorySize, configuration: configuration)
     }
 
     /// Verifies (unless `configuration.verify` is off) and builds `configuration.engine` over
@@ -47,19 +39,7 @@ extension LinkedProgram {
     public func prepare(
         configuration: ExecutionConfiguration = ExecutionConfiguration(), memorySize: Int? = nil
     ) throws(PipelineError) -> any ProgramRunner & Sendable {
-        let facts = try verify(configuration: configuration, memorySize: memorySize).map { extend($0.facts) }
-        switch configuration.engine {
-        case .interpreter:
-            return Interpreter(program: program, helpers: helpers, limits: configuration.limits, extraRegions: regions)
-        case .jit:
-            do {
-                return try JIT.compile(
-                    program, helpers: helpers, limits: configuration.limits, facts: facts,
-                    options: configuration.jitOptions, extraRegions: regions)
-            } catch {
-                throw .compilation(error)
-            }
-        }
+        try ExecutionPipeline.prepare(PipelineInput(self), memorySize: memorySize, configuration: configuration)
     }
 
     /// This program prepared with `configuration`, as a target for program arrays.

@@ -121,13 +121,16 @@ struct BenchCommand: ParsableCommand {
         defer { stack.deallocate() }
         stack.initializeMemory(as: UInt8.self, repeating: 0)
 
+        // What the engines are built from (the program, its helpers and regions), as `ebpf run`
+        // builds them.
+        let pipelineInput = source.pipelineInput
         try memory.withUnsafeMutableBytes { input in
             var subjects: [BenchMeasurement.Subject] = []
             if engine.includesInterpreter {
                 compile.interpreterPrepareNs = BenchMeasurement.medianTime {
-                    _ = source.benchInterpreter(configuration: configuration)
+                    _ = ExecutionPipeline.interpreter(pipelineInput, configuration: configuration)
                 }
-                let interpreter = source.benchInterpreter(configuration: configuration)
+                let interpreter = ExecutionPipeline.interpreter(pipelineInput, configuration: configuration)
                 subjects.append(.init(name: "interpreter") { try source.benchRun(interpreter, memory: input, stack: stack) })
             }
             if engine.includesJIT {
@@ -137,12 +140,14 @@ struct BenchCommand: ParsableCommand {
                 phases.reserveCapacity(BenchMeasurement.maximumRuns)
                 compile.jitCompileNs = try BenchMeasurement.medianTime { () throws(PipelineError) in
                     var statistics = CompilationStatistics()
-                    _ = try source.benchCompile(configuration: configuration, facts: facts, statistics: &statistics)
+                    _ = try ProgramSource.benchCompile(
+                        pipelineInput, configuration: configuration, facts: facts, statistics: &statistics)
                     phases.append(statistics)
                 }
                 compile.recordPhases(phases)
                 var statistics = CompilationStatistics()
-                let compiled = try source.benchCompile(configuration: configuration, facts: facts, statistics: &statistics)
+                let compiled = try ProgramSource.benchCompile(
+                    pipelineInput, configuration: configuration, facts: facts, statistics: &statistics)
                 codeBytes = compiled.codeSize
                 subjects.append(.init(name: "jit") { try source.benchRun(compiled, memory: input, stack: stack) })
             }

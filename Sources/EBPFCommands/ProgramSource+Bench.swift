@@ -29,32 +29,15 @@ extension ProgramSource {
         }
     }
 
-    /// The interpreter over ``executableProgram`` with the matching helpers and regions.
-    func benchInterpreter(configuration: ExecutionConfiguration) -> Interpreter {
-        switch self {
-        case .plain(let program):
-            Interpreter(program: program, helpers: configuration.helpers, limits: configuration.limits)
-        case .linked(let linked, _):
-            Interpreter(program: linked.program, helpers: linked.helpers, limits: configuration.limits, extraRegions: linked.regions)
-        }
-    }
-
     /// Compiles ``executableProgram`` with the JIT, with `facts` from ``verify(configuration:memorySize:)``
     /// (extended to a linked program's appended slots), recording the phases in `statistics`.
-    func benchCompile(
-        configuration: ExecutionConfiguration, facts: VerifiedFacts?, statistics: inout CompilationStatistics
+    /// Takes the source's ``pipelineInput``, made once outside the timed loops.
+    static func benchCompile(
+        _ input: PipelineInput, configuration: ExecutionConfiguration, facts: VerifiedFacts?,
+        statistics: inout CompilationStatistics
     ) throws(PipelineError) -> CompiledProgram {
         do {
-            switch self {
-            case .plain(let program):
-                return try JIT.compile(
-                    program, helpers: configuration.helpers, limits: configuration.limits, facts: facts,
-                    options: configuration.jitOptions, statistics: &statistics)
-            case .linked(let linked, _):
-                return try JIT.compile(
-                    linked.program, helpers: linked.helpers, limits: configuration.limits, facts: facts.map(linked.extend),
-                    options: configuration.jitOptions, extraRegions: linked.regions, statistics: &statistics)
-            }
+            return try ExecutionPipeline.compile(input, facts: facts, configuration: configuration, statistics: &statistics)
         } catch {
             throw .compilation(error)
         }

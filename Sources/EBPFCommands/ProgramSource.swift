@@ -15,43 +15,38 @@ enum ProgramSource {
         }
     }
 
+    /// What the pipeline prepares for this program (``PipelineInput``): the one path plain and
+    /// linked programs share.
+    var pipelineInput: PipelineInput {
+        switch self {
+        case .plain(let program): PipelineInput(program)
+        case .linked(let linked, _): PipelineInput(linked)
+        }
+    }
+
     /// Verifies (unless turned off) and runs once over `memory`, returning R0.
     func run(configuration: ExecutionConfiguration, memory: inout [UInt8]) throws -> UInt64 {
+        let runner = try ExecutionPipeline.prepare(pipelineInput, memorySize: memory.count, configuration: configuration)
         switch self {
-        case .plain(let program):
-            let runner = try ExecutionPipeline.prepare(program, memorySize: memory.count, configuration: configuration)
+        case .plain:
             return try runner.run(&memory)
         case .linked(let linked, _):
-            let runner = try linked.prepare(configuration: configuration, memorySize: memory.count)
             return try linked.run(using: runner, bytes: &memory)
         }
     }
 
     /// Verifies as `configuration` asks; `nil` when verification is off.
     func verify(configuration: ExecutionConfiguration, memorySize: Int?) throws -> VerificationResult? {
-        switch self {
-        case .plain(let program):
-            try ExecutionPipeline.verify(program, memorySize: memorySize, configuration: configuration)
-        case .linked(let linked, _):
-            try linked.verify(configuration: configuration, memorySize: memorySize)
-        }
+        try ExecutionPipeline.verify(pipelineInput, memorySize: memorySize, configuration: configuration)
     }
 
     /// Compiles with the JIT (after verification unless turned off), with the facts the verifier found.
     func compile(configuration: ExecutionConfiguration, memorySize: Int?) throws -> (Program, CompiledProgram, verified: Bool) {
-        let verification = try verify(configuration: configuration, memorySize: memorySize)
-        switch self {
-        case .plain(let program):
-            let compiled = try JIT.compile(
-                program, helpers: configuration.helpers, limits: configuration.limits, facts: verification?.facts,
-                options: configuration.jitOptions)
-            return (program, compiled, verification != nil)
-        case .linked(let linked, _):
-            let compiled = try JIT.compile(
-                linked.program, helpers: linked.helpers, limits: configuration.limits,
-                facts: verification.map { linked.extend($0.facts) }, options: configuration.jitOptions,
-                extraRegions: linked.regions)
-            return (linked.program, compiled, verification != nil)
-        }
+        let input = pipelineInput
+        let verification = try ExecutionPipeline.verify(input, memorySize: memorySize, configuration: configuration)
+        var statistics = CompilationStatistics()
+        let compiled = try ExecutionPipeline.compile(
+            input, facts: verification?.facts, configuration: configuration, statistics: &statistics)
+        return (input.program, compiled, verification != nil)
     }
 }

@@ -6,7 +6,7 @@ public protocol ProgramRunner {
     ///
     /// - Parameter stack: the stack area, exactly ``ExecutionLimits/stackSize`` bytes, used as is
     ///   (the caller initialises it; tests read it back afterwards). When `nil` the runner uses a
-    ///   zero-filled stack of its own.
+    ///   zero-filled ``StackArea`` of its own.
     func run(memory: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer?) throws(ExecutionTrap) -> UInt64
 }
 

@@ -22,4 +22,19 @@ public struct VerifiedFacts: Sendable, Hashable {
         self.maxCallDepth = maxCallDepth
         self.terminates = terminates
     }
+
+    /// These facts for a program of `slotCount` slots whose first slots are the ones the facts
+    /// were proven on (a linked program's trailing tail-call slots): nothing is claimed for the
+    /// added slots, so every check there stays. Facts that already cover `slotCount` slots are
+    /// returned as they are.
+    public func padded(toSlotCount slotCount: Int) -> VerifiedFacts {
+        var padded = self
+        if slotCount > accessIsSafe.count {
+            padded.accessIsSafe += Array(repeating: false, count: slotCount - accessIsSafe.count)
+        }
+        if slotCount > divisorIsNonZero.count {
+            padded.divisorIsNonZero += Array(repeating: false, count: slotCount - divisorIsNonZero.count)
+        }
+        return padded
+    }
 }

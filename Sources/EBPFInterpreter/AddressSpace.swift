@@ -14,9 +14,10 @@ struct AddressSpace {
     let memoryCount: UInt64
     let stackStart: UInt64
 
-    static let stackCount = UInt64(ExecutionLimits.stackSize)
+    static let stackCount = UInt64(StackArea.size)
 
-    /// An empty `memory` gives start 0 (R1 = 0), whatever its base address.
+    /// An empty `memory` gives start 0 (R1 = 0), whatever its base address. `stack` is a
+    /// ``StackArea`` (R10 starts at ``StackArea/top(base:)``).
     init(memory: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer) {
         let isEmpty = memory.baseAddress == nil || memory.count == 0
         memoryStart = isEmpty ? 0 : UInt64(UInt(bitPattern: memory.baseAddress))
@@ -28,6 +29,9 @@ struct AddressSpace {
     ///
     /// The fast path is two unsigned range tests (input memory, then stack); `address &- start`
     /// wraps to a huge value for addresses below `start`, so one comparison covers both ends.
+    /// They accept exactly what ``MemoryRegion/contains(start:count:address:size:)`` accepts for
+    /// these two regions and sizes 1–8 (neither starts at 0 nor wraps); they stay inline because
+    /// they run on every access.
     @inline(__always)
     func pointer(
         _ address: UInt64, size: UInt64, pc: Int, isWrite: Bool, regions: inout ReturnedRegions
@@ -43,12 +47,13 @@ struct AddressSpace {
     }
 
     /// The slow path: helper-returned regions, else the trap. Kept out of line so the fast path
-    /// stays small at each of the many load and store sites.
+    /// stays small at each of the many load and store sites. The shared region check never
+    /// accepts address 0, so the pointer is never null.
     @inline(never)
     static func regionPointer(
         _ address: UInt64, size: UInt64, pc: Int, isWrite: Bool, regions: inout ReturnedRegions
     ) throws(ExecutionTrap) -> UnsafeMutableRawPointer {
-        guard regions.contains(address: address, size: size), address != 0 else {
+        guard regions.contains(address: address, size: size) else {
             throw .outOfBounds(pc: pc, address: address, size: Int(size), isWrite: isWrite)
         }
         return UnsafeMutableRawPointer(bitPattern: UInt(address)).unsafelyUnwrapped

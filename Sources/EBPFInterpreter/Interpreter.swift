@@ -102,7 +102,7 @@ public struct Interpreter: ProgramRunner, Sendable {
     /// R10 = the top of the stack area, and returns R0.
     ///
     /// - Parameter stack: at least ``ExecutionLimits/stackSize`` bytes used as the stack area, or
-    ///   `nil` for a zero-filled area of the interpreter's own (on the caller's stack).
+    ///   `nil` for a zero-filled ``StackArea`` of the interpreter's own (in this call's frame).
     public func run(
         memory: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer?
     ) throws(ExecutionTrap) -> UInt64 {
@@ -115,15 +115,11 @@ public struct Interpreter: ProgramRunner, Sendable {
         memory: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer?
     ) throws(ExecutionTrap) -> (result: UInt64, executed: UInt64) {
         if let stack {
-            precondition(
-                stack.count >= ExecutionLimits.stackSize,
-                "the stack area must hold ExecutionLimits.stackSize (\(ExecutionLimits.stackSize)) bytes")
+            StackArea.precondition(holds: stack)
             return try execute(memory: memory, stack: stack)
         }
-        return try withUnsafeTemporaryAllocation(byteCount: ExecutionLimits.stackSize, alignment: 16) {
-            (ownStack) throws(ExecutionTrap) in
-            ownStack.initializeMemory(as: UInt8.self, repeating: 0)
-            return try execute(memory: memory, stack: ownStack)
+        return try StackArea.withZeroFilled { (ownStack) throws(ExecutionTrap) in
+            try execute(memory: memory, stack: ownStack)
         }
     }
 

@@ -1,47 +1,44 @@
+import EBPFCore
+
 /// The memory regions helpers returned during one run (``HelperReturn/memoryOrNull(size:)`` with a
 /// non-null pointer), which the program may then read and write.
 ///
 /// The first few regions live inline (on the run's stack, no heap allocation); a run that collects
 /// more spills the rest into an array. Returning the same region twice records it once, so a helper
-/// called in a loop does not grow the list.
+/// called in a loop does not grow the list. Both parts are (start, count) pairs, tested with
+/// ``MemoryRegions``, the check the JIT's slow path and the runtime use too.
 struct ReturnedRegions {
     /// Regions kept inline before spilling.
     static let inlineCapacity = 8
 
-    private var starts = InlineArray<8, UInt64>(repeating: 0)
-    /// One past the last byte of each inline region.
-    private var ends = InlineArray<8, UInt64>(repeating: 0)
+    /// `inlineCapacity` (start, count) pairs.
+    private var inlinePairs = InlineArray<16, UInt64>(repeating: 0)
     private var inlineCount = 0
-    private var spilled: [(start: UInt64, end: UInt64)] = []
+    private var spilledPairs: [UInt64] = []
 
-    /// Records `[start, start + size)`. Regions that would wrap around the address space are ignored
-    /// (no access could lie inside them).
+    /// Records `[start, start + size)`. A region no access lies inside (empty, or wrapping around
+    /// the address space) is not recorded, nor one an already recorded region covers.
     mutating func add(start: UInt64, size: UInt64) {
-        let (end, overflow) = start.addingReportingOverflow(size)
-        guard size > 0, !overflow else { return }
-        if contains(start: start, end: end) { return }
+        guard !MemoryRegion.admitsNoAccess(start: start, count: size), !contains(address: start, size: size) else { return }
         if inlineCount < Self.inlineCapacity {
-            starts[inlineCount] = start
-            ends[inlineCount] = end
+            inlinePairs[2 &* inlineCount] = start
+            inlinePairs[2 &* inlineCount &+ 1] = size
             inlineCount += 1
         } else {
-            spilled.append((start, end))
+            spilledPairs.append(start)
+            spilledPairs.append(size)
         }
     }
 
-    /// Whether `[address, address + size)` lies inside one recorded region.
+    /// Whether `[address, address + size)` lies inside one recorded region
+    /// (``MemoryRegion/contains(start:count:address:size:)``).
     func contains(address: UInt64, size: UInt64) -> Bool {
-        let (end, overflow) = address.addingReportingOverflow(size)
-        return !overflow && contains(start: address, end: end)
-    }
-
-    private func contains(start: UInt64, end: UInt64) -> Bool {
-        for index in 0..<inlineCount where starts[index] <= start && end <= ends[index] {
-            return true
+        let inline = inlinePairs.span.withUnsafeBufferPointer { pairs in
+            MemoryRegions(pairs: UnsafeRawPointer(pairs.baseAddress), count: inlineCount)
+                .contains(address: address, size: size)
         }
-        for region in spilled where region.start <= start && end <= region.end {
-            return true
-        }
-        return false
+        if inline { return true }
+        if spilledPairs.isEmpty { return false }
+        return spilledPairs.withUnsafeBufferPointer { MemoryRegions($0).contains(address: address, size: size) }
     }
 }

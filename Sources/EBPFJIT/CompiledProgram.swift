@@ -20,7 +20,8 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     /// Memory besides the input and the stack that the program may access (map storage, for
     /// EBPFRuntime), consulted by the slow path of an access check.
     public let extraRegions: [MemoryRegion]
-    /// `extraRegions` as (start, size) pairs, the form the slow path reads through the context.
+    /// `extraRegions` as (start, size) pairs, the form the slow path reads through the context
+    /// (a ``EBPFCore/MemoryRegions`` view).
     private let extraRegionPairs: [UInt64]
     /// Whether the code can reach the stack area (names R10 or makes local calls); when not, a
     /// run without a caller-provided stack uses none.
@@ -34,7 +35,7 @@ public final class CompiledProgram: ProgramRunner, Sendable {
         self.recordsHelperRegions = recordsHelperRegions
         self.staticTraps = staticTraps
         self.extraRegions = extraRegions
-        self.extraRegionPairs = extraRegions.flatMap { [$0.start, $0.count] }
+        self.extraRegionPairs = MemoryRegion.pairs(extraRegions)
         self.entry = unsafeBitCast(memory.baseAddress, to: (@convention(c) (UnsafeMutableRawPointer) -> UInt64).self)
         self.memory = memory
         self.instructionOffsets = instructionOffsets
@@ -60,17 +61,15 @@ public final class CompiledProgram: ProgramRunner, Sendable {
         let result: UInt64
         let trap: ExecutionTrap?
         if let stack {
-            precondition(stack.count >= ExecutionLimits.stackSize, "the stack area must hold \(ExecutionLimits.stackSize) bytes")
+            StackArea.precondition(holds: stack)
             (result, trap) = runCode(memoryBase: memoryBase, memoryLength: memoryLength, stackBase: stack.baseAddress!)
         } else if !usesStack {
             // The code never forms a stack address (no R10, no local calls) and checks no access
             // against the stack area, so there is none.
             (result, trap) = runCode(memoryBase: memoryBase, memoryLength: memoryLength, stackBase: nil)
         } else {
-            // A fixed-size local, so it lives in this call's stack frame (withUnsafeTemporaryAllocation
-            // would use the heap for more than 1 KiB on Linux); zero-filled, as the protocol promises.
-            var ownStack = StackAreaStorage()
-            (result, trap) = withUnsafeMutableBytes(of: &ownStack) { stackBytes in
+            // In this call's stack frame, zero-filled, as the protocol promises.
+            (result, trap) = StackArea.withZeroFilled { stackBytes in
                 runCode(memoryBase: memoryBase, memoryLength: memoryLength, stackBase: stackBytes.baseAddress!)
             }
         }
@@ -78,7 +77,7 @@ public final class CompiledProgram: ProgramRunner, Sendable {
         return result
     }
 
-    /// Builds the context on this thread's stack (uninitialized: ``RunContext/prepare`` sets every
+    /// Builds the context on this thread's stack (uninitialized: ``JITRunContext/prepare`` sets every
     /// field the code reads), calls the code, and reads the trap record.
     @inline(__always)
     private func runCode(memoryBase: UInt64, memoryLength: UInt64, stackBase: UnsafeMutableRawPointer?) -> (UInt64, ExecutionTrap?) {
@@ -99,7 +98,7 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     @inline(__always)
     private func runCode(context pointer: UnsafeMutableRawPointer, memoryBase: UInt64, memoryLength: UInt64,
                          stackBase: UnsafeMutableRawPointer?, helperRegions: UnsafeMutableRawPointer?) -> (UInt64, ExecutionTrap?) {
-        let context = RunContext(pointer)
+        let context = JITRunContext(pointer)
         let value = extraRegionPairs.withUnsafeBufferPointer { pairs in
             context.prepare(memoryBase: memoryBase, memoryLength: memoryLength,
                             stackBase: UInt64(UInt(bitPattern: stackBase)), instructionBudget: limits.instructionBudget,
@@ -108,14 +107,5 @@ public final class CompiledProgram: ProgramRunner, Sendable {
             return entry(pointer)
         }
         return (value, context.trap(staticTraps: staticTraps))
-    }
-}
-
-/// A zero-filled stack area of ``EBPFCore/ExecutionLimits/stackSize`` bytes, as a value.
-struct StackAreaStorage {
-    var words = InlineArray<512, UInt64>(repeating: 0)
-
-    init() {
-        assert(MemoryLayout<Self>.size == ExecutionLimits.stackSize)
     }
 }

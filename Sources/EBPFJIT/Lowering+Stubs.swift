@@ -73,7 +73,7 @@ extension Lowering {
     /// the scratch register and calls the shared routine, which returns only if the access is
     /// allowed; then resumes after the check.
     mutating func emitMemorySlowPath(resume: X86Label, base: X86Register, offset: Int32, size: Int, isWrite: Bool, pc: Int) {
-        let info = UInt64(pc) << 5 | UInt64(size) << 1 | (isWrite ? 1 : 0)
+        let info = TrapRecord.accessInfo(pc: pc, size: size, isWrite: isWrite)
         if let small = Int32(exactly: info) {
             a.mov(.bits64, .at(map.context, RunContextLayout.trapDetail), immediate: small)
         } else {

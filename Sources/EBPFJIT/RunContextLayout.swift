@@ -2,8 +2,8 @@
 /// context register. Swift fills it before the call and reads the trap record after it. It lives
 /// on the calling thread's stack (see ``CompiledProgram/run(memory:stack:)``), so concurrent runs
 /// share nothing. Every field is 8 bytes, all within disp8 reach. Nothing is zero-filled: Swift
-/// sets every field the code reads before the call (``RunContext/prepare``), and the trap record
-/// is read only when `trapKind` is non-zero.
+/// sets every field the code reads before the call (``JITRunContext/prepare``), and the trap record
+/// (``TrapRecord``) is read only when `trapKind` is non-zero.
 enum RunContextLayout {
     /// rsp right after the prologue, restored by the trap exit and by early returns.
     static let savedStackPointer: Int32 = 0
@@ -32,7 +32,7 @@ enum RunContextLayout {
     static func counterStart(budget: UInt64) -> Int64 {
         ~Int64(min(budget, largestExactBudget))
     }
-    /// The trap record: kind (0 = none), pc, and two kind-specific values.
+    /// The trap record (``TrapRecord``): kind (0 = none), pc, and two kind-specific values.
     static let trapKind: Int32 = 88
     static let trapPC: Int32 = 96
     static let trapValue: Int32 = 104
@@ -55,19 +55,4 @@ enum RunContextLayout {
     static func memoryStartCount(size: Int) -> Int32 {
         memoryStartCounts + 8 * Int32(size.trailingZeroBitCount)
     }
-}
-
-/// What the trap record's `trapKind` field holds.
-enum TrapKind: Int32 {
-    case none = 0
-    /// value = address, detail = size << 1 | isWrite.
-    case outOfBounds = 1
-    /// value = instructions executed.
-    case budgetExhausted = 2
-    /// value = depth.
-    case callDepthExceeded = 3
-    /// value = helper id.
-    case unknownHelper = 4
-    /// detail = index into the program's static trap table (``ProgramAnalysis/staticTraps``).
-    case invalidInstruction = 5
 }

@@ -48,12 +48,7 @@ public struct LinkedProgram: Sendable {
     /// `facts` (computed on ``verifierProgram``) extended to the slots the linker appended: they
     /// hold no memory access or division, so nothing is claimed for them.
     public func extend(_ facts: VerifiedFacts) -> VerifiedFacts {
-        var extended = facts
-        let missing = program.count - facts.accessIsSafe.count
-        if missing > 0 { extended.accessIsSafe += Array(repeating: false, count: missing) }
-        let missingDivisors = program.count - facts.divisorIsNonZero.count
-        if missingDivisors > 0 { extended.divisorIsNonZero += Array(repeating: false, count: missingDivisors) }
-        return extended
+        facts.padded(toSlotCount: program.count)
     }
 
     /// Runs the program once with `runner` (an engine built from ``program``, ``helpers`` and
@@ -65,10 +60,8 @@ public struct LinkedProgram: Sendable {
     public func run(
         using runner: some ProgramRunner, memory: UnsafeMutableRawBufferPointer, trace: TraceLog? = nil
     ) throws(ExecutionTrap) -> UInt64 {
-        // A zero-filled stack area in this frame (withUnsafeTemporaryAllocation would use the
-        // heap for 4 KiB).
-        var area = StackArea()
-        let outcome = withUnsafeMutableBytes(of: &area) { stack -> Result<UInt64, ExecutionTrap> in
+        // A zero-filled stack area in this frame.
+        let outcome = StackArea.withZeroFilled { stack -> Result<UInt64, ExecutionTrap> in
             var context = RunContext(memory: memory, stack: stack, program: self, trace: trace)
             do throws(ExecutionTrap) {
                 let result = try RunContext.with(&context) { () throws(ExecutionTrap) -> UInt64 in
@@ -122,8 +115,7 @@ public struct LinkedProgram: Sendable {
             context.pointee.program = outerProgram
             context.pointee.stack = outerStack
         }
-        var area = StackArea()
-        return withUnsafeMutableBytes(of: &area) { stack -> UInt64 in
+        return StackArea.withZeroFilled { stack -> UInt64 in
             context.pointee.program = self
             context.pointee.stack = stack
             do throws(ExecutionTrap) {
@@ -134,10 +126,4 @@ public struct LinkedProgram: Sendable {
             }
         }
     }
-}
-
-/// A zero-filled stack area of ``ExecutionLimits/stackSize`` bytes, as a value so it lives in the
-/// caller's frame.
-struct StackArea {
-    var words = InlineArray<512, UInt64>(repeating: 0)
 }

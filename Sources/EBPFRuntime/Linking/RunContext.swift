@@ -3,8 +3,8 @@ import Glibc
 #endif
 import EBPFCore
 
-/// What the helpers need to know about the run in progress on this thread: the input memory and
-/// stack (to check pointers programs pass, and to start tail-called programs), the regions of the
+/// What the helpers need to know about the run in progress on this thread (not to be confused
+/// with the JIT's per-call context block): the input memory and stack (to check pointers programs pass, and to start tail-called programs), the regions of the
 /// program's maps, the tail-call chain and where `bpf_trace_printk` writes.
 ///
 /// ``LinkedProgram/run(using:memory:trace:)`` keeps one in its stack frame and installs its
@@ -32,7 +32,8 @@ struct RunContext {
     }
 
     /// Whether a helper may touch `[address, address + size)`: inside the input memory, the stack
-    /// area or a region of the program's maps.
+    /// area or a region of the program's maps, by the rule the engines' access checks use
+    /// (``MemoryRegion/contains(start:count:address:size:)``).
     ///
     /// `mutating` although it changes nothing: called on `context.pointee`, a mutating method
     /// gets the context's address, where a non-mutating one got a copy of the whole context (a
@@ -42,7 +43,9 @@ struct RunContext {
         guard size >= 0 else { return false }
         let size = UInt64(size)
         if MemoryRegion(memory).contains(address: address, size: size) { return true }
-        if MemoryRegion(stack).contains(address: address, size: size) { return true }
+        if StackArea.region(base: UInt64(UInt(bitPattern: stack.baseAddress))).contains(address: address, size: size) {
+            return true
+        }
         return program.regions.contains { $0.contains(address: address, size: size) }
     }
 
