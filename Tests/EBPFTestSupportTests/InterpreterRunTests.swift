@@ -92,20 +92,17 @@ import Testing
         #expect(returned > 50)
     }
 
-    /// The speed target: generating and interpreting 5,000 programs in a few seconds (debug build).
-    @Test func fiveThousandProgramsRunQuickly() {
+    /// Five thousand generated programs in a row: none traps. (Speed is measured by `ebpf bench`
+    /// and Benchmarks/, not asserted here.)
+    @Test func fiveThousandProgramsRunWithoutTrapping() {
         let generator = RandomProgramGenerator()
-        let clock = ContinuousClock()
         var trapped = 0
-        let elapsed = clock.measure {
-            for seed in UInt64(100_000)..<105_000 {
-                let generated = generator.generate(seed: seed)
-                let interpreter = Interpreter(program: generated.program, helpers: TestHelpers.registry)
-                var memory = generated.memory
-                do throws(ExecutionTrap) { _ = try interpreter.run(&memory) } catch { trapped += 1 }
-            }
+        for seed in UInt64(100_000)..<105_000 {
+            let generated = generator.generate(seed: seed)
+            let interpreter = Interpreter(program: generated.program, helpers: TestHelpers.registry)
+            var memory = generated.memory
+            do throws(ExecutionTrap) { _ = try interpreter.run(&memory) } catch { trapped += 1 }
         }
         #expect(trapped == 0)
-        #expect(elapsed < .seconds(20), "5,000 programs took \(elapsed)")
     }
 }
