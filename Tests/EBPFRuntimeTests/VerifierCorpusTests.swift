@@ -1,0 +1,119 @@
+import EBPF
+import EBPFTestSupport
+import Foundation
+import Testing
+
+/// The verifier corpus (`Tests/Corpus/verifier`): C programs compiled with `clang -O2 -target bpf`,
+/// each reading a buffer whose length arrives in R2 and each safe for every length.
+///
+/// The suite checks the corpus's own promise first (run unverified, with every access checked at
+/// run time, no program traps at any length, and the JIT agrees with the interpreter), then which
+/// programs the verifier proves under the default loop policy, with the length only in R2 and with
+/// a fixed input size.
+@Suite("Verifier corpus")
+struct VerifierCorpusTests {
+    static let directory = RepositoryLayout.url("Tests/Corpus/verifier")
+
+    static let names: [String] = {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return files.filter { $0.hasSuffix(".c") }.map { String($0.dropLast(2)) }.sorted()
+    }()
+
+    /// Programs proven with the length only in R2 (no `contextSize`): the verifier must keep
+    /// proving these. Grows as the verifier learns; issue #16 aims at every program. Programs that
+    /// verify but take seconds in a debug build (binary_search_table) are left out until they take
+    /// milliseconds.
+    static let verifiesWithLengthInR2: Set<String> = [
+        "bubble_sort_stack", "clamped_length", "compare_records", "copy_to_stack",
+    ]
+
+    /// Programs proven with a fixed input size of 1,500 bytes (same rule for slow ones:
+    /// binary_search_table, histogram_stack, max_byte, nested_prefix, popcount, run_lengths and
+    /// token_count verify, in seconds).
+    static let verifiesWithFixedSize: Set<String> = [
+        "bubble_sort_stack", "clamped_length", "compare_records", "copy_to_stack", "crc32_bitwise",
+        "dns_labels", "find_byte", "fnv1a", "header_parser", "internet_checksum", "last_bytes",
+        "local_call_sum", "palindrome", "parse_decimal", "protocol_switch", "reverse_scan", "sum_bytes",
+        "sum_words_guarded", "two_buffers_stack", "u16_stride_pairs", "unrolled_by_four", "vlan_port_filter",
+        "word_loop_div8", "xdp_end_pointer",
+    ]
+
+    /// Lengths every program is run at: all short ones (where header checks fail one by one),
+    /// then a few long ones.
+    static let lengths: [Int] = Array(0...96) + [127, 128, 129, 255, 1500]
+
+    static func link(_ name: String) throws -> LinkedProgram {
+        let bytes = try Data(contentsOf: directory.appendingPathComponent(name + ".o"))
+        let object = try LoadedObject(bytes: Array(bytes))
+        return try object.link(name)
+    }
+
+    static func configuration(engine: Engine, verify: Bool, contextSize: Int? = nil) -> ExecutionConfiguration {
+        var configuration = ExecutionConfiguration()
+        configuration.engine = engine
+        configuration.verify = verify
+        configuration.verifierOptions.loops = .automatic
+        configuration.verifierOptions.contextSize = contextSize
+        return configuration
+    }
+
+    @Test("the corpus holds every program the lists name")
+    func corpusIsComplete() {
+        #expect(Self.names.count >= 30, "only \(Self.names.count) programs in \(Self.directory.path)")
+        let known = Set(Self.names)
+        #expect(Self.verifiesWithLengthInR2.subtracting(known).isEmpty)
+        #expect(Self.verifiesWithFixedSize.subtracting(known).isEmpty)
+    }
+
+    @Test("safe at every length: unverified runs with run-time checks never trap, and both engines agree",
+          arguments: names)
+    func safeAtEveryLength(name: String) throws {
+        let linked = try Self.link(name)
+        let interpreter = try linked.prepare(configuration: Self.configuration(engine: .interpreter, verify: false))
+        let jit = try linked.prepare(configuration: Self.configuration(engine: .jit, verify: false))
+        var random = SplitMix64(seed: name.utf8.reduce(0x5eed) { $0 &* 31 &+ UInt64($1) })
+        let trace = TraceLog()
+        for length in Self.lengths {
+            for round in 0..<2 {
+                // Round 0: random bytes; round 1: bytes that look like an IPv4/TCP frame where
+                // they can, so header parsers get past their first checks.
+                var input = (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                if round == 1 { Self.shapeAsFrame(&input) }
+                var first = input
+                var second = input
+                let expected = Self.outcome { () throws(ExecutionTrap) in try linked.run(using: interpreter, bytes: &first, trace: trace) }
+                let actual = Self.outcome { () throws(ExecutionTrap) in try linked.run(using: jit, bytes: &second, trace: trace) }
+                guard case .success(let value) = expected else {
+                    Issue.record("\(name) trapped at length \(length): \(expected)")
+                    return
+                }
+                #expect(actual == .success(value), "\(name) at length \(length): JIT \(actual), interpreter \(value)")
+                #expect(first == second, "\(name) at length \(length): the engines left different bytes")
+            }
+        }
+    }
+
+    @Test("verifies with the length only in R2", arguments: verifiesWithLengthInR2.sorted())
+    func provenWithLengthInR2(name: String) throws {
+        let linked = try Self.link(name)
+        let result = try linked.verify(configuration: Self.configuration(engine: .jit, verify: true))
+        #expect(result != nil)
+    }
+
+    @Test("verifies with a fixed input size", arguments: verifiesWithFixedSize.sorted())
+    func provenWithFixedSize(name: String) throws {
+        let linked = try Self.link(name)
+        let result = try linked.verify(configuration: Self.configuration(engine: .jit, verify: true, contextSize: 1500))
+        #expect(result != nil)
+    }
+
+    static func outcome(_ body: () throws(ExecutionTrap) -> UInt64) -> Result<UInt64, ExecutionTrap> {
+        do throws(ExecutionTrap) { return .success(try body()) } catch { return .failure(error) }
+    }
+
+    /// Ethernet type IPv4, IHL 5, protocol TCP, where the bytes exist.
+    static func shapeAsFrame(_ bytes: inout [UInt8]) {
+        let fields: [(Int, UInt8)] = [(12, 0x08), (13, 0x00), (14, 0x45), (23, 6), (36, 0), (37, 80), (47, 0x02)]
+        for (offset, value) in fields where offset < bytes.count { bytes[offset] = value }
+    }
+}
