@@ -7,10 +7,19 @@ public struct LibpcapLoadError: Error, Equatable, Sendable, CustomStringConverti
         public var library: String
         /// `dlerror`'s text, or the function the library lacks.
         public var reason: String
+
+        public init(library: String, reason: String) {
+            self.library = library
+            self.reason = reason
+        }
     }
 
     /// Every candidate, in the order tried.
     public var attempts: [Attempt]
+
+    public init(attempts: [Attempt]) {
+        self.attempts = attempts
+    }
 
     /// What to install, by distribution: the runtime library only (no headers are needed).
     public static let installHint = "install the libpcap runtime library (Debian/Ubuntu: libpcap0.8; Fedora: libpcap; Alpine: libpcap)"
