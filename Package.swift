@@ -15,12 +15,6 @@ let package = Package(
         .executable(name: "ebpf-conformance-plugin", targets: ["ebpf-conformance-plugin"]),
         .executable(name: "ebpf-fuzz", targets: ["ebpf-fuzz"]),
     ],
-    // Libpcap: builds the PcapOracle target against the system libpcap (Debian `libpcap-dev`) so
-    // classic BPF can be checked against `pcap_compile` and `bpf_filter`. Off by default, so the
-    // default build needs only the toolchain: `swift test --traits Libpcap`.
-    traits: [
-        .trait(name: "Libpcap", description: "Link the system libpcap for the classic BPF oracle and filter compiler"),
-    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
@@ -39,13 +33,12 @@ let package = Package(
         // Classic BPF (tcpdump, seccomp): model, checker, reference interpreter, translator to
         // eBPF, pcap files.
         .target(name: "ClassicBPF", dependencies: ["EBPFCore"]),
-        // libpcap, only with the Libpcap trait: `pcap_compile` for filter expressions and
-        // `bpf_filter` as the oracle. Without the trait the target compiles to nothing.
-        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
-        .target(
-            name: "PcapOracle",
-            dependencies: ["ClassicBPF", .target(name: "CPcap", condition: .when(traits: ["Libpcap"]))]
-        ),
+        // libpcap, opened at run time with dlopen (nothing links it, no headers needed):
+        // `pcap_compile` for filter expressions and `bpf_filter` as the oracle. CPcap declares
+        // libpcap's types and function signatures; where the runtime library (Debian/Ubuntu
+        // `libpcap0.8`, Fedora and Alpine `libpcap`) is missing, calls throw `LibpcapLoadError`.
+        .target(name: "CPcap"),
+        .target(name: "PcapOracle", dependencies: ["ClassicBPF", "CPcap"]),
         .target(
             name: "EBPF",
             dependencies: ["EBPFCore", "EBPFAssembler", "EBPFInterpreter", "EBPFVerifier", "EBPFJIT", "EBPFRuntime"]

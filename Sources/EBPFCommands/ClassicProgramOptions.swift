@@ -3,7 +3,7 @@ import ClassicBPF
 
 /// The classic program argument shared by the `cbpf` subcommands.
 struct ClassicProgramOptions: ParsableArguments {
-    @Argument(help: "A tcpdump filter expression (several words are joined with spaces; needs the Libpcap trait).")
+    @Argument(help: "A tcpdump filter expression (several words are joined with spaces; compiled by the system's libpcap, loaded at run time).")
     var expression: [String] = []
 
     @Option(name: .customLong("filter-file"), help: "A classic BPF program (tcpdump -dd/-ddd text or raw sock_filter bytes) instead of an expression.")

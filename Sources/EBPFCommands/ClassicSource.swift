@@ -1,23 +1,11 @@
 import ClassicBPF
 import Foundation
-
-#if Libpcap
 import PcapOracle
-#endif
 
 /// Where a classic program comes from: a tcpdump expression compiled by libpcap, or a file.
 enum ClassicSource {
     case expression(String)
     case file(String)
-
-    /// Whether this build links libpcap (the package trait `Libpcap`).
-    static var canCompileExpressions: Bool {
-        #if Libpcap
-        true
-        #else
-        false
-        #endif
-    }
 
     /// The words of an expression (joined with spaces, as tcpdump does) or a `--filter-file`;
     /// exactly one of the two.
@@ -43,19 +31,18 @@ enum ClassicSource {
                 throw CommandFailure("\(path): \(error)")
             }
         case .expression(let expression):
-            #if Libpcap
             // libpcap takes the snap length as an int; 0 (a pcapng interface without limit) and
             // values above INT32_MAX become its usual maximum.
             let snaplen = snapLength == 0 || snapLength > UInt32(Int32.max) ? 262_144 : Int32(snapLength)
-            do {
+            do throws(PcapCompileError) {
                 return try PcapCompiler.compile(expression: expression, linkType: linkType, snaplen: snaplen)
+            } catch .libpcapUnavailable(let error) {
+                // libpcap is opened at run time; without it only --filter-file works.
+                throw CommandFailure(
+                    "filter expressions need libpcap, which could not be loaded (\(error.triedSummary)); \(LibpcapLoadError.installHint), or give the classic program with --filter-file")
             } catch {
                 throw CommandFailure("\(error)")
             }
-            #else
-            throw CommandFailure(
-                "filter expressions need libpcap, and this ebpf was built without the Libpcap trait: rebuild with `swift build --traits Libpcap` (needs libpcap-dev), or give the classic program with --filter-file")
-            #endif
         }
     }
 

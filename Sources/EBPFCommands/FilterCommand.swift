@@ -10,8 +10,9 @@ struct FilterCommand: ParsableCommand {
         commandName: "filter",
         abstract: "Filter a pcap or pcapng capture with a tcpdump expression or classic BPF program, run as eBPF.",
         discussion: """
-            The expression is compiled by libpcap for the capture's link type and snap length (needs a \
-            build with `--traits Libpcap`); --filter-file takes a classic program instead (tcpdump -dd or \
+            The expression is compiled by libpcap for the capture's link type and snap length (the system's \
+            libpcap, loaded at run time: package libpcap0.8 on Debian/Ubuntu, libpcap on Fedora and Alpine; \
+            EBPF_LIBPCAP_PATH names another file); --filter-file takes a classic program instead (tcpdump -dd or \
             -ddd text, or raw sock_filter bytes). A packet matches when the filter returns non-zero; \
             with -w a return below the captured length truncates the packet written.
             """)

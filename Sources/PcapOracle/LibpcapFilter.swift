@@ -1,4 +1,3 @@
-#if Libpcap
 import CPcap
 import ClassicBPF
 
@@ -6,42 +5,51 @@ import ClassicBPF
 /// translated filters are compared with, and a baseline for benchmarks.
 public final class LibpcapFilter: @unchecked Sendable {
     // Immutable after init; libpcap only reads it.
-    private let instructions: UnsafeMutablePointer<bpf_insn>
+    private let instructions: UnsafeMutablePointer<cpcap_insn>
     private let count: Int
+    private let pcap: Libpcap
 
-    public init(_ program: ClassicProgram) {
+    /// Copies `program` into libpcap's layout; throws where libpcap cannot be loaded.
+    public init(_ program: ClassicProgram) throws(LibpcapLoadError) {
+        pcap = try Libpcap.shared()
         count = program.count
         instructions = .allocate(capacity: max(1, count))
         for (index, instruction) in program.instructions.enumerated() {
-            instructions[index] = bpf_insn(code: instruction.code, jt: instruction.jumpIfTrue, jf: instruction.jumpIfFalse, k: instruction.k)
+            instructions[index] = cpcap_insn(instruction)
         }
     }
 
     deinit { instructions.deallocate() }
 
     /// `bpf_validate(3)`: whether libpcap accepts the program.
-    public var isValid: Bool { bpf_validate(instructions, Int32(count)) != 0 }
+    public var isValid: Bool { pcap.validate(instructions, Int32(count)) != 0 }
 
     /// `bpf_filter(3)` over captured bytes with the given wire length: the snap length to keep,
     /// 0 to drop.
     public func run(packet: UnsafeRawBufferPointer, wireLength: UInt32) -> UInt32 {
         let base = packet.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        return bpf_filter(instructions, base, wireLength, UInt32(packet.count))
+        return pcap.filter(instructions, base, wireLength, UInt32(packet.count))
     }
 
     /// `pcap_offline_filter(3)`: whether the packet matches (the call tcpdump -r makes).
     public func matches(_ packet: PcapPacket) -> Bool {
-        var program = bpf_program(bf_len: UInt32(count), bf_insns: instructions)
-        var header = pcap_pkthdr()
+        var program = cpcap_program(bf_len: UInt32(count), bf_insns: instructions)
+        var header = cpcap_pkthdr()
         header.caplen = UInt32(packet.data.count)
         header.len = packet.originalLength
-        return packet.data.withUnsafeBufferPointer { pcap_offline_filter(&program, &header, $0.baseAddress) != 0 }
+        return packet.data.withUnsafeBufferPointer { pcap.offlineFilter(&program, &header, $0.baseAddress) != 0 }
     }
 
     /// libpcap's `bpf_image`: one line of `tcpdump -d` output.
-    public static func image(_ instruction: ClassicInstruction, at index: Int) -> String {
-        var insn = bpf_insn(code: instruction.code, jt: instruction.jumpIfTrue, jf: instruction.jumpIfFalse, k: instruction.k)
-        return libpcapLock.withLock { _ in String(cString: bpf_image(&insn, Int32(index))) }
+    public static func image(_ instruction: ClassicInstruction, at index: Int) throws(LibpcapLoadError) -> String {
+        let pcap = try Libpcap.shared()
+        var insn = cpcap_insn(instruction)
+        return libpcapLock.withLock { _ in pcap.image(&insn, Int32(index)).map { String(cString: $0) } ?? "" }
     }
 }
-#endif
+
+extension cpcap_insn {
+    init(_ instruction: ClassicInstruction) {
+        self.init(code: instruction.code, jt: instruction.jumpIfTrue, jf: instruction.jumpIfFalse, k: instruction.k)
+    }
+}

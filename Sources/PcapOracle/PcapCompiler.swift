@@ -1,26 +1,34 @@
-#if Libpcap
 import CPcap
 import ClassicBPF
 
-/// Compiles tcpdump filter expressions with libpcap's `pcap_compile`.
+/// Compiles tcpdump filter expressions with libpcap's `pcap_compile`, from the runtime library
+/// ``Libpcap`` opens.
 public enum PcapCompiler {
     /// Compiles `expression` for captures of `linkType` with snap length `snaplen`, the way
-    /// `tcpdump -dd` does (optimised, netmask unknown).
+    /// `tcpdump -dd` does (optimised, netmask unknown). Throws
+    /// ``PcapCompileError/libpcapUnavailable(_:)`` where libpcap cannot be loaded.
     public static func compile(
         expression: String, linkType: LinkType = .ethernet, snaplen: Int32 = 262_144, optimize: Bool = true
     ) throws(PcapCompileError) -> ClassicProgram {
+        let pcap: Libpcap
+        do {
+            pcap = try Libpcap.shared()
+        } catch {
+            throw .libpcapUnavailable(error)
+        }
         let result: Result<ClassicProgram, PcapCompileError> = libpcapLock.withLock { _ in
-            // pcap_open_dead wraps pcap_open_dead(3): a handle with no device, for compiling.
-            guard let handle = pcap_open_dead(dataLinkType(linkType), snaplen) else {
-                return .failure(PcapCompileError(expression: expression, message: "pcap_open_dead failed"))
+            // pcap_open_dead(3): a handle with no device, for compiling.
+            guard let handle = pcap.openDead(dataLinkType(linkType), snaplen) else {
+                return .failure(.rejected(expression: expression, message: "pcap_open_dead failed"))
             }
-            defer { pcap_close(handle) }
-            var program = bpf_program()
+            defer { pcap.close(handle) }
+            var program = cpcap_program()
             // pcap_compile(3); PCAP_NETMASK_UNKNOWN as tcpdump uses when it has no interface.
-            guard pcap_compile(handle, &program, expression, optimize ? 1 : 0, 0xffff_ffff) == 0 else {
-                return .failure(PcapCompileError(expression: expression, message: String(cString: pcap_geterr(handle))))
+            guard pcap.compile(handle, &program, expression, optimize ? 1 : 0, 0xffff_ffff) == 0 else {
+                let message = pcap.getError(handle).map { String(cString: $0) } ?? "pcap_compile failed"
+                return .failure(.rejected(expression: expression, message: message))
             }
-            defer { pcap_freecode(&program) }
+            defer { pcap.freeCode(&program) }
             let instructions = (0..<Int(program.bf_len)).map { index in
                 let insn = program.bf_insns[index]
                 return ClassicInstruction(code: insn.code, jumpIfTrue: insn.jt, jumpIfFalse: insn.jf, k: insn.k)
@@ -33,20 +41,17 @@ public enum PcapCompiler {
 
 /// The `DLT_` value libpcap's API takes for a `LINKTYPE_` value of a file. They are equal except
 /// for a few old types whose DLT numbers differ between systems: raw IP is LINKTYPE 101 in files
-/// but DLT 12 (or 14) in the API, ATM RFC 1483 is 100 versus 11.
+/// but `DLT_RAW` (12; 14 on OpenBSD) in the API, ATM RFC 1483 is 100 versus `DLT_ATM_RFC1483` (11).
 func dataLinkType(_ linkType: LinkType) -> Int32 {
     switch linkType.rawValue {
-    case 101: DLT_RAW
-    case 100: DLT_ATM_RFC1483
+    case 101: dataLinkRaw
+    case 100: 11
     default: Int32(bitPattern: linkType.rawValue)
     }
 }
 
-/// `pcap_compile` rejected an expression; `message` is libpcap's text (`pcap_geterr`).
-public struct PcapCompileError: Error, Equatable, Sendable, CustomStringConvertible {
-    public var expression: String
-    public var message: String
-
-    public var description: String { "cannot compile '\(expression)': \(message)" }
-}
+#if os(OpenBSD)
+private let dataLinkRaw: Int32 = 14
+#else
+private let dataLinkRaw: Int32 = 12
 #endif

@@ -2,6 +2,7 @@ import Testing
 import Foundation
 import ClassicBPF
 import EBPFTestSupport
+import PcapOracle
 
 @Suite struct PcapngReaderTests {
     /// The smallest useful file, spelled out byte by byte from the specification: a Section
@@ -276,11 +277,9 @@ struct PcapngTcpdumpTests {
     }
 }
 
-#if Libpcap
-import PcapOracle
-
-/// libpcap reads the same pcapng files (`pcap_open_offline` detects the format as well).
-@Suite struct PcapngLibpcapTests {
+/// libpcap reads the same pcapng files (`pcap_open_offline` detects the format as well); skipped
+/// where the system's libpcap cannot be loaded.
+@Suite(.libpcapLoads) struct PcapngLibpcapTests {
     @Test(arguments: [false, true])
     func libpcapReadsTheSamePackets(bigEndian: Bool) throws {
         let (ours, theirs) = try PcapngInteropFile.withFile(bigEndian: bigEndian) { path in
@@ -295,4 +294,3 @@ import PcapOracle
         }
     }
 }
-#endif

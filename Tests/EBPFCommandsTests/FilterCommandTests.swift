@@ -1,11 +1,8 @@
 import ClassicBPF
 import EBPFTestSupport
 import Foundation
-import Testing
-
-#if Libpcap
 import PcapOracle
-#endif
+import Testing
 
 @Suite("ebpf filter")
 struct FilterCommandTests {
@@ -100,7 +97,6 @@ struct FilterCommandTests {
         #expect(result.standardError.hasPrefix("error: ") && result.standardError.contains(fragment), "\(name): \(result.standardError)")
     }
 
-    #if Libpcap
     static let expressions = [
         "tcp port 80 and host 10.0.0.1", "ip6 and udp", "vlan and tcp", "greater 100", "tcp[tcpflags] & tcp-syn != 0",
         "not ip and not ip6", "udp port 53 or arp",
@@ -108,12 +104,13 @@ struct FilterCommandTests {
 
     /// Expressions compiled by the command for the capture's link type and snap length: the count
     /// must equal libpcap's `bpf_filter` over the same packets, and `-w` must write those packets.
-    @Test(arguments: expressions, engines)
+    /// Skipped where the system's libpcap cannot be loaded (the runtime library is not installed).
+    @Test(.libpcapLoads, arguments: expressions, engines)
     func expressionsMatchLibpcap(expression: String, engine: String) throws {
         let files = try Files()
         defer { files.remove() }
         let capture = try files.write(Files.pcapBytes, to: "capture.pcap")
-        let libpcap = LibpcapFilter(try PcapCompiler.compile(expression: expression, linkType: .ethernet, snaplen: 65535))
+        let libpcap = try LibpcapFilter(try PcapCompiler.compile(expression: expression, linkType: .ethernet, snaplen: 65535))
         let results = Files.packets.map { packet in packet.data.withUnsafeBytes { libpcap.run(packet: $0, wireLength: packet.originalLength) } }
         let matches = results.filter { $0 != 0 }.count
         #expect(matches > 0 && matches < Files.packets.count)
@@ -131,7 +128,8 @@ struct FilterCommandTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: countOutput)) == Data(contentsOf: URL(fileURLWithPath: output)))
     }
 
-    @Test func libpcapErrorsAreOneLine() throws {
+    @Test(.libpcapLoads)
+    func libpcapErrorsAreOneLine() throws {
         let files = try Files()
         defer { files.remove() }
         let capture = try files.write(Files.pcapBytes, to: "capture.pcap")
@@ -145,23 +143,35 @@ struct FilterCommandTests {
             #expect(result.standardError.contains(fragment), "\(result.standardError)")
         }
     }
-    #else
-    @Test func expressionsNeedTheLibpcapTrait() throws {
+
+    /// Where libpcap cannot be loaded (simulated with `EBPF_LIBPCAP_PATH` naming a missing file),
+    /// an expression is one line that names the package to install; `--filter-file` still works.
+    /// Runs whether or not libpcap is installed.
+    @Test func missingLibpcapIsOneLine() throws {
         let files = try Files()
         defer { files.remove() }
         let capture = try files.write(Files.pcapBytes, to: "capture.pcap")
-        let result = try ToolProcess.run("ebpf", ["filter", "tcp port 80", capture])
-        #expect(result.status == 1)
-        #expect(result.standardError.split(separator: "\n").count == 1)
-        #expect(result.standardError.contains("swift build --traits Libpcap"), "\(result.standardError)")
+        let missing = files.path("no-such-libpcap.so.1")
+        let environment = [Libpcap.pathVariable: missing]
+        for arguments in [["filter", "tcp port 80", capture], ["cbpf", "disasm", "ip"], ["cbpf", "translate", "udp"]] {
+            let result = try ToolProcess.run("ebpf", arguments, environment: environment)
+            #expect(result.status == 1, "\(arguments)")
+            #expect(result.standardOutput.isEmpty)
+            #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
+            #expect(result.standardError.hasPrefix("error: filter expressions need libpcap, which could not be loaded (tried \(missing): "), "\(result.standardError)")
+            #expect(result.standardError.contains("Debian/Ubuntu: libpcap0.8; Fedora: libpcap; Alpine: libpcap"), "\(result.standardError)")
+            #expect(result.standardError.contains("--filter-file"), "\(result.standardError)")
+        }
+        let program = try files.write(Files.programs[0].fileBytes, to: "filter.ddd")
+        let fromFile = try ToolProcess.run("ebpf", ["filter", "--filter-file", program, capture, "--count"], environment: environment)
+        #expect(fromFile.status == 0, "\(fromFile.standardError)")
     }
-    #endif
 
     static let tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump", "/usr/local/bin/tcpdump", "/usr/local/sbin/tcpdump"].first {
         FileManager.default.isExecutableFile(atPath: $0)
     }
 
-    /// tcpdump as the oracle, with or without the Libpcap trait: `tcpdump -dd` compiles the
+    /// tcpdump as the oracle, with or without libpcap in this process: `tcpdump -dd` compiles the
     /// expression for the capture, `ebpf filter --filter-file` runs it, and the file `-w` writes
     /// must be byte for byte the one `tcpdump -r CAPTURE -w OUT EXPRESSION` writes.
     @Test(.enabled(if: tcpdump != nil, "tcpdump is not installed"), arguments: ["tcp port 80 and host 10.0.0.1", "vlan and udp", "ip6 and not icmp6"])
@@ -211,9 +221,9 @@ struct FilterCommandTests {
             let compiled = try ToolProcess.run(executable: URL(fileURLWithPath: tcpdump), ["-dd", "-r", "examples/sample.pcap", "tcp"])
             #expect(compiled.standardOutput == text)
         }
-        #if Libpcap
-        let expression = try ToolProcess.run("ebpf", ["filter", "tcp", "examples/sample.pcap", "--count"])
-        #expect(expression.standardOutput == "\(expected)\n")
-        #endif
+        if Libpcap.isAvailable {
+            let expression = try ToolProcess.run("ebpf", ["filter", "tcp", "examples/sample.pcap", "--count"])
+            #expect(expression.standardOutput == "\(expected)\n", "\(expression.standardError)")
+        }
     }
 }

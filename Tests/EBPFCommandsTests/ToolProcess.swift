@@ -18,15 +18,20 @@ struct ToolProcess {
         return folder
     }()
 
-    static func run(_ tool: String, _ arguments: [String], input: String? = nil) throws -> ToolProcess {
-        try run(executable: productsDirectory.appendingPathComponent(tool), arguments, input: input)
+    /// Runs one of the package's executables; `environment` is added to (or overrides) this
+    /// process's environment.
+    static func run(_ tool: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> ToolProcess {
+        try run(executable: productsDirectory.appendingPathComponent(tool), arguments, input: input, environment: environment)
     }
 
     /// Runs any executable, such as a system tool used as an oracle.
-    static func run(executable: URL, _ arguments: [String], input: String? = nil) throws -> ToolProcess {
+    static func run(executable: URL, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> ToolProcess {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.currentDirectoryURL = RepositoryLayout.root
         let out = Pipe(), err = Pipe(), inPipe = Pipe()
         process.standardOutput = out
