@@ -14,13 +14,23 @@ public struct VerifiedFacts: Sendable, Hashable {
     /// Whether every path was proven to reach `exit` (no loops, or only loops the verifier bounded),
     /// so no instruction budget needs enforcing.
     public var terminates: Bool
+    /// Whether every stack byte the program reads, itself or through a helper, was written
+    /// earlier on every path (the verifier rejects any other read), so the stack area needs no
+    /// zero-filling before a run.
+    public var stackIsWrittenBeforeRead: Bool
 
-    public init(accessIsSafe: [Bool], divisorIsNonZero: [Bool], stackDepth: Int, maxCallDepth: Int, terminates: Bool) {
+    /// - Parameter stackIsWrittenBeforeRead: `false` unless proven (the verifier proves it for every
+    ///   program it accepts): an engine then zero-fills the stack area it provides.
+    public init(
+        accessIsSafe: [Bool], divisorIsNonZero: [Bool], stackDepth: Int, maxCallDepth: Int, terminates: Bool,
+        stackIsWrittenBeforeRead: Bool = false
+    ) {
         self.accessIsSafe = accessIsSafe
         self.divisorIsNonZero = divisorIsNonZero
         self.stackDepth = stackDepth
         self.maxCallDepth = maxCallDepth
         self.terminates = terminates
+        self.stackIsWrittenBeforeRead = stackIsWrittenBeforeRead
     }
 
     /// These facts for a program of `slotCount` slots whose first slots are the ones the facts

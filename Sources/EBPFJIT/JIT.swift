@@ -39,6 +39,9 @@ public enum JIT {
         statistics.analysis = stopwatch.lap()
         var allocation = Duration.zero, passes = 0
         var slotOffsets: [Int] = []
+        var batchEntryOffset = 0
+        // The extra regions at the address the slow path's call passes as a constant.
+        let extraRegionTable = RegionTable(extraRegions)
         // One seed per compilation.
         let blindingSeed: UInt64? = options.constantBlinding ? UInt64.random(in: .min ... .max) : nil
         let assembler: X86Assembler
@@ -51,8 +54,11 @@ public enum JIT {
                              options: options, assembler: assembler)
                 }
                 lowering.blindingSeed = blindingSeed
+                lowering.extraRegionPairs = extraRegionTable.address
+                lowering.extraRegionCount = extraRegionTable.count
                 lowering.emitProgram()
                 slotOffsets = lowering.slotOffsets
+                batchEntryOffset = lowering.batchEntryOffset
                 assembler = lowering.a
             }
         } catch {
@@ -66,9 +72,10 @@ public enum JIT {
         _ = stopwatch.lap()
         let memory = try ExecutableMemory(code: assembler.code)
         statistics.executableMapping = stopwatch.lap()
-        let compiled = CompiledProgram(memory: memory, instructionOffsets: slotOffsets, limits: limits, staticTraps: analysis.staticTraps,
-                                       extraRegions: extraRegions, usesStack: analysis.usesStack,
-                                       recordsHelperRegions: analysis.hasHelperCalls)
+        let compiled = CompiledProgram(
+            memory: memory, instructionOffsets: slotOffsets, batchEntryOffset: assembler.relocated(batchEntryOffset),
+            limits: limits, staticTraps: analysis.staticTraps, extraRegions: extraRegions, extraRegionTable: extraRegionTable,
+            mayWriteInput: analysis.mayWriteOutsideStack(helpers: helpers))
         statistics.total = stopwatch.elapsed
         return compiled
     }

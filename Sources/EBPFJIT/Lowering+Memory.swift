@@ -177,11 +177,12 @@ extension Lowering {
             return
         }
         // ldabs/ldind: offset = imm, or low32(src) + imm as a 32-bit unsigned sum; big-endian
-        // load into R0; out of range ends the program with R0 = 0.
+        // load into R0; out of range (offset + size > length) ends the program with R0 = 0.
         let size = MemorySize(rawValue: instruction.opcode & 0x18)!.byteCount
         let scratch = map.scratch
         let ctx = map.context
         let r0 = r(0)
+        let address: X86Memory
         if descriptor.shape == .packetIndirect {
             a.mov(.bits32, scratch, r(instruction.src))
             if instruction.immediate != 0 {
@@ -194,22 +195,38 @@ extension Lowering {
                     a.alu(.add, .bits32, scratch, immediate: instruction.immediate)
                 }
             }
-        } else if blindsConstants {
-            emitBlindedConstant(UInt64(UInt32(bitPattern: instruction.immediate)), .bits32, into: scratch)
+            // offset + size < 2^33: no wrap.
+            a.alu(.add, .bits64, scratch, immediate: Int32(size))
+            a.alu(.cmp, .bits64, scratch, .at(ctx, RunContextLayout.memoryLength))
+            a.jcc(.above, returnZero)
+            a.alu(.add, .bits64, scratch, .at(ctx, RunContextLayout.memoryBase))
+            address = .at(scratch, -Int32(size))
+        } else if !blindsConstants, let end = Int32(exactly: Int64(UInt32(bitPattern: instruction.immediate)) + Int64(size)) {
+            // A constant offset: compare the length with offset + size, then address from the base.
+            a.alu(.cmp, .bits64, .at(ctx, RunContextLayout.memoryLength), immediate: end)
+            a.jcc(.below, returnZero)
+            a.mov(.bits64, scratch, .at(ctx, RunContextLayout.memoryBase))
+            address = .at(scratch, end - Int32(size))
         } else {
-            a.mov32(scratch, immediate: UInt32(bitPattern: instruction.immediate))
+            if blindsConstants {
+                emitBlindedConstant(UInt64(UInt32(bitPattern: instruction.immediate)), .bits32, into: scratch)
+            } else {
+                a.mov32(scratch, immediate: UInt32(bitPattern: instruction.immediate))
+            }
+            a.alu(.add, .bits64, scratch, immediate: Int32(size))
+            a.alu(.cmp, .bits64, scratch, .at(ctx, RunContextLayout.memoryLength))
+            a.jcc(.above, returnZero)
+            a.alu(.add, .bits64, scratch, .at(ctx, RunContextLayout.memoryBase))
+            address = .at(scratch, -Int32(size))
         }
-        a.alu(.cmp, .bits64, scratch, .at(ctx, RunContextLayout.memoryStartCount(size: size)))
-        a.jcc(.aboveOrEqual, returnZero)
-        a.alu(.add, .bits64, scratch, .at(ctx, RunContextLayout.memoryBase))
         switch size {
         case 1:
-            a.movzx(r0, .memory(.at(scratch)), from: .bits8)
+            a.movzx(r0, .memory(address), from: .bits8)
         case 2:
-            a.movzx(r0, .memory(.at(scratch)), from: .bits16)
+            a.movzx(r0, .memory(address), from: .bits16)
             a.shift(.rol, .bits16, r0, count: 8)
         default:
-            a.mov(.bits32, r0, .at(scratch))
+            a.mov(.bits32, r0, address)
             a.bswap(.bits32, r0)
         }
     }

@@ -4,17 +4,18 @@ import X86Encoding
 /// Translates one eBPF program into x86-64 machine code. One value emits one pass of the
 /// assembler; ``JIT`` runs passes until the short-jump layout settles.
 ///
-/// Code layout:
+/// Code layout (the entries and exits: ``Lowering`` + Entry):
 /// ```
-/// prologue:  push used callee-saved registers; align rsp; move the context pointer (rdi) to the
-///            context register; save rsp in the context; load R1, R2, R10; zero other registers
-///            call body
-/// epilogue:  mov rax, R0; undo alignment; pop; ret
-/// trapExit:  mov rsp, [ctx + savedStackPointer]; jmp epilogue
-/// body:      the instructions in order (every `exit` is a `ret`: the entry frame returns to
-///            the epilogue, a local call to its caller)
-///            trap for falling off the end
-/// cold:      out-of-line stubs: trap records, memory-check slow paths
+/// single entry:  prologue (pushes, context fields, stack area, R1, R2, R10); call body;
+///                restore rsp, rax = R0, rdx = 0
+/// epilogue:      undo alignment; pop; ret
+/// trapExit:      rsp = saved; rdx = 1; jmp epilogue
+/// returnZero:    R0 = 0; rsp = the body's entry frame; ret (ldabs/ldind out of range)
+/// batch entry:   the same prologue once; a loop calling body per input, storing R0
+/// body:          the instructions in order (every `exit` is a `ret`: the entry frame returns to
+///                the entry, a local call to its caller)
+///                trap for falling off the end
+/// cold:          out-of-line stubs: trap records, memory-check slow paths
 /// ```
 struct Lowering {
     let analysis: ProgramAnalysis
@@ -66,6 +67,12 @@ struct Lowering {
     /// Instructions executed since the budget counter was last brought up to date, at the
     /// current point of the emission (see ``flushCount()``).
     var pendingCount = 0
+    /// Where the batch entry starts (as emitted, before relaxation).
+    var batchEntryOffset = 0
+    /// The program's extra regions as (start, count) pairs in memory the compiled program
+    /// keeps, and their number: constants of the memory-check slow path's call.
+    var extraRegionPairs: UInt64 = 0
+    var extraRegionCount = 0
 
     init(analysis: ProgramAnalysis, helpers: HelperRegistry, limits: ExecutionLimits, facts: VerifiedFacts?,
          options: JITOptions, assembler: X86Assembler) {
@@ -119,17 +126,9 @@ struct Lowering {
     /// Emits the whole program.
     mutating func emitProgram() {
         let body = a.newLabel()
-        emitPrologue()
-        a.call(body)
-        a.bind(epilogue)
-        emitEpilogue()
-        a.bind(trapExit)
-        a.mov(.bits64, .rsp, .at(map.context, RunContextLayout.savedStackPointer))
-        a.jmp(epilogue)
-        a.bind(returnZero)
-        a.alu(.xor, .bits32, r(0), r(0))
-        a.mov(.bits64, .rsp, .at(map.context, RunContextLayout.savedStackPointer))
-        a.jmp(epilogue)
+        let needs = entryNeeds
+        emitSingleEntry(body: body, needs: needs)
+        emitBatchEntry(body: body, needs: needs)
 
         a.bind(body)
         slotOffsets = Array(repeating: 0, count: analysis.slots.count)
@@ -243,48 +242,5 @@ struct Lowering {
         case .ld: lowerLoadImmediateOrPacket(instruction, descriptor: descriptor, at: pc)
         case .ldx, .st, .stx: lowerMemory(instruction, descriptor: descriptor, at: pc)
         }
-    }
-
-    // MARK: Prologue and epilogue
-
-    mutating func emitPrologue() {
-        for register in savedCalleeRegisters { a.push(register) }
-        if prologuePadding != 0 { a.alu(.sub, .bits64, .rsp, immediate: prologuePadding) }
-        let ctx = map.context
-        if ctx != .rdi { a.mov(.bits64, ctx, .rdi) }
-        a.mov(.bits64, .at(ctx, RunContextLayout.savedStackPointer), .rsp)
-        if let stackBaseRegister { a.mov(.bits64, stackBaseRegister, .at(ctx, RunContextLayout.stackBase)) }
-        if depthCheckEnabled {
-            // Body rsp at depth d is (saved - 8) - d*frame; a call from depth >= maxCallDepth - 1 traps.
-            let frame = Int32(localCallSaved.count + 1) * 8 + localCallPadding
-            let limit = 8 + Int32(ExecutionLimits.maxCallDepth - 1) * frame
-            a.lea(map.scratch, .at(.rsp, -limit))
-            a.mov(.bits64, .at(ctx, RunContextLayout.callDepthLimit), map.scratch)
-        }
-        for n: UInt8 in 0...10 where analysis.usesRegister[Int(n)] {
-            switch n {
-            case 1: a.mov(.bits64, r(1), .at(ctx, RunContextLayout.memoryBase))
-            case 2: a.mov(.bits64, r(2), .at(ctx, RunContextLayout.memoryLength))
-            case 10: a.mov(.bits64, r(10), .at(ctx, RunContextLayout.stackTop))
-            default:
-                // Only registers some path may read before writing them need a defined value.
-                if analysis.registersNeedingZero & (1 << UInt16(n)) != 0 { a.alu(.xor, .bits32, r(n), r(n)) }
-            }
-        }
-        if budgetEnabled {
-            let start = RunContextLayout.counterStart(budget: limits.instructionBudget)
-            if Int32(exactly: start) != nil {
-                a.mov64(map.counter, immediate: UInt64(bitPattern: start))
-            } else {
-                a.mov(.bits64, map.counter, .at(ctx, RunContextLayout.counterStart))
-            }
-        }
-    }
-
-    mutating func emitEpilogue() {
-        if r(0) != .rax { a.mov(.bits64, .rax, r(0)) }
-        if prologuePadding != 0 { a.alu(.add, .bits64, .rsp, immediate: prologuePadding) }
-        for register in savedCalleeRegisters.reversed() { a.pop(register) }
-        a.ret()
     }
 }

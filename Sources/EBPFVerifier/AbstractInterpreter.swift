@@ -327,7 +327,9 @@ final class AbstractInterpreter {
         let facts = VerifiedFacts(
             accessIsSafe: accessIsSafe, divisorIsNonZero: divisorIsNonZero,
             stackDepth: stackDepthByFunction.values.max() ?? 0, maxCallDepth: maxCallDepth,
-            terminates: !(widens && !structure.loopHeads.isEmpty))
+            terminates: !(widens && !structure.loopHeads.isEmpty),
+            // readStack and checkHelperMemory reject every read of a stack byte not written before.
+            stackIsWrittenBeforeRead: true)
         var live = liveness.liveIn
         for index in live.indices where structure.descriptors[index] == nil { live[index] = 0 }
         return VerificationResult(
