@@ -17,14 +17,15 @@ import Glibc
 ///   ``run(reading:)`` (for programs that cannot write their input, ``mayWriteInput``), and
 ///   ``run(_:)-([UInt8])`` over an array (the same path after `withUnsafeMutableBytes`).
 public final class CompiledProgram: ProgramRunner, Sendable {
-    /// The single entry: `(context block, input base or 0, input length, stack area base or 0)`.
-    /// Returns R0 in rax and, in rdx, 1 if the run left through the trap exit (else 0): the
-    /// two fields of a C struct of two 64-bit integers, which the System V ABI returns in rax and
-    /// rdx; `lldiv_t` is such a struct.
-    typealias Entry = @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64, UInt64) -> lldiv_t
-    /// The batch entry: `(context block, first (start, length) pair, number of pairs, first result
-    /// slot)`, returning the trap flag in rdx as ``Entry`` does.
-    typealias BatchEntry = @convention(c) (UnsafeMutableRawPointer, UnsafeRawPointer?, UInt64, UnsafeMutableRawPointer?) -> lldiv_t
+    /// The single entry: `(input base or 0, input length, stack area base or 0)`. Returns R0 in
+    /// rax and, in rdx, 1 if the run left through the trap exit (else 0): the two fields of a
+    /// C struct of two 64-bit integers, which the System V ABI returns in rax and rdx; `lldiv_t`
+    /// is such a struct. The context block is the code's own (``RunContextLayout``); a trap's
+    /// record is in ``TrapStash``.
+    @usableFromInline typealias Entry = @convention(c) (UInt64, UInt64, UInt64) -> lldiv_t
+    /// The batch entry: `(first (start, length) pair, number of pairs, first result slot)`,
+    /// returning the trap flag in rdx as ``Entry`` does.
+    typealias BatchEntry = @convention(c) (UnsafeRawPointer?, UInt64, UnsafeMutableRawPointer?) -> lldiv_t
 
     private let memory: ExecutableMemory
     /// Offset of each instruction slot's code within ``machineCode`` (the second slot of an
@@ -35,7 +36,7 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     public let batchEntryOffset: Int
     /// The limits the program was compiled with.
     public let limits: ExecutionLimits
-    private let entry: Entry
+    @usableFromInline let entry: Entry
     private let batchEntry: BatchEntry
     /// The budget counter's start (``RunContextLayout/counterStart(budget:)``), to turn a budget
     /// trap's counter into a count.
@@ -85,6 +86,7 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     /// - Precondition: `stack`, when given, holds at least ``EBPFCore/ExecutionLimits/stackSize``
     ///   bytes; R10 starts at its base + stackSize. Without one, the code puts its stack area on
     ///   this thread's machine stack.
+    @inlinable
     public func run(memory input: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer?) throws(ExecutionTrap) -> UInt64 {
         var stackBase: UInt64 = 0
         if let stack {
@@ -97,6 +99,7 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     /// Runs the program over `input` (R1 = its start, 0 when empty; R2 = its length), which the
     /// program may read and write, with a stack area of its own, and returns R0. The fast entry
     /// for hot loops over packets in memory the caller owns.
+    @inlinable @inline(__always)
     public func run(_ input: UnsafeMutableRawBufferPointer) throws(ExecutionTrap) -> UInt64 {
         try call(base: UnsafeRawPointer(input.baseAddress), count: input.count, stackBase: 0)
     }
@@ -108,6 +111,7 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     ///   `false`): every store is at a constant offset inside R10's frame, R10 is never changed,
     ///   and no helper is called with a pointer. Translated classic filters qualify. For other
     ///   programs, pass memory they may write to ``run(_:)-(UnsafeMutableRawBufferPointer)``.
+    @inlinable @inline(__always)
     public func run(reading input: UnsafeRawBufferPointer) throws(ExecutionTrap) -> UInt64 {
         precondition(!mayWriteInput, "run(reading:) needs a program that cannot write its input (mayWriteInput is true)")
         return try call(base: input.baseAddress, count: input.count, stackBase: 0)
@@ -115,6 +119,7 @@ public final class CompiledProgram: ProgramRunner, Sendable {
 
     /// Runs the program over a copy of `bytes` that the program may modify, written back into
     /// `bytes` (the array's own storage when it is uniquely referenced, as usual).
+    @inlinable
     public func run(_ bytes: inout [UInt8]) throws(ExecutionTrap) -> UInt64 {
         var trap: ExecutionTrap?
         let result = bytes.withUnsafeMutableBytes { buffer in
@@ -124,34 +129,39 @@ public final class CompiledProgram: ProgramRunner, Sendable {
         return result
     }
 
-    /// ``call(base:count:stackBase:trap:)`` as a throwing call.
-    @inline(__always)
-    private func call(base: UnsafeRawPointer?, count: Int, stackBase: UInt64) throws(ExecutionTrap) -> UInt64 {
-        var trap: ExecutionTrap?
-        let result = call(base: base, count: count, stackBase: stackBase, trap: &trap)
-        if let trap { throw trap }
-        return result
+    /// Calls the single entry and returns R0, or throws the trap the run recorded. Inlined into
+    /// the caller with the public entries, so a call from a hot loop is one indirect call.
+    @inlinable @inline(__always)
+    func call(base: UnsafeRawPointer?, count: Int, stackBase: UInt64) throws(ExecutionTrap) -> UInt64 {
+        let returned = entry(count == 0 ? 0 : UInt64(UInt(bitPattern: base)), UInt64(count), stackBase)
+        if returned.rem != 0 { try throwTrap() }
+        return UInt64(bitPattern: returned.quot)
     }
 
-    /// Calls the single entry with an uninitialised context block on this thread's stack and
-    /// returns R0; a run that left through the trap exit sets `trap` (left alone otherwise).
-    @inline(__always)
-    private func call(base: UnsafeRawPointer?, count: Int, stackBase: UInt64, trap: inout ExecutionTrap?) -> UInt64 {
-        let memoryBase = count == 0 ? 0 : UInt64(UInt(bitPattern: base))
-        let entry = self.entry
-        // At most 1 KiB: withUnsafeTemporaryAllocation puts it on the stack.
-        return withUnsafeTemporaryAllocation(byteCount: RunContextLayout.size, alignment: 16) { block in
-            let context = block.baseAddress!
-            let returned = entry(context, memoryBase, UInt64(count), stackBase)
-            if returned.rem != 0 { trap = recordedTrap(context) }
-            return UInt64(bitPattern: returned.quot)
-        }
+    /// Throws the trap of the run that just left through the trap exit. Out of line, so the
+    /// normal return keeps no registers for the error.
+    @usableFromInline @inline(never)
+    func throwTrap() throws(ExecutionTrap) -> Never {
+        throw takeTrap().trap
     }
 
-    /// The trap a run that left through the trap exit recorded in `context`.
-    @inline(never)
-    private func recordedTrap(_ context: UnsafeMutableRawPointer) -> ExecutionTrap {
-        JITRunContext(context).recordedTrap(counterStart: counterStart, staticTraps: staticTraps)
+    /// ``call(base:count:stackBase:)`` with the trap in `trap` (left alone on a normal return)
+    /// instead of thrown, for closures that cannot throw typed errors.
+    @inlinable @inline(__always)
+    func call(base: UnsafeRawPointer?, count: Int, stackBase: UInt64, trap: inout ExecutionTrap?) -> UInt64 {
+        let returned = entry(count == 0 ? 0 : UInt64(UInt(bitPattern: base)), UInt64(count), stackBase)
+        if returned.rem != 0 { trap = takeTrap().trap }
+        return UInt64(bitPattern: returned.quot)
+    }
+
+    /// The trap the last run on this thread left through the trap exit recorded, and the batch
+    /// cursor at that point.
+    @usableFromInline @inline(never)
+    func takeTrap() -> (trap: ExecutionTrap, batchCursor: UInt64) {
+        let (record, cursor) = TrapStash.take()
+        let trap = record.trap(counterStart: UInt64(bitPattern: counterStart), staticTraps: staticTraps)
+            ?? .invalidInstruction(pc: 0, reason: "the JIT code reported a trap without a record")
+        return (trap, cursor)
     }
 
     // MARK: Batches
@@ -165,19 +175,13 @@ public final class CompiledProgram: ProgramRunner, Sendable {
         guard let first = inputs.baseAddress, !inputs.isEmpty else { return }
         // The code reads each element as the start at byte 0 and the length at byte 8.
         assert(MemoryLayout<MemoryRegion>.stride == 16 && MemoryLayout<MemoryRegion>.offset(of: \.count) == 8)
-        let batchEntry = self.batchEntry
-        var trap: BatchTrap?
-        withUnsafeTemporaryAllocation(byteCount: RunContextLayout.size, alignment: 16) { block in
-            let context = block.baseAddress!
-            let returned = batchEntry(context, UnsafeRawPointer(first), UInt64(inputs.count), UnsafeMutableRawPointer(results.baseAddress))
-            if returned.rem != 0 {
-                // The cursor is one pair past the input whose run trapped.
-                let cursor = JITRunContext(context)[RunContextLayout.batchCursor]
-                let index = Int((cursor &- UInt64(UInt(bitPattern: first))) / UInt64(MemoryLayout<MemoryRegion>.stride)) - 1
-                trap = BatchTrap(index: index, trap: recordedTrap(context))
-            }
+        let returned = batchEntry(UnsafeRawPointer(first), UInt64(inputs.count), UnsafeMutableRawPointer(results.baseAddress))
+        if returned.rem != 0 {
+            // The cursor is one pair past the input whose run trapped.
+            let (trap, cursor) = takeTrap()
+            let index = Int((cursor &- UInt64(UInt(bitPattern: first))) / UInt64(MemoryLayout<MemoryRegion>.stride)) - 1
+            throw BatchTrap(index: index, trap: trap)
         }
-        if let trap { throw trap }
     }
 
     /// Runs the program once per buffer of `inputs`, writing R0 of run *i* to `results[i]`:

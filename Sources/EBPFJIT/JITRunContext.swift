@@ -30,12 +30,4 @@ struct JITRunContext {
         }
         return extraRegions.contains(address: address, size: size)
     }
-
-    /// The trap the record describes (``TrapRecord/trap(counterStart:staticTraps:)``), for a run
-    /// that left through the trap exit; kept out of line, off the normal return.
-    @inline(never)
-    func recordedTrap(counterStart: Int64, staticTraps: [ExecutionTrap?]) -> ExecutionTrap {
-        TrapRecord(in: self).trap(counterStart: UInt64(bitPattern: counterStart), staticTraps: staticTraps)
-            ?? .invalidInstruction(pc: 0, reason: "the JIT code reported a trap without a record")
-    }
 }

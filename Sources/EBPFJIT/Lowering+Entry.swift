@@ -4,26 +4,26 @@ import X86Encoding
 /// The two ways into the compiled code and the ways out of it.
 ///
 /// ```
-/// single entry (offset 0): entry(context, input base, input length, stack base or 0)
-///     push used callee-saved registers; align rsp; save rsp in the context
+/// single entry (offset 0): entry(input base or 0, input length, stack base or 0) -> (R0, trapped)
+///     push used callee-saved registers; the context block below them (rsp, 16-byte aligned)
 ///     store the context fields this program's code reads (RunContextLayout)
-///     stack base 0: put the 4096-byte stack area on the machine stack (zero-filled only when
-///         the facts do not prove every stack byte written before it is read)
-///     helper-region ring on the machine stack (programs calling a helper returning memory)
-///     context, R1, R2, R10 from the arguments; zero the registers some path reads unwritten
+///     stack base 0: put the 4096-byte stack area below the context (zero-filled only when the
+///         facts do not prove every stack byte written before it is read)
+///     helper-region ring below that (programs calling a helper returning memory)
+///     context, R1, R2, R10 into their registers; zero the registers some path reads unwritten
 ///     call body
-///     restore rsp; rax = R0; rdx = 0 (no trap)
-/// epilogue: undo alignment; pop; ret
-/// trapExit: rsp = saved; rdx = 1; jmp epilogue
+///     rsp = context; rax = R0; rdx = 0 (no trap)
+/// epilogue: drop the context block; pop; ret
+/// trapExit: rsp = context; TrapStash.stash(context); rdx = 1; jmp epilogue
 /// returnZero (ldabs/ldind out of range): R0 = 0; rsp = the body's entry frame; ret
-/// batch entry: batch(context, first (start, count) pair, number of pairs, first result)
-///     the same pushes, stack area and ring, once
+/// batch entry: batch(first (start, count) pair, number of pairs, first result) -> (_, trapped)
+///     the same pushes, context, stack area and ring, once
 ///     loop: per pair, what the single entry does per call (R1, R2, R10, zeroing, the budget
 ///     counter), call body, store R0; rdx = 0 at the end
 /// ```
 ///
-/// Swift writes nothing into the context before a call and reads the trap record only when
-/// rdx is 1 (``CompiledProgram``), so a run that does not trap pays nothing for trap reporting.
+/// Swift passes only the call's arguments and reads nothing back but rax and rdx unless rdx
+/// is 1, so a run that does not trap pays nothing for trap reporting.
 extension Lowering {
     /// What the code of this program needs from its entries, beyond the always-saved rsp.
     struct EntryNeeds {
@@ -94,54 +94,60 @@ extension Lowering {
 
     // MARK: The single entry
 
-    /// The entry at offset 0, `(context, input base, input length, stack base or 0) -> (R0, trapped)`,
+    /// The entry at offset 0, `(input base, input length, stack base or 0) -> (R0, trapped)`,
     /// then the epilogue and the exits every path shares.
     mutating func emitSingleEntry(body: X86Label, needs: EntryNeeds) {
         emitEntryPushes()
-        // rdi = context, rsi = input base (0 when empty), rdx = input length, rcx = the caller's
-        // stack area or 0. rax and r11 are free until the moves below.
-        a.mov(.bits64, .at(.rdi, RunContextLayout.savedStackPointer), .rsp)
-        if needs.inputBase { a.mov(.bits64, .at(.rdi, RunContextLayout.memoryBase), .rsi) }
-        if needs.inputLength { a.mov(.bits64, .at(.rdi, RunContextLayout.memoryLength), .rdx) }
-        emitStartCounts(needs.startCountSizes, context: .rdi, length: .rdx, temporary: .rax)
+        // rdi = input base (0 when empty), rsi = input length, rdx = the caller's stack area or
+        // 0; the context block is at rsp (r11 holds it when the prologue moves rsp further
+        // down); rax, rcx, r9 are free until the moves below.
+        let block: X86Register = needs.allocates ? .r11 : .rsp
+        if block != .rsp { a.mov(.bits64, block, .rsp) }
+        if needs.inputBase { a.mov(.bits64, .at(block, RunContextLayout.memoryBase), .rdi) }
+        if needs.inputLength { a.mov(.bits64, .at(block, RunContextLayout.memoryLength), .rsi) }
+        emitStartCounts(needs.startCountSizes, context: block, length: .rsi, temporary: .rax)
         if analysis.usesStack {
             let given = a.newLabel()
-            a.test(.bits64, .rcx, .rcx)
+            a.test(.bits64, .rdx, .rdx)
             a.jcc(.notEqual, given)
             a.alu(.sub, .bits64, .rsp, immediate: Int32(StackArea.size))
             if needs.zeroStack {
-                a.mov(.bits64, .r11, .rdi)
+                a.mov(.bits64, .r9, .rdi)
                 a.mov(.bits64, .rdi, .rsp)
                 emitZeroFillAtRDI()
-                a.mov(.bits64, .rdi, .r11)
+                a.mov(.bits64, .rdi, .r9)
             }
-            a.mov(.bits64, .rcx, .rsp)
+            a.mov(.bits64, .rdx, .rsp)
             a.bind(given)
-            if needs.slowPath { a.mov(.bits64, .at(.rdi, RunContextLayout.stackBase), .rcx) }
-            if analysis.usesRegister[10] { a.lea(.rcx, .at(.rcx, Int32(StackArea.size))) }
+            if needs.slowPath { a.mov(.bits64, .at(block, RunContextLayout.stackBase), .rdx) }
+            if analysis.usesRegister[10] { a.lea(.rdx, .at(.rdx, Int32(StackArea.size))) }
         } else if needs.slowPath {
-            a.mov(.bits64, .at(.rdi, RunContextLayout.stackBase), immediate: 0)
+            a.mov(.bits64, .at(block, RunContextLayout.stackBase), immediate: 0)
         }
-        emitHelperRegionRing(needs, context: .rdi)
-        var moves: [(X86Register, X86Register)] = [(map.context, .rdi)]
-        if analysis.usesRegister[1] { moves.append((r(1), .rsi)) }
-        if analysis.usesRegister[2] { moves.append((r(2), .rdx)) }
-        if analysis.usesRegister[10] { moves.append((r(10), .rcx)) }
+        emitHelperRegionRing(needs, context: block)
+        var moves: [(X86Register, X86Register)] = [(map.context, block)]
+        if analysis.usesRegister[1] { moves.append((r(1), .rdi)) }
+        if analysis.usesRegister[2] { moves.append((r(2), .rsi)) }
+        if analysis.usesRegister[10] { moves.append((r(10), .rdx)) }
         emitParallelMove(moves)
         emitRunInvariants(needs)
         emitRunStart()
         a.call(body)
         // The normal return (and `returnZero`, which returns here).
         let ctx = map.context
-        if needs.allocates { a.mov(.bits64, .rsp, .at(ctx, RunContextLayout.savedStackPointer)) }
+        if needs.allocates { a.mov(.bits64, .rsp, ctx) }
         if r(0) != .rax { a.mov(.bits64, .rax, r(0)) }
         a.alu(.xor, .bits32, .rdx, .rdx)
         a.bind(epilogue)
-        if prologuePadding != 0 { a.alu(.add, .bits64, .rsp, immediate: prologuePadding) }
+        a.alu(.add, .bits64, .rsp, immediate: contextFrameSize)
         for register in savedCalleeRegisters.reversed() { a.pop(register) }
         a.ret()
         a.bind(trapExit)
-        a.mov(.bits64, .rsp, .at(ctx, RunContextLayout.savedStackPointer))
+        // rsp back at the context block (16-byte aligned, as the call needs).
+        a.mov(.bits64, .rsp, ctx)
+        if ctx != .rdi { a.mov(.bits64, .rdi, ctx) }
+        a.movabs(.rax, immediate: TrapStash.stashAddress)
+        a.call(.rax)
         a.mov32(.rdx, immediate: 1)
         a.jmp(epilogue)
         if needs.returnFrame {
@@ -155,30 +161,32 @@ extension Lowering {
 
     // MARK: The batch entry
 
-    /// The batch entry, `(context, pairs, pair count, results) -> (_, trapped)`: runs the body
-    /// once per (start, count) pair with R1 = start (0 when count is 0) and R2 = count, writing
-    /// R0 to consecutive result slots; on a trap it leaves through the trap exit with the cursor
-    /// one pair past the one that trapped.
+    /// The batch entry, `(pairs, pair count, results) -> (_, trapped)`: runs the body once per
+    /// (start, count) pair with R1 = start (0 when count is 0) and R2 = count, writing R0 to
+    /// consecutive result slots; on a trap it leaves through the trap exit with the cursor one
+    /// pair past the one that trapped (which the stash keeps).
     mutating func emitBatchEntry(body: X86Label, needs: EntryNeeds) {
         batchEntryOffset = a.offset
         emitEntryPushes()
-        // rdi = context, rsi = first pair, rdx = number of pairs, rcx = first result slot.
-        a.mov(.bits64, .at(.rdi, RunContextLayout.savedStackPointer), .rsp)
-        a.mov(.bits64, .at(.rdi, RunContextLayout.batchCursor), .rsi)
-        a.shift(.shl, .bits64, .rdx, count: 4)
-        a.alu(.add, .bits64, .rdx, .rsi)
-        a.mov(.bits64, .at(.rdi, RunContextLayout.batchEnd), .rdx)
-        a.mov(.bits64, .at(.rdi, RunContextLayout.batchResults), .rcx)
+        // rdi = first pair, rsi = number of pairs, rdx = first result slot; the context block
+        // is at rsp (r11 until the move into the context register).
+        let block = X86Register.r11
+        a.mov(.bits64, block, .rsp)
+        a.mov(.bits64, .at(block, RunContextLayout.batchCursor), .rdi)
+        a.shift(.shl, .bits64, .rsi, count: 4)
+        a.alu(.add, .bits64, .rsi, .rdi)
+        a.mov(.bits64, .at(block, RunContextLayout.batchEnd), .rsi)
+        a.mov(.bits64, .at(block, RunContextLayout.batchResults), .rdx)
         if analysis.usesStack {
-            // The area is [saved rsp - 4096, saved rsp): R10 starts at the saved rsp.
+            // The area is [context - 4096, context): R10 starts at the context's address.
             a.alu(.sub, .bits64, .rsp, immediate: Int32(StackArea.size))
-            if needs.slowPath { a.mov(.bits64, .at(.rdi, RunContextLayout.stackBase), .rsp) }
+            if needs.slowPath { a.mov(.bits64, .at(block, RunContextLayout.stackBase), .rsp) }
         } else if needs.slowPath {
-            a.mov(.bits64, .at(.rdi, RunContextLayout.stackBase), immediate: 0)
+            a.mov(.bits64, .at(block, RunContextLayout.stackBase), immediate: 0)
         }
-        emitHelperRegionRing(needs, context: .rdi)
+        emitHelperRegionRing(needs, context: block)
         let ctx = map.context
-        if ctx != .rdi { a.mov(.bits64, ctx, .rdi) }
+        if ctx != block { a.mov(.bits64, ctx, block) }
         emitRunInvariants(needs)
 
         let loop = a.newLabel()
@@ -216,7 +224,7 @@ extension Lowering {
         if needs.slowPath || needs.helperRegionRing {
             a.mov(.bits64, .at(ctx, RunContextLayout.helperRegionCount), immediate: 0)
         }
-        if analysis.usesRegister[10] { a.mov(.bits64, r(10), .at(ctx, RunContextLayout.savedStackPointer)) }
+        if analysis.usesRegister[10] { a.mov(.bits64, r(10), ctx) }
         emitRunStart()
         a.call(body)
         a.mov(.bits64, cursor, .at(ctx, RunContextLayout.batchResults))
@@ -225,7 +233,7 @@ extension Lowering {
         a.mov(.bits64, .at(ctx, RunContextLayout.batchResults), cursor)
         a.jmp(loop)
         a.bind(done)
-        if needs.allocates { a.mov(.bits64, .rsp, .at(ctx, RunContextLayout.savedStackPointer)) }
+        if needs.allocates { a.mov(.bits64, .rsp, ctx) }
         a.alu(.xor, .bits32, .rax, .rax)
         a.alu(.xor, .bits32, .rdx, .rdx)
         a.jmp(epilogue)
@@ -233,11 +241,17 @@ extension Lowering {
 
     // MARK: Pieces both entries share
 
-    /// Pushes the callee-saved registers the code uses and aligns rsp to 16 bytes (both entries
-    /// leave through the same ``epilogue``).
+    /// Bytes the entries subtract from rsp after their pushes: the context block, rounded so
+    /// that rsp is 16-byte aligned at `call body`.
+    var contextFrameSize: Int32 {
+        Int32((RunContextLayout.size + 15) / 16 * 16) + prologuePadding
+    }
+
+    /// Pushes the callee-saved registers the code uses and puts the context block below them,
+    /// with rsp 16-byte aligned (both entries leave through the same ``epilogue``).
     mutating func emitEntryPushes() {
         for register in savedCalleeRegisters { a.push(register) }
-        if prologuePadding != 0 { a.alu(.sub, .bits64, .rsp, immediate: prologuePadding) }
+        a.alu(.sub, .bits64, .rsp, immediate: contextFrameSize)
     }
 
     /// Stores `max(0, length - size + 1)` for each size in `sizes` (bit log2(size)).
@@ -310,14 +324,13 @@ extension Lowering {
         a.emit([0xf3, 0x48, 0xab])  // rep stosq (the ABI guarantees the direction flag clear)
     }
 
-    /// Zero-fills the batch entry's stack area, `[saved rsp - 4096, saved rsp)`, keeping every
+    /// Zero-fills the batch entry's stack area, `[context - 4096, context)`, keeping every
     /// register (the context may be in rdi, rcx or rax).
     mutating func emitZeroFillStackArea() {
         a.push(.rdi)
         a.push(.rcx)
         a.push(.rax)
-        a.mov(.bits64, .rdi, .at(map.context, RunContextLayout.savedStackPointer))
-        a.alu(.sub, .bits64, .rdi, immediate: Int32(StackArea.size))
+        a.lea(.rdi, .at(map.context, -Int32(StackArea.size)))
         emitZeroFillAtRDI()
         a.pop(.rax)
         a.pop(.rcx)
