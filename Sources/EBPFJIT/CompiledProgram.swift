@@ -118,50 +118,48 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     }
 
     /// Runs the program over a copy of `bytes` that the program may modify, written back into
-    /// `bytes` (the array's own storage when it is uniquely referenced, as usual).
-    @inlinable
+    /// `bytes` (the array's own storage when it is uniquely referenced, as usual; a program
+    /// that cannot write its input, ``mayWriteInput`` `false`, reads the storage in place
+    /// without making it unique).
+    @inlinable @inline(__always)
     public func run(_ bytes: inout [UInt8]) throws(ExecutionTrap) -> UInt64 {
-        var trap: ExecutionTrap?
-        let result = bytes.withUnsafeMutableBytes { buffer in
-            call(base: UnsafeRawPointer(buffer.baseAddress), count: buffer.count, stackBase: 0, trap: &trap)
+        let returned = if mayWriteInput {
+            bytes.withUnsafeMutableBytes { enter(base: UnsafeRawPointer($0.baseAddress), count: $0.count, stackBase: 0) }
+        } else {
+            bytes.withUnsafeBytes { enter(base: $0.baseAddress, count: $0.count, stackBase: 0) }
         }
-        if let trap { throw trap }
-        return result
+        if returned.rem != 0 { try throwTrap() }
+        return UInt64(bitPattern: returned.quot)
     }
 
     /// Calls the single entry and returns R0, or throws the trap the run recorded. Inlined into
     /// the caller with the public entries, so a call from a hot loop is one indirect call.
     @inlinable @inline(__always)
     func call(base: UnsafeRawPointer?, count: Int, stackBase: UInt64) throws(ExecutionTrap) -> UInt64 {
-        let returned = entry(count == 0 ? 0 : UInt64(UInt(bitPattern: base)), UInt64(count), stackBase)
+        let returned = enter(base: base, count: count, stackBase: stackBase)
         if returned.rem != 0 { try throwTrap() }
         return UInt64(bitPattern: returned.quot)
+    }
+
+    /// Calls the single entry: R0 and the trap flag (R1 is 0 for an empty input, as the
+    /// protocol promises).
+    @inlinable @inline(__always)
+    func enter(base: UnsafeRawPointer?, count: Int, stackBase: UInt64) -> lldiv_t {
+        entry(count == 0 ? 0 : UInt64(UInt(bitPattern: base)), UInt64(count), stackBase)
     }
 
     /// Throws the trap of the run that just left through the trap exit. Out of line, so the
     /// normal return keeps no registers for the error.
     @usableFromInline @inline(never)
     func throwTrap() throws(ExecutionTrap) -> Never {
-        throw takeTrap().trap
+        throw takeTrap()
     }
 
-    /// ``call(base:count:stackBase:)`` with the trap in `trap` (left alone on a normal return)
-    /// instead of thrown, for closures that cannot throw typed errors.
-    @inlinable @inline(__always)
-    func call(base: UnsafeRawPointer?, count: Int, stackBase: UInt64, trap: inout ExecutionTrap?) -> UInt64 {
-        let returned = entry(count == 0 ? 0 : UInt64(UInt(bitPattern: base)), UInt64(count), stackBase)
-        if returned.rem != 0 { trap = takeTrap().trap }
-        return UInt64(bitPattern: returned.quot)
-    }
-
-    /// The trap the last run on this thread left through the trap exit recorded, and the batch
-    /// cursor at that point.
+    /// The trap the last run on this thread that left through the trap exit recorded.
     @usableFromInline @inline(never)
-    func takeTrap() -> (trap: ExecutionTrap, batchCursor: UInt64) {
-        let (record, cursor) = TrapStash.take()
-        let trap = record.trap(counterStart: UInt64(bitPattern: counterStart), staticTraps: staticTraps)
+    func takeTrap() -> ExecutionTrap {
+        TrapStash.take().trap(counterStart: UInt64(bitPattern: counterStart), staticTraps: staticTraps)
             ?? .invalidInstruction(pc: 0, reason: "the JIT code reported a trap without a record")
-        return (trap, cursor)
     }
 
     // MARK: Batches
@@ -177,10 +175,9 @@ public final class CompiledProgram: ProgramRunner, Sendable {
         assert(MemoryLayout<MemoryRegion>.stride == 16 && MemoryLayout<MemoryRegion>.offset(of: \.count) == 8)
         let returned = batchEntry(UnsafeRawPointer(first), UInt64(inputs.count), UnsafeMutableRawPointer(results.baseAddress))
         if returned.rem != 0 {
-            // The cursor is one pair past the input whose run trapped.
-            let (trap, cursor) = takeTrap()
-            let index = Int((cursor &- UInt64(UInt(bitPattern: first))) / UInt64(MemoryLayout<MemoryRegion>.stride)) - 1
-            throw BatchTrap(index: index, trap: trap)
+            // rax is the address of the pair whose run trapped.
+            let index = Int((UInt64(bitPattern: returned.quot) &- UInt64(UInt(bitPattern: first))) / UInt64(MemoryLayout<MemoryRegion>.stride))
+            throw BatchTrap(index: index, trap: takeTrap())
         }
     }
 

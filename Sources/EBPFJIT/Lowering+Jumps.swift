@@ -10,7 +10,7 @@ extension Lowering {
             // exit: from a local function the caller counts on, so the count must be current.
             if analysis.hasLocalCalls { flushCount() }
             pendingCount = 0
-            a.ret()
+            emitExit()
         case .helperCall:
             lowerHelperCall(id: instruction.immediate, at: pc)
         case .registerCall:

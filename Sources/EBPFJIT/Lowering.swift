@@ -6,15 +6,13 @@ import X86Encoding
 ///
 /// Code layout (the entries and exits: ``Lowering`` + Entry):
 /// ```
-/// single entry:  prologue (pushes, context fields, stack area, R1, R2, R10); call body;
-///                restore rsp, rax = R0, rdx = 0
-/// epilogue:      undo alignment; pop; ret
-/// trapExit:      rsp = saved; rdx = 1; jmp epilogue
-/// returnZero:    R0 = 0; rsp = the body's entry frame; ret (ldabs/ldind out of range)
-/// batch entry:   the same prologue once; a loop calling body per input, storing R0
-/// body:          the instructions in order (every `exit` is a `ret`: the entry frame returns to
-///                the entry, a local call to its caller)
+/// single entry:  prologue (pushes, context block, stack area, R1, R2, R10); without local
+///                calls the body follows it, with local calls: call body; return sequence
+/// body:          the instructions in order (`exit` is the return sequence, or a `ret` to the
+///                caller when local calls make the body a called function)
 ///                trap for falling off the end
+/// exits:         epilogue, trapExit, returnZero (ldabs/ldind out of range)
+/// batch entry:   a loop calling the single entry per input
 /// cold:          out-of-line stubs: trap records, memory-check slow paths
 /// ```
 struct Lowering {
@@ -69,6 +67,9 @@ struct Lowering {
     var pendingCount = 0
     /// Where the batch entry starts (as emitted, before relaxation).
     var batchEntryOffset = 0
+    /// Whether the single entry's prologue moves rsp below the context block (stack area,
+    /// helper-region ring), so its return sequence restores it.
+    var entryAllocates = false
     /// The program's extra regions as (start, count) pairs in memory the compiled program
     /// keeps, and their number: constants of the memory-check slow path's call.
     var extraRegionPairs: UInt64 = 0
@@ -126,9 +127,9 @@ struct Lowering {
     /// Emits the whole program.
     mutating func emitProgram() {
         let body = a.newLabel()
-        let needs = entryNeeds
-        emitSingleEntry(body: body, needs: needs)
-        emitBatchEntry(body: body, needs: needs)
+        let singleEntry = a.newLabel()
+        a.bind(singleEntry)
+        emitSingleEntry(body: body, needs: entryNeeds)
 
         a.bind(body)
         slotOffsets = Array(repeating: 0, count: analysis.slots.count)
@@ -176,6 +177,8 @@ struct Lowering {
         slotOffsets.append(a.offset)
         // Falling off the end.
         a.jmp(staticTrap(at: analysis.slots.count))
+        emitExits()
+        emitBatchEntry(singleEntry: singleEntry)
         emitColdStubs()
     }
 

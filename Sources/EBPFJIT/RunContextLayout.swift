@@ -14,8 +14,6 @@
 /// | ``stackBase``, ``helperRegionCount`` | the code has a memory-check slow path (which reads them) |
 /// | ``helperRegions``, ``helperRegionCount`` | the code calls a helper that returns memory |
 /// | ``callDepthLimit`` | local calls check their depth |
-/// | ``returnStackPointer`` | the code makes legacy packet loads |
-/// | ``batchCursor``, ``batchEnd``, ``batchResults`` | the batch entry's loop state (``CompiledProgram/run(each:results:)``) |
 enum RunContextLayout {
     /// Input memory start (0 when empty) and length.
     static let memoryBase: Int32 = 0
@@ -53,16 +51,8 @@ enum RunContextLayout {
     static let helperRegions: Int32 = 104
     static let helperRegionCapacity = 64
     static let helperRegionRingSize = helperRegionCapacity * 16
-    /// The batch entry's loop state: the next (start, count) pair to run, the end of the pairs,
-    /// and where the next result goes.
-    static let batchCursor: Int32 = 112
-    static let batchEnd: Int32 = 120
-    static let batchResults: Int32 = 128
-    /// rsp inside the body's entry frame (pointing at the return address into the entry): where
-    /// `returnZero` returns from, whatever the call depth.
-    static let returnStackPointer: Int32 = 136
     /// Total size in bytes.
-    static let size = Int(returnStackPointer) + 8
+    static let size = Int(helperRegions) + 8
 
     /// Offset of the start count for an access of `size` bytes (1, 2, 4 or 8).
     static func memoryStartCount(size: Int) -> Int32 {
