@@ -26,9 +26,18 @@ public protocol ProgramRunner {
     /// - Throws: ``BatchTrap`` for the first run that traps; the results before it are written,
     ///   the ones from it on are not.
     func run(each inputs: UnsafeBufferPointer<MemoryRegion>, results: UnsafeMutableBufferPointer<UInt64>) throws(BatchTrap)
+
+    /// Whether the runner calls helpers through their ``HelperFunction/provenBody`` (where one
+    /// exists): it runs a program the verifier accepted, so every helper argument was proven
+    /// and the helpers need not check pointers against the run's memory. A linked program run
+    /// by such a runner needs no run context for its map helpers.
+    var helperArgumentsProven: Bool { get }
 }
 
 extension ProgramRunner {
+    /// `false`: helpers check their arguments (the default for runners that take no facts).
+    public var helperArgumentsProven: Bool { false }
+
     /// Runs the program over a copy of `bytes` that the program may modify, and writes the result
     /// back into `bytes`.
     public func run(_ bytes: inout [UInt8]) throws(ExecutionTrap) -> UInt64 {

@@ -54,9 +54,14 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     /// pointer argument (see ``ProgramAnalysis/mayWriteOutsideStack(helpers:)``). When `false`,
     /// ``run(reading:)`` accepts read-only memory.
     public let mayWriteInput: Bool
+    /// Whether the code was compiled with verified facts, so it calls helpers through their
+    /// ``EBPFCore/HelperFunction/provenBody``.
+    public let helperArgumentsProven: Bool
 
     init(memory: consuming ExecutableMemory, instructionOffsets: [Int], batchEntryOffset: Int, limits: ExecutionLimits,
-         staticTraps: [ExecutionTrap?], extraRegions: [MemoryRegion], extraRegionTable: RegionTable, mayWriteInput: Bool) {
+         staticTraps: [ExecutionTrap?], extraRegions: [MemoryRegion], extraRegionTable: RegionTable, mayWriteInput: Bool,
+         helperArgumentsProven: Bool) {
+        self.helperArgumentsProven = helperArgumentsProven
         self.staticTraps = staticTraps
         self.extraRegions = extraRegions
         self.extraRegionTable = extraRegionTable

@@ -75,7 +75,7 @@ public enum JIT {
         let compiled = CompiledProgram(
             memory: memory, instructionOffsets: slotOffsets, batchEntryOffset: assembler.relocated(batchEntryOffset),
             limits: limits, staticTraps: analysis.staticTraps, extraRegions: extraRegions, extraRegionTable: extraRegionTable,
-            mayWriteInput: analysis.mayWriteOutsideStack(helpers: helpers))
+            mayWriteInput: analysis.mayWriteOutsideStack(helpers: helpers), helperArgumentsProven: facts != nil)
         statistics.total = stopwatch.elapsed
         return compiled
     }
