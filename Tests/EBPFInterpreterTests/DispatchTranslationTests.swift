@@ -1,6 +1,8 @@
 import EBPFAssembler
 import EBPFCore
 @testable import EBPFInterpreter
+import EBPFTestSupport
+import Foundation
 import Testing
 
 /// One conditional-jump form of the decoded program: a ``BranchCondition`` at a width, comparing
@@ -222,6 +224,27 @@ struct DispatchTranslationTests {
         let unfused = DispatchSlot.slots(of: program.decoded)
         for index in slots.indices {
             #expect(sameSlot(slots[index], unfused[index]), "slot \(index)")
+        }
+    }
+
+    // MARK: Sources
+
+    /// No interpreter source reads an instruction's encoding: the opcode byte or its class,
+    /// operation and source bits, raw values of the encoding enums, hex opcode patterns or the
+    /// encoded slots (only the decoded program).
+    @Test func interpreterSourcesReadOnlyTheDecodedProgram() throws {
+        let folder = RepositoryLayout.url("Sources/EBPFInterpreter")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".swift") }
+        #expect(names.count > 5)
+        let forbidden = [
+            ".opcode", "Opcode.", "rawValue", "instructionClass", "case 0x", "OperandSource", "CallKind",
+            ".instructions",
+        ]
+        for name in names {
+            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            for pattern in forbidden {
+                #expect(!text.contains(pattern), "\(name) contains \(pattern)")
+            }
         }
     }
 
