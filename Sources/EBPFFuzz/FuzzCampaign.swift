@@ -113,7 +113,7 @@ public struct FuzzCampaign {
                 } else {
                     switch outcome.reference.termination {
                     case .returned: report.returned += 1
-                    case .trapped(let trap): report.trapped[Self.kindName(of: trap), default: 0] += 1
+                    case .trapped(let trap): report.trapped[trap.kindName, default: 0] += 1
                     case .notRun: report.notRun += 1
                     }
                 }
@@ -162,15 +162,5 @@ public struct FuzzCampaign {
             if FileManager.default.createFile(atPath: file, contents: Data(regression.text.utf8)) { path = file }
         }
         return Failure(seed: seed, preset: preset, configuration: configuration, outcome: minimized, regression: regression, path: path)
-    }
-
-    static func kindName(of trap: ExecutionTrap) -> String {
-        switch trap {
-        case .outOfBounds: "outOfBounds"
-        case .budgetExhausted: "budgetExhausted"
-        case .callDepthExceeded: "callDepthExceeded"
-        case .unknownHelper: "unknownHelper"
-        case .invalidInstruction: "invalidInstruction"
-        }
     }
 }
