@@ -19,15 +19,16 @@ extension Interpreter {
     /// - Hot state (`pc`, the count, the budget, the slot pointer, the address-space bounds) is in
     ///   locals, never address-taken, so it stays in machine registers; the helper-region list,
     ///   used only on the slow path of an access, is the one local passed by reference.
-    /// - One `switch` over ``Operation`` compiles to a single jump table (see ``Operation`` for why
-    ///   not the opcode byte); the rarely used semantics live in `@inline(__always)` helpers and
-    ///   the trap paths in `@inline(never)` ones.
+    /// - One `switch` over ``DispatchOperation`` compiles to a single jump table (see
+    ///   ``DispatchOperation`` for why neither the opcode byte nor ``DecodedOperation``); the
+    ///   rarely used semantics live in `@inline(__always)` helpers and the trap paths in
+    ///   `@inline(never)` ones.
     /// - Arithmetic uses the wrapping operators (`&+`, `&*`, and `&<<`/`&>>`, which also mask the
     ///   shift count exactly as eBPF does), so there are no overflow checks.
     /// - No slot needs a validity test: `dispatchSlots` holds markers where a slot cannot run, and
-    ///   the invariant documented there keeps `pc` inside the buffer.
+    ///   the invariant documented at ``DispatchSlot/slots(of:)`` keeps `pc` inside the buffer.
     func dispatchLoop(
-        slots: UnsafeBufferPointer<DecodedInstruction>, space: AddressSpace
+        slots: UnsafeBufferPointer<DispatchSlot>, space: AddressSpace
     ) throws(ExecutionTrap) -> (result: UInt64, executed: UInt64) {
         var regions = ReturnedRegions()
         // Map storage and other extra regions (EBPFRuntime) join the helper-region list, which
@@ -96,7 +97,7 @@ extension Interpreter {
             case .movsx32: r[d] = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: r[s])))
 
             // MARK: Superinstructions: `mov rD, rS` then the operation on rD (two slots; see
-            // Operation+Fusion.swift). The second operand's register is in `offset`.
+            // DispatchSlot+Fusion.swift). The second operand's register is in `offset`.
             case .movAddImm: r[d] = r[s] &+ imm64; executed &+= 1; pc &+= 2; continue
             case .movAddReg: r[d] = r[s]; r[d] = r[d] &+ r[Int(insn.offset) & 0x0f]; executed &+= 1; pc &+= 2; continue
             case .movSubReg: r[d] = r[s]; r[d] = r[d] &- r[Int(insn.offset) & 0x0f]; executed &+= 1; pc &+= 2; continue
@@ -150,7 +151,10 @@ extension Interpreter {
             case .be64, .bswap64: r[d] = r[d].byteSwapped
 
             // MARK: Jumps (64-bit compares; the immediate is sign-extended)
-            case .ja: pc = try jump(pc, insn.offset, executed, budget); continue
+            case .ja:  // `ja` and `ja32` (gotol): the displacement is the immediate
+                if imm < 0 && executed > budget { throw Self.budgetTrap(pc: pc, executed: executed) }
+                pc = pc &+ Int(imm) &+ 1
+                continue
             case .jeqImm: if r[d] == imm64 { pc = try jump(pc, insn.offset, executed, budget); continue }
             case .jeqReg: if r[d] == r[s] { pc = try jump(pc, insn.offset, executed, budget); continue }
             case .jneImm: if r[d] != imm64 { pc = try jump(pc, insn.offset, executed, budget); continue }
@@ -175,10 +179,6 @@ extension Interpreter {
             case .jsleReg: if signed(r[d]) <= signed(r[s]) { pc = try jump(pc, insn.offset, executed, budget); continue }
 
             // MARK: JMP32 (compare the low 32 bits)
-            case .ja32:  // gotol: the offset is the 32-bit immediate
-                if imm < 0 && executed > budget { throw Self.budgetTrap(pc: pc, executed: executed) }
-                pc = pc &+ Int(imm) &+ 1
-                continue
             case .jeq32Imm: if low32(r[d]) == imm32 { pc = try jump(pc, insn.offset, executed, budget); continue }
             case .jeq32Reg: if low32(r[d]) == low32(r[s]) { pc = try jump(pc, insn.offset, executed, budget); continue }
             case .jne32Imm: if low32(r[d]) != imm32 { pc = try jump(pc, insn.offset, executed, budget); continue }
@@ -323,7 +323,7 @@ extension Interpreter {
 
             // MARK: Markers (slots that cannot run)
             case .conditionalJumpToBadTarget:
-                if JumpCondition.holds(program.instructions[pc], registers: r) { throw staticTrap(at: pc) }
+                if conditionalJumpIsTaken(at: pc, registers: r) { throw staticTrap(at: pc) }
             case .trap:
                 throw staticTrap(at: pc)
             }
@@ -335,7 +335,7 @@ extension Interpreter {
     /// `cmpxchg` always puts it in R0.
     @inline(__always)
     static func atomic64(
-        _ update: AtomicUpdate, fetch: Bool, _ insn: DecodedInstruction, _ pc: Int,
+        _ update: AtomicUpdate, fetch: Bool, _ insn: DispatchSlot, _ pc: Int,
         _ r: inout InlineArray<16, UInt64>, _ space: AddressSpace, _ regions: inout ReturnedRegions
     ) throws(ExecutionTrap) {
         let d = Int(insn.registers & 0x0f), s = Int(insn.registers >> 4)
@@ -349,7 +349,7 @@ extension Interpreter {
     /// zero-extended out.
     @inline(__always)
     static func atomic32(
-        _ update: AtomicUpdate, fetch: Bool, _ insn: DecodedInstruction, _ pc: Int,
+        _ update: AtomicUpdate, fetch: Bool, _ insn: DispatchSlot, _ pc: Int,
         _ r: inout InlineArray<16, UInt64>, _ space: AddressSpace, _ regions: inout ReturnedRegions
     ) throws(ExecutionTrap) {
         let d = Int(insn.registers & 0x0f), s = Int(insn.registers >> 4)
@@ -388,12 +388,31 @@ extension Interpreter {
     /// `call N` with an id that was not registered when the interpreter was built.
     @inline(never)
     func unknownHelperTrap(pc: Int) -> ExecutionTrap {
-        .unknownHelper(pc: pc, id: Int64(program.instructions[pc].immediate))
+        guard case .callHelper(let id)? = program.decoded[pc] else { preconditionFailure("no helper call at \(pc)") }
+        return .unknownHelper(pc: pc, id: Int64(id))
     }
 
+    /// The trap of the marker slot at `pc`: its static trap (``DecodedProgram/staticTraps``), or
+    /// for the final marker at `program.count`, running past the end.
     @inline(never)
     func staticTrap(at pc: Int) -> ExecutionTrap {
-        staticTraps[pc] ?? .fellOffEnd(programCount: program.count)
+        let decoded = program.decoded
+        return pc < decoded.count ? decoded.staticTraps[pc] ?? decoded.fellOffEndTrap : decoded.fellOffEndTrap
+    }
+
+    /// Whether the conditional jump at `pc`, whose target is bad, is taken: the cold path of
+    /// ``DispatchOperation/conditionalJumpToBadTarget``, evaluated from the decoded operation with
+    /// ``BranchCondition/holds(_:_:width:)``.
+    @inline(never)
+    func conditionalJumpIsTaken(at pc: Int, registers: InlineArray<16, UInt64>) -> Bool {
+        guard case .conditionalJump(let condition, let width, let dst, let source, _)? = program.decoded[pc] else {
+            preconditionFailure("no conditional jump at \(pc)")
+        }
+        let rhs = switch source {
+        case .register(let src): registers[Int(src)]
+        case .immediate(let value): UInt64(bitPattern: Int64(value))
+        }
+        return condition.holds(registers[Int(dst)], rhs, width: width)
     }
 }
 

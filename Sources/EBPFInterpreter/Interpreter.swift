@@ -5,9 +5,9 @@ import EBPFCore
 ///
 /// It is the oracle other engines are tested against, so it implements the shared run-time
 /// semantics exactly (see ``ProgramRunner``). Building an interpreter does the one-time work
-/// (resolving helpers, finding slots that cannot run); ``run(memory:stack:)`` then allocates
-/// nothing on the heap in the common case, and several threads may run the same interpreter at
-/// once.
+/// (translating the program's decoded form into dispatch slots, resolving helpers);
+/// ``run(memory:stack:)`` then allocates nothing on the heap in the common case, and several
+/// threads may run the same interpreter at once.
 ///
 /// Aligned atomic instructions are atomic against other threads touching the same memory (for
 /// example programs on several threads sharing a map); misaligned ones are plain
@@ -30,22 +30,18 @@ public struct Interpreter: ProgramRunner, Sendable {
     /// helpers return).
     public let extraRegions: [MemoryRegion]
 
-    /// The slots as the dispatch loop reads them: ``program``'s slots decoded into
-    /// ``Operation``s, plus one final slot. Every slot that cannot run is a marker operation
-    /// (``Operation/trap`` or ``Operation/conditionalJumpToBadTarget``), and the immediate of
-    /// each helper `call` is an index into `resolvedHelpers` (-1: not registered).
-    ///
-    /// Invariant the loop relies on: control only ever reaches indices `0...program.count`, because
-    /// every jump and call with a target outside `0..<program.count` (or into the second half of an
-    /// `lddw`) is a marker, an `lddw` always has its second slot, and index `program.count` is a
-    /// marker that stops the run.
-    let dispatchSlots: [DecodedInstruction]
-    /// For each index of `dispatchSlots` holding a marker, the trap it raises.
-    let staticTraps: [ExecutionTrap?]
+    /// The slots as the dispatch loop reads them: ``program``'s decoded operations
+    /// (``Program/decoded``) as ``DispatchSlot``s plus one final marker slot, with superinstructions
+    /// fused in, and the immediate of each helper `call` an index into `resolvedHelpers` (-1: not
+    /// registered). Every slot that cannot run is a marker operation (``DispatchOperation/trap``
+    /// or ``DispatchOperation/conditionalJumpToBadTarget``), which raises the slot's static trap;
+    /// ``DispatchSlot/slots(of:)`` states the invariant that keeps `pc` inside the buffer.
+    let dispatchSlots: [DispatchSlot]
     let resolvedHelpers: [ResolvedHelper]
 
     /// Prepares `program` to run. Never fails: a slot that cannot run (possible only with
     /// ``Program/init(unchecked:)``) or a jump to a bad target traps when control reaches it.
+    /// Works from ``Program/decoded``, the program's one decoding.
     public init(
         program: Program, helpers: HelperRegistry = HelperRegistry(), limits: ExecutionLimits = ExecutionLimits(),
         extraRegions: [MemoryRegion] = []
@@ -55,46 +51,25 @@ public struct Interpreter: ProgramRunner, Sendable {
         self.limits = limits
         self.extraRegions = extraRegions
 
-        var traps = program.staticTraps()
-        traps.append(.fellOffEnd(programCount: program.count))
-        var slots: [DecodedInstruction] = []
-        slots.reserveCapacity(program.count + 1)
+        let decoded = program.decoded
+        var slots = DispatchSlot.slots(of: decoded)
         var resolved: [ResolvedHelper] = []
         var indexByHelperID: [Int32: Int32] = [:]
-        for (index, instruction) in program.instructions.enumerated() {
-            var slot = DecodedInstruction(
-                operation: .trap, registers: instruction.registers, offset: instruction.offset,
-                immediate: instruction.immediate)
-            if traps[index] == nil {
-                slot.operation = Operation(decoding: instruction)
-            } else if Program.branchTarget(of: instruction, at: index) != nil
-                && !Self.isUnconditionalTransfer(instruction.opcode)
-                && (try? Program(validating: [instruction])) != nil
-            {
-                // A well-formed conditional jump to a bad target traps only when taken; a
-                // malformed one (bad register, reserved field) traps when reached, like any
-                // malformed slot.
-                slot.operation = .conditionalJumpToBadTarget
+        for index in 0..<decoded.count where slots[index].operation == .callHelper {
+            let id = slots[index].immediate
+            if let known = indexByHelperID[id] {
+                slots[index].immediate = known
+            } else if let helper = helpers[id] {
+                let newIndex = Int32(resolved.count)
+                resolved.append(ResolvedHelper(helper))
+                indexByHelperID[id] = newIndex
+                slots[index].immediate = newIndex
+            } else {
+                slots[index].immediate = -1
             }
-            if slot.operation == .callHelper {
-                let id = instruction.immediate
-                if let known = indexByHelperID[id] {
-                    slot.immediate = known
-                } else if let helper = helpers[id] {
-                    let newIndex = Int32(resolved.count)
-                    resolved.append(ResolvedHelper(helper))
-                    indexByHelperID[id] = newIndex
-                    slot.immediate = newIndex
-                } else {
-                    slot.immediate = -1
-                }
-            }
-            slots.append(slot)
         }
-        slots.append(DecodedInstruction(operation: .trap, registers: 0, offset: 0, immediate: 0))
-        Operation.fusePairs(in: &slots)
+        DispatchSlot.fusePairs(in: &slots, of: decoded)
         self.dispatchSlots = slots
-        self.staticTraps = traps
         self.resolvedHelpers = resolved
     }
 
@@ -135,10 +110,5 @@ public struct Interpreter: ProgramRunner, Sendable {
             }
         }
         return try outcome.get()
-    }
-
-    /// `ja`, `ja32` and `call local` always transfer control; the other branches are conditional.
-    private static func isUnconditionalTransfer(_ opcode: UInt8) -> Bool {
-        opcode == Opcode.ja || opcode == Opcode.ja32 || opcode == Opcode.call
     }
 }

@@ -1,7 +1,7 @@
 /// Code-generation choices that do not change what a program computes.
 public struct JITOptions: Sendable, Hashable {
     /// Where eBPF registers and JIT state live.
-    public var registerAllocation: RegisterAllocation
+    public var registerMap: RegisterMap
     /// Use BMI2 `shlx`/`shrx`/`sarx` for shifts by a register instead of shifting by `cl`.
     /// Compiling with `true` on a CPU without BMI2 fails with ``JITError/unsupportedCPUFeature(_:)``.
     public var useBMI2: Bool
@@ -24,11 +24,11 @@ public struct JITOptions: Sendable, Hashable {
     public static let defaultMaxCodeSize = 64 << 20
 
     public init(
-        registerAllocation: RegisterAllocation = .default, useBMI2: Bool = CPUFeatures.current.hasBMI2,
+        registerMap: RegisterMap = .default, useBMI2: Bool = CPUFeatures.current.hasBMI2,
         constantBlinding: Bool = false, maxCodeSize: Int = JITOptions.defaultMaxCodeSize, alignLoopHeads: Bool = true
     ) {
         self.alignLoopHeads = alignLoopHeads
-        self.registerAllocation = registerAllocation
+        self.registerMap = registerMap
         self.useBMI2 = useBMI2
         self.constantBlinding = constantBlinding
         self.maxCodeSize = maxCodeSize

@@ -50,12 +50,11 @@ extension Lowering {
     var entryNeeds: EntryNeeds {
         var needs = EntryNeeds()
         for pc in 0..<analysis.slots.count {
-            guard let shape = analysis.shapes[pc] else { continue }
-            let instruction = analysis.instructions[pc]
-            switch shape {
-            case .loadFromMemory, .storeRegister, .storeImmediate:
+            guard case .operation(let operation) = analysis.slots[pc] else { continue }
+            switch operation {
+            case .load(let size, _, _, _, _), .store(let size, _, _, _), .atomic(_, let size, _, _, _):
+                // As emitAccessCheck decides.
                 if let facts, pc < facts.accessIsSafe.count, facts.accessIsSafe[pc] { continue }
-                let size = MemorySize(rawValue: instruction.opcode & 0x18)!.byteCount
                 switch accessChecks.isEmpty ? .generic : accessChecks[pc] {
                 case .none:
                     continue
@@ -65,13 +64,13 @@ extension Lowering {
                     needs.inputBase = true
                 }
                 needs.slowPath = true
-                needs.startCountSizes |= 1 << UInt8(size.trailingZeroBitCount)
-            case .packetAbsolute, .packetIndirect:
+                needs.startCountSizes |= 1 << UInt8(size.byteCount.trailingZeroBitCount)
+            case .packetLoad:
                 needs.inputBase = true
                 needs.inputLength = true
-            case .helperCall:
-                if let helper = helpers[instruction.immediate], Self.returnsMemory(helper) { needs.helperRegionRing = true }
-            case .registerCall:
+            case .callHelper(let id):
+                if let helper = helpers[id], Self.returnsMemory(helper) { needs.helperRegionRing = true }
+            case .callRegister:
                 if helpers.all.contains(where: Self.returnsMemory) { needs.helperRegionRing = true }
             default:
                 break

@@ -1,19 +1,21 @@
 import EBPFCore
 import X86Encoding
 
-/// Translates one eBPF program into x86-64 machine code. One value emits one pass of the
-/// assembler; ``JIT`` runs passes until the short-jump layout settles.
+/// Translates one eBPF program into x86-64 machine code: one pass over the decoded slots emits
+/// everything with every jump in its rel32 form; ``JIT`` then has the assembler shorten the jumps
+/// in place (``X86Encoding/X86Assembler/relaxInPlace()``).
 ///
 /// Code layout (the entries and exits: ``Lowering`` + Entry):
 /// ```
 /// single entry:  prologue (pushes, context block, stack area, R1, R2, R10); without local
 ///                calls the body follows it, with local calls: call body; return sequence
 /// body:          the instructions in order (`exit` is the return sequence, or a `ret` to the
-///                caller when local calls make the body a called function)
+///                caller when local calls make the body a called function; loop heads start
+///                at 16-byte boundaries)
 ///                trap for falling off the end
 /// exits:         epilogue, trapExit, returnZero (ldabs/ldind out of range)
 /// batch entry:   a loop calling the single entry per input
-/// cold:          out-of-line stubs: trap records, memory-check slow paths
+/// cold:          out-of-line stubs: trap records, budget back-edges, memory-check slow paths
 /// ```
 struct Lowering {
     let analysis: ProgramAnalysis
@@ -21,12 +23,12 @@ struct Lowering {
     let limits: ExecutionLimits
     let facts: VerifiedFacts?
     let options: JITOptions
-    let map: RegisterAllocation
+    let map: RegisterMap
     /// Whether the instruction budget is counted and enforced.
     let budgetEnabled: Bool
     /// Whether local calls check the call depth.
     let depthCheckEnabled: Bool
-    /// ``AddressAnalysis`` per slot, or empty when the verifier proved every access safe.
+    /// ``AddressAnalysis/checks``: per slot, or empty when no access needs a check.
     let accessChecks: [AddressAnalysis.AccessCheck]
     /// Holds the stack area's base for the run-time checks that test the stack area (the spare
     /// register), so they read no memory; nil when no check does.
@@ -60,7 +62,7 @@ struct Lowering {
     var slotOffsets: [Int] = []
     /// The random seed of this compilation's blinding keys; nil when constants are not blinded.
     var blindingSeed: UInt64?
-    /// Keys drawn so far in this pass.
+    /// Keys drawn so far.
     var blindingUses: UInt64 = 0
     /// Instructions executed since the budget counter was last brought up to date, at the
     /// current point of the emission (see ``flushCount()``).
@@ -75,28 +77,19 @@ struct Lowering {
     var extraRegionPairs: UInt64 = 0
     var extraRegionCount = 0
 
-    init(analysis: ProgramAnalysis, helpers: HelperRegistry, limits: ExecutionLimits, facts: VerifiedFacts?,
-         options: JITOptions, assembler: X86Assembler) {
+    init(analysis: ProgramAnalysis, addresses: AddressAnalysis, helpers: HelperRegistry,
+         limits: ExecutionLimits, facts: VerifiedFacts?, options: JITOptions, assembler: X86Assembler) {
         self.analysis = analysis
         self.helpers = helpers
         self.limits = limits
         self.facts = facts
         self.options = options
-        let map = options.registerAllocation
+        let map = options.registerMap
         self.map = map
         self.budgetEnabled = !(facts?.terminates ?? false)
         self.depthCheckEnabled = analysis.hasLocalCalls && (facts.map { $0.maxCallDepth > ExecutionLimits.maxCallDepth || $0.maxCallDepth <= 0 } ?? true)
-
-        // Loads, stores and atomics the verifier did not prove safe; only they need the JIT's
-        // own address analysis (skipped when there are none).
-        var unproven: [Int] = []
-        for pc in 0..<analysis.slots.count {
-            guard let shape = analysis.shapes[pc], [.loadFromMemory, .storeRegister, .storeImmediate].contains(shape) else { continue }
-            if !(facts.map { pc < $0.accessIsSafe.count && $0.accessIsSafe[pc] } ?? false) { unproven.append(pc) }
-        }
-        let accessChecks = unproven.isEmpty ? [] : AddressAnalysis(analysis).checks
-        self.accessChecks = accessChecks
-        let checksStack = analysis.usesStack && unproven.contains { accessChecks[$0] == .generic }
+        self.accessChecks = addresses.checks
+        let checksStack = analysis.usesStack && addresses.needsGenericCheck
         self.stackBaseRegister = checksStack ? map.spare : nil
         var live: Set<X86Register> = [map.context, map.scratch]
         if budgetEnabled { live.insert(map.counter) }
@@ -141,8 +134,8 @@ struct Lowering {
                 continue
             }
             // Paths meet here: every one arrives with the counter up to date.
-            if analysis.isBranchTarget[pc] { flushCount() }
-            if options.alignLoopHeads && analysis.isLoopHead[pc] { a.alignNextInstruction() }
+            if analysis.controlFlow.isBranchTarget[pc] { flushCount() }
+            if options.alignLoopHeads && analysis.controlFlow.isBackwardJumpTarget[pc] { a.alignNextInstruction() }
             a.bind(slotLabels[pc])
             slotOffsets[pc] = a.offset
             switch analysis.slots[pc] {
@@ -151,10 +144,10 @@ struct Lowering {
             case .trap:
                 a.jmp(staticTrap(at: pc))
                 pendingCount = 0  // nothing falls through; the count is invisible in this trap
-            case .conditionalTrap:
+            case .conditionalTrap(let comparison):
                 pendingCount += 1
-                lowerConditionalTrap(analysis.instructions[pc], at: pc)
-            case .instruction(let descriptor):
+                lowerConditionalTrap(comparison, at: pc)
+            case .operation(let operation):
                 if let fused = fusion(at: pc) {
                     // Several slots as one x86 instruction; the later slots' code is empty.
                     switch fused.code {
@@ -169,7 +162,7 @@ struct Lowering {
                     pendingCount += fused.slots
                 } else {
                     pendingCount += 1
-                    lower(analysis.instructions[pc], descriptor: descriptor, at: pc)
+                    lower(operation, at: pc)
                 }
             }
         }
@@ -199,51 +192,78 @@ struct Lowering {
     ///   (not with constant blinding, which keeps immediates out of the code);
     /// - `[mov64 dst, src] + lsh64 dst, 32 + rsh64 dst, 32` → `mov dst32, src32` (zero-extension).
     func fusion(at pc: Int) -> Fusion? {
-        let instructions = analysis.instructions
-        /// Slot `pc + k` exists, is a valid instruction, and does not start a block.
-        func inBlock(_ k: Int) -> Bool {
-            guard pc + k < analysis.slots.count, !analysis.isLeader[pc + k], case .instruction = analysis.slots[pc + k] else { return false }
+        /// The operation at `pc + k` if that slot runs and does not start a block.
+        func inBlock(_ k: Int) -> DecodedOperation? {
+            guard pc + k < analysis.slots.count, !analysis.controlFlow.isLeader[pc + k],
+                  case .operation(let operation) = analysis.slots[pc + k] else { return nil }
+            return operation
+        }
+        /// `lsh64 dst, 32` is `left` and `rsh64 dst, 32` follows it in the block at `pc + k + 1`.
+        func isZeroExtension(_ left: DecodedOperation, then k: Int, _ dst: UInt8) -> Bool {
+            guard case .alu(.lsh, .bits64, dst, .immediate(32)) = left,
+                  case .alu(.rsh, .bits64, dst, .immediate(32)) = inBlock(k + 1) else { return false }
             return true
         }
-        /// `lsh64 dst, 32` at `pc + k` (the caller knows that slot is fine) and `rsh64 dst, 32` after it.
-        func isZeroExtension(at k: Int, _ dst: UInt8) -> Bool {
-            guard inBlock(k + 1) else { return false }
-            let left = instructions[pc + k], right = instructions[pc + k + 1]
-            return left.opcode == 0x67 && left.dst == dst && left.immediate == 32
-                && right.opcode == 0x77 && right.dst == dst && right.immediate == 32
+        guard case .operation(let first) = analysis.slots[pc] else { return nil }
+        if case .alu(.lsh, .bits64, let dst, _) = first, isZeroExtension(first, then: 0, dst) {
+            return Fusion(slots: 2, code: .zeroExtend(r(dst), r(dst)))
         }
-        let first = instructions[pc]
-        if isZeroExtension(at: 0, first.dst) {
-            return Fusion(slots: 2, code: .zeroExtend(r(first.dst), r(first.dst)))
-        }
-        guard first.opcode == 0xbf, first.offset == 0, first.dst != first.src else { return nil }
-        let dst = r(first.dst)
-        let src = r(first.src)
-        if inBlock(1) && isZeroExtension(at: 1, first.dst) {
+        guard case .alu(.mov, .bits64, let dstNumber, .register(let srcNumber)) = first, dstNumber != srcNumber,
+              let second = inBlock(1) else { return nil }
+        let dst = r(dstNumber)
+        let src = r(srcNumber)
+        if isZeroExtension(second, then: 1, dstNumber) {
             return Fusion(slots: 3, code: .zeroExtend(dst, src))
         }
-        guard inBlock(1) else { return nil }
-        let second = instructions[pc + 1]
-        guard second.dst == first.dst else { return nil }
-        switch second.opcode {
-        case 0x07 where !blindsConstants:
-            return Fusion(slots: 2, code: .lea(dst, .at(src, second.immediate)))
-        case 0x17 where !blindsConstants && second.immediate != .min:
-            return Fusion(slots: 2, code: .lea(dst, .at(src, -second.immediate)))
-        case 0x0f where second.src != second.dst:
-            return Fusion(slots: 2, code: .lea(dst, X86Memory(base: src, index: r(second.src), scale: 1)))
+        switch second {
+        case .alu(.add, .bits64, dstNumber, .immediate(let immediate)) where !blindsConstants:
+            return Fusion(slots: 2, code: .lea(dst, .at(src, immediate)))
+        case .alu(.sub, .bits64, dstNumber, .immediate(let immediate)) where !blindsConstants && immediate != .min:
+            return Fusion(slots: 2, code: .lea(dst, .at(src, -immediate)))
+        case .alu(.add, .bits64, dstNumber, .register(let index)) where index != dstNumber:
+            return Fusion(slots: 2, code: .lea(dst, X86Memory(base: src, index: r(index), scale: 1)))
         default:
             return nil
         }
     }
 
     /// Dispatches one instruction to the topic-specific lowering.
-    mutating func lower(_ instruction: Instruction, descriptor: OpcodeDescriptor, at pc: Int) {
-        switch descriptor.instructionClass {
-        case .alu, .alu64: lowerALU(instruction, descriptor: descriptor, at: pc)
-        case .jmp, .jmp32: lowerJump(instruction, descriptor: descriptor, at: pc)
-        case .ld: lowerLoadImmediateOrPacket(instruction, descriptor: descriptor, at: pc)
-        case .ldx, .st, .stx: lowerMemory(instruction, descriptor: descriptor, at: pc)
+    mutating func lower(_ operation: DecodedOperation, at pc: Int) {
+        switch operation {
+        case .alu(let op, let width, let dst, let source):
+            lowerALU(op, OperandWidth(width), dst: dst, source: source, at: pc)
+        case .negate(let width, let dst):
+            a.unary(.neg, OperandWidth(width), r(dst))
+        case .moveSignExtended(let width, let dst, let src, let bits):
+            lowerMove(OperandWidth(width), r(dst), .register(r(src)), signExtendFrom: bits)
+        case .byteSwap(let swap, let dst):
+            lowerByteSwap(r(dst), bits: swap.bits, reversesBytes: swap.reversesBytes)
+        case .loadImmediate64(let dst, _, let value):
+            // Only constants reach here: an lddw with a map or address reference is a trap slot.
+            lowerLoadImmediate(dst: dst, value: value)
+        case .load(let size, let dst, let base, let offset, let signExtends):
+            lowerLoad(size, dst: dst, base: base, offset: offset, signExtends: signExtends, at: pc)
+        case .store(let size, let base, let offset, let value):
+            lowerStore(size, base: base, offset: offset, value: value, at: pc)
+        case .atomic(let op, let size, let base, let offset, let src):
+            lowerAtomicAccess(op, size, base: base, offset: offset, src: src, at: pc)
+        case .packetLoad(let size, let index, let immediate):
+            lowerPacketLoad(size, index: index, immediate: immediate)
+        case .jump(let target):
+            emitBranch(nil, from: pc, to: target)
+        case .conditionalJump(let condition, let width, let dst, let source, let target):
+            emitBranch(Comparison(condition: condition, width: width, dst: dst, source: source), from: pc, to: target)
+        case .callHelper(let id):
+            lowerHelperCall(id: id, at: pc)
+        case .callRegister(let dst):
+            lowerRegisterCall(dst: dst, at: pc)
+        case .callLocal(let target):
+            lowerLocalCall(target: target, at: pc)
+        case .exit:
+            // From a local function the caller counts on, so the count must be current.
+            if analysis.hasLocalCalls { flushCount() }
+            pendingCount = 0
+            emitExit()
         }
     }
 }

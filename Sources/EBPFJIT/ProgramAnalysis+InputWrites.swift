@@ -10,25 +10,25 @@ extension ProgramAnalysis {
         func takesPointers(_ helper: HelperFunction) -> Bool {
             !helper.signature.arguments.allSatisfy { $0 == .scalar || $0 == .memorySize }
         }
-        for pc in 0..<slots.count {
-            guard let shape = shapes[pc] else { continue }  // trap slots write nothing
-            let instruction = instructions[pc]
-            switch shape {
-            case .storeRegister, .storeImmediate:
-                let size = MemorySize(rawValue: instruction.opcode & 0x18)!.byteCount
-                let offset = Int(instruction.offset)
-                if instruction.dst != 10 || offset < -ExecutionLimits.stackFrameSize || offset + size > 0 { return true }
-                // Atomics with a fetch write their source register (cmpxchg writes R0).
-                if instruction.opcode & 0xe0 == MemoryMode.atomic.rawValue && instruction.src == 10 { return true }
-            case .dstImmediate, .dstSource, .dstOnly, .dstWideImmediate, .loadFromMemory:
-                if instruction.dst == 10 { return true }
-            case .helperCall:
-                if let helper = helpers[instruction.immediate], takesPointers(helper) { return true }
-            case .registerCall:
+        func insideFrame(base: UInt8, offset: Int16, size: MemorySize) -> Bool {
+            base == 10 && Int(offset) >= -ExecutionLimits.stackFrameSize && Int(offset) + size.byteCount <= 0
+        }
+        for slot in slots {
+            // Trap slots write nothing; a conditional trap only compares.
+            guard case .operation(let operation) = slot else { continue }
+            switch operation {
+            case .store(let size, let base, let offset, _), .atomic(_, let size, let base, let offset, _):
+                if !insideFrame(base: base, offset: offset, size: size) { return true }
+            case .callHelper(let id):
+                if let helper = helpers[id], takesPointers(helper) { return true }
+            case .callRegister:
                 if helpers.all.contains(where: takesPointers) { return true }
             default:
                 break
             }
+            // A call writes only R0–R5 in the caller; anything else that writes R10 makes the
+            // frame checks above meaningless.
+            if operation.registerEffects.writes.contains(register: 10) { return true }
         }
         return false
     }

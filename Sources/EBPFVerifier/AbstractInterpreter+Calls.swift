@@ -3,9 +3,9 @@ import EBPFCore
 /// Helper calls (checked against the helper's signature), local calls (a new frame) and exit.
 extension AbstractInterpreter {
     func executeHelperCall(id: Int32) throws(VerifierError) {
-        guard let helper = helpers[id] else { throw error("invalid func unknown#\(id)") }
-        if helper.gplOnly && !ProgramStructure.isGPLCompatible(options.license) {
-            throw error("cannot call GPL-restricted function from non-GPL compatible program")
+        guard let helper = helpers[id] else { throw error(.environment, "invalid func unknown#\(id)") }
+        if helper.gplOnly && !options.hasGPLCompatibleLicense {
+            throw error(.environment, "cannot call GPL-restricted function from non-GPL compatible program")
         }
         let signature = helper.signature
         var map: MapReference?
@@ -17,38 +17,38 @@ extension AbstractInterpreter {
             case .anything:
                 break
             case .scalar, .memorySize:
-                guard value.scalarBounds != nil else { throw error("R\(register) type=\(value.typeName) expected=scalar") }
+                guard value.scalarBounds != nil else { throw error(.safetyViolation, "R\(register) type=\(value.typeName) expected=scalar") }
             case .context:
                 guard case .pointer(let pointer) = value, pointer.region.isInputMemory else {
-                    throw error("R\(register) type=\(value.typeName) expected=ctx")
+                    throw error(.safetyViolation, "R\(register) type=\(value.typeName) expected=ctx")
                 }
                 guard pointer.fixedOffset == 0, pointer.variableOffset.constantValue == 0 else {
-                    throw error("dereference of modified ctx ptr R\(register) off=\(pointer.fixedOffset) disallowed")
+                    throw error(.safetyViolation, "dereference of modified ctx ptr R\(register) off=\(pointer.fixedOffset) disallowed")
                 }
             case .mapPointer:
                 guard case .pointer(let pointer) = value, case .mapPointer(let reference) = pointer.region else {
-                    throw error("R\(register) type=\(value.typeName) expected=map_ptr")
+                    throw error(.safetyViolation, "R\(register) type=\(value.typeName) expected=map_ptr")
                 }
                 map = reference
             case .mapKey, .mapValue:
-                guard let map else { throw error("invalid map_ptr to access map->key") }
+                guard let map else { throw error(.environment, "invalid map_ptr to access map->key") }
                 let isKey = signature.arguments[index] == .mapKey
                 let size = isKey ? map.descriptor.keySize : map.descriptor.valueSize
                 try checkHelperMemory(register: register, value, size: ScalarBounds.constant(UInt64(size)))
             case .memory:
                 guard index + 1 < signature.arguments.count, signature.arguments[index + 1] == .memorySize else {
-                    throw error("helper \(helper.name) declares a memory argument without a size argument")
+                    throw error(.environment, "helper \(helper.name) declares a memory argument without a size argument")
                 }
                 let sizeRegister = register + 1
                 let sizeValue = try read(sizeRegister)
                 guard let size = sizeValue.scalarBounds else {
-                    throw error("R\(sizeRegister) type=\(sizeValue.typeName) expected=scalar")
+                    throw error(.safetyViolation, "R\(sizeRegister) type=\(sizeValue.typeName) expected=scalar")
                 }
                 if size.signedMin < 0 {
-                    throw error("R\(sizeRegister) min value is negative, either use unsigned or 'var &= const'")
+                    throw error(.safetyViolation, "R\(sizeRegister) min value is negative, either use unsigned or 'var &= const'")
                 }
                 if size.unsignedMax >= UInt64(Self.maxVariableOffset) {
-                    throw error("R\(sizeRegister) unbounded memory access, use 'var &= const' or 'if (var < const)'")
+                    throw error(.safetyViolation, "R\(sizeRegister) unbounded memory access, use 'var &= const' or 'if (var < const)'")
                 }
                 try checkHelperMemory(register: register, value, size: size)
                 index += 1
@@ -60,7 +60,10 @@ extension AbstractInterpreter {
         case .scalar, .void:
             result = .unknownScalar
         case .mapValueOrNull:
-            guard let map else { throw error("kernel subsystem misconfigured verifier: \(helper.name) returns a map value but takes no map") }
+            guard let map else {
+                throw error(
+                    .environment, "kernel subsystem misconfigured verifier: \(helper.name) returns a map value but takes no map")
+            }
             result = .pointer(PointerValue(region: .mapValue(map), id: freshID(), maybeNull: true))
         case .memoryOrNull(let size):
             result = .pointer(PointerValue(region: .memory(size: size), id: freshID(), maybeNull: true))
@@ -73,7 +76,7 @@ extension AbstractInterpreter {
     /// stack, initialised.
     private func checkHelperMemory(register: UInt8, _ value: RegisterValue, size: ScalarBounds) throws(VerifierError) {
         guard case .pointer(let pointer) = value else {
-            throw error("R\(register) type=\(value.typeName) expected=fp, pkt, map_value, mem")
+            throw error(.safetyViolation, "R\(register) type=\(value.typeName) expected=fp, pkt, map_value, mem")
         }
         let bytes = Int(size.unsignedMax)
         if bytes == 0 { return }
@@ -84,26 +87,27 @@ extension AbstractInterpreter {
                 let (slot, byte) = FunctionFrame.position(ofOffset: offset)
                 if stack[slot].kind(at: byte) == .invalid {
                     throw error(
+                        .safetyViolation,
                         "invalid indirect read from stack R\(register) off \(access.lowest)+\(offset - Int(access.lowest)) size \(bytes)")
                 }
             }
         }
     }
 
-    func executeRegisterCall(_ instruction: Instruction) throws(VerifierError) {
-        let target = try read(instruction.dst)
+    func executeRegisterCall(_ register: UInt8) throws(VerifierError) {
+        let target = try read(register)
         guard let id = target.scalarBounds?.constantValue, let helperID = Int32(exactly: Int64(bitPattern: id)) else {
-            throw error("callx R\(instruction.dst): the helper id must be a known constant, found \(target.kernelDescription)")
+            throw error(
+                .unsupported, "callx R\(register): the helper id must be a known constant, found \(target.kernelDescription)")
         }
         try executeHelperCall(id: helperID)
     }
 
-    func executeLocalCall(_ instruction: Instruction) throws(VerifierError) {
+    func executeLocalCall(target: Int) throws(VerifierError) {
         let depth = state.frames.count
         guard depth < ExecutionLimits.maxCallDepth else {
-            throw error("the call stack of \(depth + 1) frames is too deep !")
+            throw error(.resourceLimit, "the call stack of \(depth + 1) frames is too deep !")
         }
-        let target = pc + Int(instruction.immediate) + 1
         var callee = FunctionFrame(frameNumber: depth, callSite: pc, functionStart: target)
         for register in 1...5 { callee.registers[register] = state[register: register] }
         state.frames.append(callee)
@@ -117,7 +121,7 @@ extension AbstractInterpreter {
         let depth = state.frames.count
         if depth == 1 { return true }
         if case .pointer(let pointer) = result, case .stack(let frame) = pointer.region, frame == depth - 1 {
-            throw error("cannot return stack pointer to the caller")
+            throw error(.safetyViolation, "cannot return stack pointer to the caller")
         }
         let callSite = state.frames[depth - 1].callSite
         state.frames.removeLast()

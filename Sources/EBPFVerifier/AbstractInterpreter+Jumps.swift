@@ -2,43 +2,38 @@ import EBPFCore
 
 /// Conditional jumps: decide which sides are possible and refine each side's state.
 extension AbstractInterpreter {
-    static func comparison(_ operation: JumpOperation) -> ScalarBounds.Comparison {
-        switch operation {
-        case .jeq: .equal
-        case .jne: .notEqual
-        case .jgt: .greater
-        case .jge: .greaterOrEqual
-        case .jlt: .less
-        case .jle: .lessOrEqual
-        case .jsgt: .signedGreater
-        case .jsge: .signedGreaterOrEqual
-        case .jslt: .signedLess
-        case .jsle: .signedLessOrEqual
-        case .jset: .bitsSet
-        case .ja, .call, .exit: .equal
+    static func comparison(_ condition: BranchCondition) -> ScalarBounds.Comparison {
+        switch condition {
+        case .eq: .equal
+        case .ne: .notEqual
+        case .gt: .greater
+        case .ge: .greaterOrEqual
+        case .lt: .less
+        case .le: .lessOrEqual
+        case .sgt: .signedGreater
+        case .sge: .signedGreaterOrEqual
+        case .slt: .signedLess
+        case .sle: .signedLessOrEqual
+        case .set: .bitsSet
         }
     }
 
-    func executeConditionalJump(_ instruction: Instruction, _ descriptor: OpcodeDescriptor) throws(VerifierError) {
-        let is32 = instruction.instructionClass == .jmp32
-        let comparison = Self.comparison(JumpOperation(rawValue: instruction.opcode & 0xf0)!)
-        let target = ProgramStructure.jumpTarget(of: instruction, descriptor, at: pc)!
-        let left = try read(instruction.dst)
-        let usesRegister = descriptor.shape == .compareRegister
+    func executeConditionalJump(
+        _ condition: BranchCondition, is32: Bool, dst: UInt8, source: Operand, target: Int
+    ) throws(VerifierError) {
+        let comparison = Self.comparison(condition)
+        let left = try read(dst)
         let right: RegisterValue
-        if usesRegister {
-            right = try read(instruction.src)
-        } else if is32 {
-            right = .constant(UInt64(UInt32(bitPattern: instruction.immediate)))
-        } else {
-            right = .constant(UInt64(bitPattern: Int64(instruction.immediate)))
+        switch source {
+        case .register(let src):
+            right = try read(src)
+        case .immediate(let immediate):
+            right = .constant(is32 ? UInt64(UInt32(bitPattern: immediate)) : UInt64(bitPattern: Int64(immediate)))
         }
-        let sourceRegister: UInt8? = usesRegister ? instruction.src : nil
+        let sourceRegister = source.register
 
-        let taken = branchState(
-            assuming: comparison, left, right, dst: instruction.dst, src: sourceRegister, is32: is32)
-        let notTaken = branchState(
-            assuming: comparison.negated, left, right, dst: instruction.dst, src: sourceRegister, is32: is32)
+        let taken = branchState(assuming: comparison, left, right, dst: dst, src: sourceRegister, is32: is32)
+        let notTaken = branchState(assuming: comparison.negated, left, right, dst: dst, src: sourceRegister, is32: is32)
         switch (taken, notTaken) {
         case (let takenState?, let fallState?):
             pushBranch(takenState, at: target)
@@ -51,7 +46,7 @@ extension AbstractInterpreter {
             state = fallState
             pc += 1
         case (nil, nil):
-            throw error("no branch of the comparison is possible (contradictory state)")
+            throw error(.safetyViolation, "no branch of the comparison is possible (contradictory state)")
         }
     }
 

@@ -35,6 +35,7 @@ extension AbstractInterpreter {
         } catch {
             let name = error.frame == state.frames.count - 1 ? "R\(error.register)" : "frame\(error.frame) R\(error.register)"
             throw self.error(
+                .safetyViolation,
                 "\(name) is \(error.old.kernelDescription) on one path into the loop at insn \(pc) and \(error.new.kernelDescription) on another: no loop invariant keeps its type")
         }
         nextID = join.nextID

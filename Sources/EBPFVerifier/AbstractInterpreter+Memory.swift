@@ -22,93 +22,89 @@ extension AbstractInterpreter {
         return .unsigned(upTo: (1 << bits) - 1)
     }
 
-    func executeLoad(_ instruction: Instruction) throws(VerifierError) {
-        let size = MemorySize(rawValue: instruction.opcode & 0x18)!.byteCount
-        let signExtends = instruction.opcode & 0xe0 == MemoryMode.memsx.rawValue
-        let address = try read(instruction.src)
-        let access = try checkAccess(
-            register: instruction.src, address, offset: Int64(instruction.offset), size: size, isWrite: false)
+    func executeLoad(_ size: MemorySize, dst: UInt8, base: UInt8, offset: Int16, signExtends: Bool) throws(VerifierError) {
+        let size = size.byteCount
+        let address = try read(base)
+        let access = try checkAccess(register: base, address, offset: Int64(offset), size: size, isWrite: false)
         var loaded: RegisterValue
         if case .stack(let frame) = access.pointer.region {
-            loaded = try readStack(frame: frame, access, size: size, register: instruction.src)
+            loaded = try readStack(frame: frame, access, size: size, register: base)
             if signExtends, let bounds = loaded.scalarBounds {
                 loaded = .scalar(bounds.signExtended(fromBits: 8 * size), id: 0)
             }
         } else {
             loaded = .scalar(Self.loadedScalar(size: size, signExtended: signExtends), id: 0)
         }
-        try write(instruction.dst, loaded)
+        try write(dst, loaded)
     }
 
-    func executeStore(_ instruction: Instruction, _ descriptor: OpcodeDescriptor) throws(VerifierError) {
-        let size = MemorySize(rawValue: instruction.opcode & 0x18)!.byteCount
-        if instruction.opcode & 0xe0 == MemoryMode.atomic.rawValue {
-            try executeAtomic(instruction, size: size)
-            return
-        }
+    func executeStore(_ size: MemorySize, base: UInt8, offset: Int16, value operand: Operand) throws(VerifierError) {
+        let size = size.byteCount
         let value: RegisterValue
-        if instruction.instructionClass == .st {
-            value = .constant(UInt64(bitPattern: Int64(instruction.immediate)))
-        } else {
-            value = try read(instruction.src)
+        switch operand {
+        case .immediate(let immediate): value = .constant(UInt64(bitPattern: Int64(immediate)))
+        case .register(let src): value = try read(src)
         }
-        let address = try read(instruction.dst)
-        let access = try checkAccess(
-            register: instruction.dst, address, offset: Int64(instruction.offset), size: size, isWrite: true)
+        let address = try read(base)
+        let access = try checkAccess(register: base, address, offset: Int64(offset), size: size, isWrite: true)
         if case .stack(let frame) = access.pointer.region {
             try writeStack(frame: frame, access, size: size, value: value)
         }
     }
 
-    private func executeAtomic(_ instruction: Instruction, size: Int) throws(VerifierError) {
-        let operation = AtomicOperation(rawValue: instruction.immediate)!
-        _ = try read(instruction.src)
+    func executeAtomic(
+        _ operation: AtomicOperation, _ size: MemorySize, base: UInt8, offset: Int16, src: UInt8
+    ) throws(VerifierError) {
+        let size = size.byteCount
+        _ = try read(src)
         if operation == .cmpxchg { _ = try read(0) }
-        let address = try read(instruction.dst)
-        let access = try checkAccess(
-            register: instruction.dst, address, offset: Int64(instruction.offset), size: size, isWrite: true)
+        let address = try read(base)
+        let access = try checkAccess(register: base, address, offset: Int64(offset), size: size, isWrite: true)
         if case .stack(let frame) = access.pointer.region {
-            let old = try readStack(frame: frame, access, size: size, register: instruction.dst)
+            let old = try readStack(frame: frame, access, size: size, register: base)
             if case .pointer(let pointer) = old {
-                throw error("BPF_ATOMIC stores into R\(instruction.dst) \(pointer.typeName) spilled on the stack are not allowed")
+                throw error(
+                    .safetyViolation,
+                    "BPF_ATOMIC stores into R\(base) \(pointer.typeName) spilled on the stack are not allowed")
             }
             try writeStack(frame: frame, access, size: size, value: nil)
         }
         let oldValue = RegisterValue.scalar(Self.loadedScalar(size: size, signExtended: false), id: 0)
-        if operation == .cmpxchg {
+        switch operation {
+        case .cmpxchg:
             try write(0, oldValue)
-        } else if operation.rawValue & 1 != 0 {
-            try write(instruction.src, oldValue)
+        case .fetchAdd, .fetchOr, .fetchAnd, .fetchXor, .xchg:
+            try write(src, oldValue)
+        case .add, .or, .and, .xor:
+            break
         }
     }
 
-    func executeWideLoad(_ instruction: Instruction) throws(VerifierError) {
-        let kind = LoadImmediateKind(rawValue: instruction.src)!
-        let value: RegisterValue
+    func executeWideLoad(dst: UInt8, kind: LoadImmediateKind, value: UInt64) throws(VerifierError) {
+        let loaded: RegisterValue
         switch kind {
         case .constant:
-            value = .constant(Program(unchecked: instructions).wideImmediate(at: pc))
+            loaded = .constant(value)
         case .mapByFD, .mapByIndex, .mapValueByFD, .mapValueByIndex:
-            // ProgramStructure checked that the map exists.
-            let map = MapReference(handle: instruction.immediate, descriptor: options.maps[instruction.immediate]!)
+            // StructuralChecks checked that the map exists.
+            let handle = Int32(truncatingIfNeeded: value)
+            let map = MapReference(handle: handle, descriptor: options.maps[handle]!)
             if kind == .mapByFD || kind == .mapByIndex {
-                value = .pointer(PointerValue(region: .mapPointer(map)))
+                loaded = .pointer(PointerValue(region: .mapPointer(map)))
             } else {
-                let offset = Int64(UInt32(bitPattern: instructions[pc + 1].immediate))
-                value = .pointer(PointerValue(region: .mapValue(map), fixedOffset: offset))
+                loaded = .pointer(PointerValue(region: .mapValue(map), fixedOffset: Int64(value >> 32)))
             }
         case .variableAddress, .codeAddress:
-            throw error("unsupported lddw src=\(instruction.src)")
+            throw error(.unsupported, "unsupported lddw src=\(kind.rawValue)")
         }
-        try write(instruction.dst, value)
+        try write(dst, loaded)
     }
 
     /// `ldabs*`/`ldind*`: the engines check the bounds themselves (an access outside the memory
     /// ends the program with 0), so only the index register must be initialised.
-    func executeLegacyPacketLoad(_ instruction: Instruction, _ descriptor: OpcodeDescriptor) throws(VerifierError) {
-        if descriptor.shape == .packetIndirect { _ = try read(instruction.src) }
-        let size = MemorySize(rawValue: instruction.opcode & 0x18)!.byteCount
-        try write(0, .scalar(Self.loadedScalar(size: size, signExtended: false), id: 0))
+    func executeLegacyPacketLoad(_ size: MemorySize, index: UInt8?) throws(VerifierError) {
+        if let index { _ = try read(index) }
+        try write(0, .scalar(Self.loadedScalar(size: size.byteCount, signExtended: false), id: 0))
     }
 
     // MARK: - Bounds
@@ -118,13 +114,13 @@ extension AbstractInterpreter {
         register: UInt8, _ value: RegisterValue, offset: Int64, size: Int, isWrite: Bool
     ) throws(VerifierError) -> CheckedAccess {
         guard case .pointer(let pointer) = value else {
-            throw error("R\(register) invalid mem access '\(value.typeName)'")
+            throw error(.safetyViolation, "R\(register) invalid mem access '\(value.typeName)'")
         }
         switch pointer.region {
         case .packetEnd, .mapPointer:
-            throw error("R\(register) invalid mem access '\(pointer.typeName)'")
+            throw error(.safetyViolation, "R\(register) invalid mem access '\(pointer.typeName)'")
         default:
-            if pointer.maybeNull { throw error("R\(register) invalid mem access '\(pointer.typeName)'") }
+            if pointer.maybeNull { throw error(.safetyViolation, "R\(register) invalid mem access '\(pointer.typeName)'") }
         }
         let variable = pointer.variableOffset
         let fixed = pointer.fixedOffset + offset
@@ -136,8 +132,9 @@ extension AbstractInterpreter {
 
         if case .stack(let frame) = pointer.region {
             guard lowest >= -Int64(ExecutionLimits.stackFrameSize), highest <= 0, variable.signedMax < limit else {
-                if isFixed { throw error("invalid stack off=\(lowest) size=\(size)") }
+                if isFixed { throw error(.safetyViolation, "invalid stack off=\(lowest) size=\(size)") }
                 throw error(
+                    .safetyViolation,
                     "invalid variable-offset \(isWrite ? "write to" : "read from") stack R\(register) var_off=\(variable.bits) off=\(fixed) size=\(size)")
             }
             noteStackDepth(frame: frame, lowest: lowest)
@@ -146,32 +143,33 @@ extension AbstractInterpreter {
 
         if !isFixed {
             if variable.signedMin < 0 {
-                throw error("R\(register) min value is negative, either use unsigned index or do a if (index >=0) check.")
+                throw error(.safetyViolation, "R\(register) min value is negative, either use unsigned index or do a if (index >=0) check.")
             }
             if variable.unsignedMax >= UInt64(limit) {
-                throw error("R\(register) unbounded memory access, make sure to bounds check any such access")
+                throw error(.safetyViolation, "R\(register) unbounded memory access, make sure to bounds check any such access")
             }
         }
         switch pointer.region {
         case .context(let regionSize):
             guard lowest >= 0, highest <= Int64(regionSize) else {
-                throw error("invalid bpf_context access off=\(fixed) size=\(size) (the memory has \(regionSize) bytes)")
+                throw error(.safetyViolation, "invalid bpf_context access off=\(fixed) size=\(size) (the memory has \(regionSize) bytes)")
             }
         case .memory(let regionSize):
             guard lowest >= 0, highest <= Int64(regionSize) else {
-                throw error("invalid access to memory, mem_size=\(regionSize) off=\(fixed) size=\(size)")
+                throw error(.safetyViolation, "invalid access to memory, mem_size=\(regionSize) off=\(fixed) size=\(size)")
             }
         case .mapValue(let map):
             guard lowest >= 0, highest <= Int64(map.descriptor.valueSize) else {
-                throw error("invalid access to map value, value_size=\(map.descriptor.valueSize) off=\(fixed) size=\(size)")
+                throw error(.safetyViolation, "invalid access to map value, value_size=\(map.descriptor.valueSize) off=\(fixed) size=\(size)")
             }
         case .packet:
             guard fixed >= 0, fixed + Int64(size) <= pointer.range else {
                 throw error(
+                    .safetyViolation,
                     "invalid access to packet, off=\(fixed) size=\(size), R\(register)(id=\(pointer.id),off=\(pointer.fixedOffset),r=\(pointer.range))")
             }
             if Int64(variable.unsignedMax) + fixed + Int64(size) > Self.maxPacketOffset {
-                throw error("R\(register) offset is outside of the packet")
+                throw error(.safetyViolation, "R\(register) offset is outside of the packet")
             }
         case .stack, .packetEnd, .mapPointer:
             break
@@ -203,9 +201,10 @@ extension AbstractInterpreter {
             let kind = stack[slot].kind(at: byte)
             if kind == .invalid {
                 if access.isFixed {
-                    throw error("invalid read from stack off \(start)+\(offset - start) size \(size)")
+                    throw error(.safetyViolation, "invalid read from stack off \(start)+\(offset - start) size \(size)")
                 }
                 throw error(
+                    .safetyViolation,
                     "invalid read from stack R\(register) var_off=\(access.pointer.variableOffset.bits)+\(access.pointer.fixedOffset) size \(size)")
             }
             if kind != .zero { allZero = false }
@@ -220,7 +219,7 @@ extension AbstractInterpreter {
         let start = Int(access.lowest)
         let end = Int(access.highest)
         if case .pointer(let pointer) = value, case .stack(let pointedFrame) = pointer.region, pointedFrame > frame {
-            throw error("cannot spill pointers to stack into stack frame of the caller")
+            throw error(.safetyViolation, "cannot spill pointers to stack into stack frame of the caller")
         }
         if access.isFixed, size == 8, let value {
             let (slot, byte) = FunctionFrame.position(ofOffset: start)
@@ -230,7 +229,7 @@ extension AbstractInterpreter {
             }
         }
         if case .pointer = value, access.isFixed {
-            throw error("invalid size of register spill")
+            throw error(.safetyViolation, "invalid size of register spill")
         }
         let writesZero = access.isFixed && value?.scalarBounds?.truncated(toBits: 8 * size).constantValue == 0
         var stack = state.frames[frame].stack

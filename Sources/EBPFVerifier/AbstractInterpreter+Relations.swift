@@ -29,81 +29,77 @@ extension AbstractInterpreter {
 
     // MARK: - Transfer
 
-    /// The relations after the instruction at `pc`, computed from the state before it.
-    func relationsAfterStep(_ instruction: Instruction, _ descriptor: OpcodeDescriptor) -> [LinearRelation] {
+    /// The relations after `operation` (the instruction at `pc`), computed from the state before it.
+    func relationsAfterStep(_ operation: DecodedOperation) -> [LinearRelation] {
         var relations = state.relations
         let frame = state.frames.count - 1
-        let dst = LinearRelation.Location.register(Int(instruction.dst), frame: frame)
-        let src = LinearRelation.Location.register(Int(instruction.src), frame: frame)
-        switch instruction.instructionClass {
-        case .alu, .alu64:
-            let is32 = instruction.instructionClass == .alu
-            let operation = ALUOperation(rawValue: instruction.opcode & 0xf0)!
-            let usesRegister = descriptor.shape == .dstSource
-            switch operation {
-            case .mov where usesRegister && instruction.offset == 0:
-                let source = state.value(at: src)
-                // mov32 keeps the value of a number below 2^32 only.
-                let keepsValue = !is32 || (source.scalarBounds?.unsignedMax ?? .max) <= UInt64(UInt32.max)
-                if src == dst && keepsValue { return relations }
-                relations.removeAll { $0.involves(dst) }
-                if keepsValue { Self.copyRelations(&relations, from: src, to: dst) }
-            case .add, .sub:
-                var constant: Int64
-                if usesRegister {
-                    guard !is32, let value = state.value(at: src).scalarBounds?.constantValue else {
-                        relations.removeAll { $0.involves(dst) }
-                        break
-                    }
-                    constant = Int64(bitPattern: value)
-                } else {
-                    constant = Int64(instruction.immediate)
-                }
-                if operation == .sub { constant = 0 &- constant }
-                let target = state.value(at: dst)
-                if is32 {
-                    // Exact only when the 32-bit result does not wrap (it is then zero-extended).
-                    guard let bounds = target.scalarBounds, bounds.unsignedMax <= UInt64(UInt32.max),
-                        Int64(bounds.unsignedMin) + constant >= 0,
-                        Int64(bounds.unsignedMax) + constant <= Int64(UInt32.max)
-                    else {
-                        relations.removeAll { $0.involves(dst) }
-                        break
-                    }
-                }
-                for index in relations.indices {
-                    if relations[index].pointer == dst, case .pointer = target {
-                        relations[index].offset = relations[index].offset &+ constant
-                    } else if relations[index].counter == dst, case .scalar = target {
-                        relations[index].offset = relations[index].offset &- relations[index].scale &* constant
-                    }
-                }
-            default:
-                relations.removeAll { $0.involves(dst) }
-            }
-        case .ld:
-            let written = descriptor.shape == .dstWideImmediate ? dst : .register(0, frame: frame)
-            relations.removeAll { $0.involves(written) }
-        case .ldx:
+        func location(_ register: UInt8) -> LinearRelation.Location { .register(Int(register), frame: frame) }
+        switch operation {
+        case .alu(.mov, let width, let dstRegister, .register(let srcRegister)):
+            let (dst, src) = (location(dstRegister), location(srcRegister))
+            let source = state.value(at: src)
+            // mov32 keeps the value of a number below 2^32 only.
+            let keepsValue = width == .bits64 || (source.scalarBounds?.unsignedMax ?? .max) <= UInt64(UInt32.max)
+            if src == dst && keepsValue { return relations }
             relations.removeAll { $0.involves(dst) }
-            let size = MemorySize(rawValue: instruction.opcode & 0x18)!.byteCount
-            let signExtends = instruction.opcode & 0xe0 == MemoryMode.memsx.rawValue
-            if size == 8, !signExtends,
-                let slot = fixedStackSlot(register: instruction.src, offset: instruction.offset, wholeSlot: true),
+            if keepsValue { Self.copyRelations(&relations, from: src, to: dst) }
+        case .alu(let op, let width, let dstRegister, let source) where op == .add || op == .sub:
+            let dst = location(dstRegister)
+            let is32 = width == .bits32
+            var constant: Int64
+            switch source {
+            case .register(let srcRegister):
+                guard !is32, let value = state.value(at: location(srcRegister)).scalarBounds?.constantValue else {
+                    relations.removeAll { $0.involves(dst) }
+                    return relations
+                }
+                constant = Int64(bitPattern: value)
+            case .immediate(let immediate):
+                constant = Int64(immediate)
+            }
+            if op == .sub { constant = 0 &- constant }
+            let target = state.value(at: dst)
+            if is32 {
+                // Exact only when the 32-bit result does not wrap (it is then zero-extended).
+                guard let bounds = target.scalarBounds, bounds.unsignedMax <= UInt64(UInt32.max),
+                    Int64(bounds.unsignedMin) + constant >= 0,
+                    Int64(bounds.unsignedMax) + constant <= Int64(UInt32.max)
+                else {
+                    relations.removeAll { $0.involves(dst) }
+                    return relations
+                }
+            }
+            for index in relations.indices {
+                if relations[index].pointer == dst, case .pointer = target {
+                    relations[index].offset = relations[index].offset &+ constant
+                } else if relations[index].counter == dst, case .scalar = target {
+                    relations[index].offset = relations[index].offset &- relations[index].scale &* constant
+                }
+            }
+        case .alu(_, _, let dst, _), .negate(_, let dst), .moveSignExtended(_, let dst, _, _), .byteSwap(_, let dst),
+            .loadImmediate64(let dst, _, _):
+            relations.removeAll { $0.involves(location(dst)) }
+        case .packetLoad:
+            relations.removeAll { $0.involves(location(0)) }
+        case .load(let size, let dstRegister, let base, let offset, let signExtends):
+            let dst = location(dstRegister)
+            relations.removeAll { $0.involves(dst) }
+            if size == .double, !signExtends,
+                let slot = fixedStackSlot(register: base, offset: offset, wholeSlot: true),
                 state.value(at: slot).isInitialized
             {
                 Self.copyRelations(&relations, from: slot, to: dst)
             }
-        case .st, .stx:
-            if instruction.opcode & 0xe0 == MemoryMode.atomic.rawValue { return [] }
-            let size = MemorySize(rawValue: instruction.opcode & 0x18)!.byteCount
-            guard case .pointer(let pointer) = state.value(at: dst), case .stack(let stackFrame) = pointer.region else {
+        case .store(let size, let base, let offset, let value):
+            let size = size.byteCount
+            guard case .pointer(let pointer) = state.value(at: location(base)), case .stack(let stackFrame) = pointer.region
+            else {
                 return relations
             }
             // The bytes the store may touch (checkAccess refuses it when they leave the frame).
             let frameSize = Int64(ExecutionLimits.stackFrameSize)
             let variable = pointer.variableOffset
-            let fixed = pointer.fixedOffset &+ Int64(instruction.offset)
+            let fixed = pointer.fixedOffset &+ Int64(offset)
             guard variable.signedMin > -frameSize, variable.signedMax < frameSize else {
                 relations.removeAll { ($0.pointer.isSlot && $0.pointer.frame == stackFrame) || ($0.counter.isSlot && $0.counter.frame == stackFrame) }
                 return relations
@@ -117,19 +113,17 @@ extension AbstractInterpreter {
                     (first...last).contains { relation.involves(.slot($0, frame: stackFrame)) }
                 }
             }
-            if instruction.instructionClass == .stx, size == 8,
-                let slot = fixedStackSlot(register: instruction.dst, offset: instruction.offset, wholeSlot: false)
+            if case .register(let src) = value, size == 8,
+                let slot = fixedStackSlot(register: base, offset: offset, wholeSlot: false)
             {
-                Self.copyRelations(&relations, from: src, to: slot)
+                Self.copyRelations(&relations, from: location(src), to: slot)
             }
-        case .jmp, .jmp32:
-            switch descriptor.shape {
-            case .jumpOffset, .jumpImmediateOffset, .compareImmediate, .compareRegister:
-                break
-            default:
-                // Calls and exits: registers, frames and (through helpers) memory change.
-                return []
-            }
+        case .jump, .conditionalJump:
+            break
+        case .atomic, .callHelper, .callLocal, .callRegister, .exit:
+            // Calls and exits: registers, frames and (through helpers) memory change; atomics
+            // write memory and a register in ways no relation follows.
+            return []
         }
         return relations
     }

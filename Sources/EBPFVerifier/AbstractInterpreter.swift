@@ -15,11 +15,15 @@ final class AbstractInterpreter {
     /// Largest constant or variable offset pointer arithmetic may produce (`BPF_MAX_VAR_OFF`).
     static let maxVariableOffset: Int64 = 1 << 29
 
-    let structure: ProgramStructure
+    /// The program's decoded form and control-flow graph, shared with the other stages.
+    let program: DecodedProgram
+    /// `program.slots`, held directly for the walk.
+    let slots: [DecodedSlot]
+    /// Where states are stored and compared (``PrunePoints``).
+    let isPrunePoint: [Bool]
     let liveness: Liveness
     let helpers: HelperRegistry
     let options: VerifierOptions
-    let instructions: [Instruction]
 
     // The current path.
     var state: VerifierState
@@ -54,21 +58,21 @@ final class AbstractInterpreter {
     var log: [String] = []
     var droppedLogLines = 0
 
-    init(structure: ProgramStructure, helpers: HelperRegistry, options: VerifierOptions) {
-        self.structure = structure
-        self.liveness = Liveness(structure, helpers: helpers)
+    /// `program` must have passed ``StructuralChecks``.
+    init(program: DecodedProgram, helpers: HelperRegistry, options: VerifierOptions) {
+        self.program = program
+        self.slots = program.slots
+        self.isPrunePoint = PrunePoints.of(program)
+        self.liveness = Liveness(program, helpers: helpers)
         self.helpers = helpers
         self.options = options
-        self.instructions = structure.instructions
-        let count = structure.instructions.count
+        let count = program.count
         visited = Array(repeating: [], count: count)
         executed = Array(repeating: false, count: count)
         divisorMayBeZero = Array(repeating: false, count: count)
-        var isLoopHead = [Bool](repeating: false, count: count)
-        for head in structure.loopHeads { isLoopHead[head] = true }
-        self.isLoopHead = isLoopHead
+        self.isLoopHead = program.controlFlow.isLoopHead
         widens = options.loops == .widening
-        thresholds = WideningThresholds(structure, contextSize: options.contextSize)
+        thresholds = WideningThresholds(program, contextSize: options.contextSize)
 
         var entry = FunctionFrame(frameNumber: 0, callSite: -1, functionStart: 0)
         if let size = options.contextSize {
@@ -99,9 +103,9 @@ final class AbstractInterpreter {
         while true {
             processed += 1
             if processed > options.processedInstructionBudget {
-                throw error("\(Verifier.tooLargeMessage). Processed \(processed) insn")
+                throw error(.budgetExhausted, "BPF program is too large. Processed \(processed) insn")
             }
-            if structure.isPrunePoint[pc], try isCovered() {
+            if isPrunePoint[pc], try isCovered() {
                 prunedPaths += 1
                 appendLog { "\(self.pc): safe" }
                 return
@@ -113,12 +117,12 @@ final class AbstractInterpreter {
                 pathEnded = try step()
             } else {
                 tightenRelatedPointers()
-                let relations = relationsAfterStep(instructions[pc], structure.descriptors[pc]!)
+                let relations = relationsAfterStep(slots[pc].operation!)
                 pathEnded = try step()
                 state.relations = relations
             }
             appendLog {
-                "\(pcBefore): \(InstructionText.render(self.instructions, at: pcBefore)) ; \(self.state.kernelDescription)"
+                "\(pcBefore): \(InstructionText.render(self.program, at: pcBefore)) ; \(self.state.kernelDescription)"
             }
             if pathEnded { return }
         }
@@ -127,45 +131,53 @@ final class AbstractInterpreter {
     /// Executes the instruction at `pc` abstractly and moves `pc` on. Returns true when the path
     /// ended (exit from the entry function).
     private func step() throws(VerifierError) -> Bool {
-        let instruction = instructions[pc]
-        let descriptor = structure.descriptors[pc]!
-        switch instruction.instructionClass {
-        case .alu, .alu64:
-            try executeALU(instruction, descriptor)
+        guard case .operation(let operation) = slots[pc] else {
+            preconditionFailure("the structural checks let the walk reach slot \(pc), which holds no instruction")
+        }
+        switch operation {
+        case .alu(let op, let width, let dst, let source):
+            try executeALU(op, is32: width == .bits32, dst: dst, source: source)
             pc += 1
-        case .ld:
-            if descriptor.shape == .dstWideImmediate {
-                try executeWideLoad(instruction)
-                pc += 2
-            } else {
-                try executeLegacyPacketLoad(instruction, descriptor)
-                pc += 1
-            }
-        case .ldx:
-            try executeLoad(instruction)
+        case .negate(let width, let dst):
+            try executeNegate(is32: width == .bits32, dst: dst)
             pc += 1
-        case .st, .stx:
-            try executeStore(instruction, descriptor)
+        case .moveSignExtended(let width, let dst, let src, let bits):
+            try executeMoveSignExtended(is32: width == .bits32, dst: dst, src: src, fromBits: bits)
             pc += 1
-        case .jmp, .jmp32:
-            switch descriptor.shape {
-            case .jumpOffset, .jumpImmediateOffset:
-                jumpsProcessed += 1
-                pc = ProgramStructure.jumpTarget(of: instruction, descriptor, at: pc)!
-            case .compareImmediate, .compareRegister:
-                jumpsProcessed += 1
-                try executeConditionalJump(instruction, descriptor)
-            case .helperCall:
-                try executeHelperCall(id: instruction.immediate)
-                pc += 1
-            case .registerCall:
-                try executeRegisterCall(instruction)
-                pc += 1
-            case .localCall:
-                try executeLocalCall(instruction)
-            default:
-                return try executeExit()
-            }
+        case .byteSwap(let swap, let dst):
+            try executeByteSwap(swap, dst: dst)
+            pc += 1
+        case .loadImmediate64(let dst, let kind, let value):
+            try executeWideLoad(dst: dst, kind: kind, value: value)
+            pc += 2
+        case .packetLoad(let size, let index, _):
+            try executeLegacyPacketLoad(size, index: index)
+            pc += 1
+        case .load(let size, let dst, let base, let offset, let signExtends):
+            try executeLoad(size, dst: dst, base: base, offset: offset, signExtends: signExtends)
+            pc += 1
+        case .store(let size, let base, let offset, let value):
+            try executeStore(size, base: base, offset: offset, value: value)
+            pc += 1
+        case .atomic(let op, let size, let base, let offset, let src):
+            try executeAtomic(op, size, base: base, offset: offset, src: src)
+            pc += 1
+        case .jump(let target):
+            jumpsProcessed += 1
+            pc = target
+        case .conditionalJump(let condition, let width, let dst, let source, let target):
+            jumpsProcessed += 1
+            try executeConditionalJump(condition, is32: width == .bits32, dst: dst, source: source, target: target)
+        case .callHelper(let id):
+            try executeHelperCall(id: id)
+            pc += 1
+        case .callRegister(let register):
+            try executeRegisterCall(register)
+            pc += 1
+        case .callLocal(let target):
+            try executeLocalCall(target: target)
+        case .exit:
+            return try executeExit()
         }
         return false
     }
@@ -208,7 +220,7 @@ final class AbstractInterpreter {
                     old.state.covers(state, liveRegisters: live, callerLive: callerLive, exact: true)
                 {
                     visited[pc] = list
-                    throw error("infinite loop detected at insn \(pc)")
+                    throw error(.safetyViolation, "infinite loop detected at insn \(pc)")
                 }
             }
             index += 1
@@ -278,20 +290,21 @@ final class AbstractInterpreter {
     /// Reads a register that must be initialised.
     func read(_ register: UInt8) throws(VerifierError) -> RegisterValue {
         let value = state[register: Int(register)]
-        guard value.isInitialized else { throw error("R\(register) !read_ok") }
+        guard value.isInitialized else { throw error(.safetyViolation, "R\(register) !read_ok") }
         return value
     }
 
     /// Writes a register the program names as a destination (R10 is read-only).
     func write(_ register: UInt8, _ value: RegisterValue) throws(VerifierError) {
-        guard register != 10 else { throw error("frame pointer is read only") }
+        guard register != 10 else { throw error(.safetyViolation, "frame pointer is read only") }
         state[register: Int(register)] = value
     }
 
     // MARK: - Errors and log
 
-    func error(_ message: String) -> VerifierError {
-        VerifierError(index: pc, message: message, registerState: state.kernelDescription, log: log)
+    /// An error of `kind` at the current instruction, with the current state and log.
+    func error(_ kind: VerifierError.Kind, _ message: String) -> VerifierError {
+        VerifierError(kind: kind, index: pc, message: message, registerState: state.kernelDescription, log: log)
     }
 
     func appendLog(_ line: () -> String) {
@@ -306,19 +319,14 @@ final class AbstractInterpreter {
     // MARK: - Result
 
     func result(duration: Duration) -> VerificationResult {
-        var accessIsSafe = [Bool](repeating: false, count: instructions.count)
-        var divisorIsNonZero = [Bool](repeating: false, count: instructions.count)
-        for index in instructions.indices where executed[index] {
-            let instruction = instructions[index]
-            switch instruction.instructionClass {
-            case .ldx, .st, .stx:
+        var accessIsSafe = [Bool](repeating: false, count: slots.count)
+        var divisorIsNonZero = [Bool](repeating: false, count: slots.count)
+        for index in slots.indices where executed[index] {
+            switch slots[index].operation {
+            case .load, .store, .atomic:
                 accessIsSafe[index] = true
-            case .alu, .alu64:
-                let operation = instruction.opcode & 0xf0
-                let isDivision = operation == ALUOperation.div.rawValue || operation == ALUOperation.mod.rawValue
-                if isDivision && instruction.opcode & OperandSource.register.rawValue != 0 {
-                    divisorIsNonZero[index] = !divisorMayBeZero[index]
-                }
+            case .alu(let op, _, _, .register) where op.isDivision:
+                divisorIsNonZero[index] = !divisorMayBeZero[index]
             default:
                 break
             }
@@ -327,13 +335,11 @@ final class AbstractInterpreter {
         let facts = VerifiedFacts(
             accessIsSafe: accessIsSafe, divisorIsNonZero: divisorIsNonZero,
             stackDepth: stackDepthByFunction.values.max() ?? 0, maxCallDepth: maxCallDepth,
-            terminates: !(widens && !structure.loopHeads.isEmpty),
+            terminates: !(widens && program.controlFlow.hasLoops),
             // readStack and checkHelperMemory reject every read of a stack byte not written before.
             stackIsWrittenBeforeRead: true)
-        var live = liveness.liveIn
-        for index in live.indices where structure.descriptors[index] == nil { live[index] = 0 }
         return VerificationResult(
-            facts: facts, loops: options.loops, liveRegisters: live, stackDepthByFunction: stackDepthByFunction,
+            facts: facts, loops: options.loops, liveRegisters: liveness.liveIn, stackDepthByFunction: stackDepthByFunction,
             statistics: VerifierStatistics(
                 processedInstructions: processed, totalStates: totalStates, peakStates: peakStates,
                 prunedPaths: prunedPaths, duration: duration),

@@ -4,22 +4,24 @@ import EBPFCore
 /// verifier knows exactly, so constants fold to the value the engines compute; division,
 /// remainder and arithmetic shifts come from ``EBPFCore/Arithmetic``, the interpreter's own.
 enum ConcreteALU {
-    static func binary(_ op: ALUOperation, isSigned: Bool, is32: Bool, _ x: UInt64, _ y: UInt64) -> UInt64 {
+    static func binary(_ op: BinaryOperator, is32: Bool, _ x: UInt64, _ y: UInt64) -> UInt64 {
         if is32 {
             let a = UInt32(truncatingIfNeeded: x)
             let b = UInt32(truncatingIfNeeded: y)
-            return UInt64(binary32(op, isSigned: isSigned, a, b))
+            return UInt64(binary32(op, a, b))
         }
-        return binary64(op, isSigned: isSigned, x, y)
+        return binary64(op, x, y)
     }
 
-    private static func binary64(_ op: ALUOperation, isSigned: Bool, _ a: UInt64, _ b: UInt64) -> UInt64 {
+    private static func binary64(_ op: BinaryOperator, _ a: UInt64, _ b: UInt64) -> UInt64 {
         switch op {
         case .add: return a &+ b
         case .sub: return a &- b
         case .mul: return a &* b
-        case .div: return isSigned ? Arithmetic.signedDivide64(a, b) : Arithmetic.divide64(a, b)
-        case .mod: return isSigned ? Arithmetic.signedRemainder64(a, b) : Arithmetic.remainder64(a, b)
+        case .div: return Arithmetic.divide64(a, b)
+        case .sdiv: return Arithmetic.signedDivide64(a, b)
+        case .mod: return Arithmetic.remainder64(a, b)
+        case .smod: return Arithmetic.signedRemainder64(a, b)
         case .or: return a | b
         case .and: return a & b
         case .xor: return a ^ b
@@ -27,18 +29,18 @@ enum ConcreteALU {
         case .rsh: return a >> (b & 63)
         case .arsh: return Arithmetic.arithmeticShiftRight64(a, b)
         case .mov: return b
-        case .neg: return 0 &- a
-        case .end: return a
         }
     }
 
-    private static func binary32(_ op: ALUOperation, isSigned: Bool, _ a: UInt32, _ b: UInt32) -> UInt32 {
+    private static func binary32(_ op: BinaryOperator, _ a: UInt32, _ b: UInt32) -> UInt32 {
         switch op {
         case .add: return a &+ b
         case .sub: return a &- b
         case .mul: return a &* b
-        case .div: return isSigned ? Arithmetic.signedDivide32(a, b) : Arithmetic.divide32(a, b)
-        case .mod: return isSigned ? Arithmetic.signedRemainder32(a, b) : Arithmetic.remainder32(a, b)
+        case .div: return Arithmetic.divide32(a, b)
+        case .sdiv: return Arithmetic.signedDivide32(a, b)
+        case .mod: return Arithmetic.remainder32(a, b)
+        case .smod: return Arithmetic.signedRemainder32(a, b)
         case .or: return a | b
         case .and: return a & b
         case .xor: return a ^ b
@@ -46,8 +48,6 @@ enum ConcreteALU {
         case .rsh: return a >> (b & 31)
         case .arsh: return Arithmetic.arithmeticShiftRight32(a, b)
         case .mov: return b
-        case .neg: return 0 &- a
-        case .end: return a
         }
     }
 }

@@ -4,21 +4,21 @@ import EBPFCore
 /// contains every value the concrete operation (RFC 9669 semantics, including division by zero)
 /// can produce for inputs in the operands' bounds.
 extension ScalarBounds {
-    /// The result of a binary ALU operation. `isSigned` selects `sdiv`/`smod`; `is32` the ALU
-    /// (32-bit) class, whose result is zero-extended.
-    static func binary(_ op: ALUOperation, isSigned: Bool, is32: Bool, _ a: ScalarBounds, _ b: ScalarBounds) -> ScalarBounds {
+    /// The result of a binary ALU operation; `is32` selects the 32-bit form, whose result is
+    /// zero-extended.
+    static func binary(_ op: BinaryOperator, is32: Bool, _ a: ScalarBounds, _ b: ScalarBounds) -> ScalarBounds {
         if let x = a.constantValue, let y = b.constantValue {
-            return .constant(ConcreteALU.binary(op, isSigned: isSigned, is32: is32, x, y))
+            return .constant(ConcreteALU.binary(op, is32: is32, x, y))
         }
-        guard is32 else { return binary64(op, isSigned: isSigned, a, b) }
-        let signedOperands = isSigned || op == .arsh
+        guard is32 else { return binary64(op, a, b) }
+        let signedOperands = op == .sdiv || op == .smod || op == .arsh
         let x = signedOperands ? a.signExtended(fromBits: 32) : a.truncated(toBits: 32)
         var y = signedOperands ? b.signExtended(fromBits: 32) : b.truncated(toBits: 32)
         if op == .lsh || op == .rsh || op == .arsh { y = b.truncated(toBits: 32).maskedShiftCount(31) }
-        return binary64(op, isSigned: isSigned, x, y).truncated(toBits: 32)
+        return binary64(op, x, y).truncated(toBits: 32)
     }
 
-    private static func binary64(_ op: ALUOperation, isSigned: Bool, _ a: ScalarBounds, _ b: ScalarBounds) -> ScalarBounds {
+    private static func binary64(_ op: BinaryOperator, _ a: ScalarBounds, _ b: ScalarBounds) -> ScalarBounds {
         switch op {
         case .add: return add(a, b)
         case .sub: return subtract(a, b)
@@ -44,14 +44,14 @@ extension ScalarBounds {
             case .arsh: return .signed(a.signedMin < 0 ? a.signedMin : 0, a.signedMax >= 0 ? a.signedMax : -1)
             default: return .unknown
             }
+        case .sdiv, .smod:
+            return .unknown
         case .div:
-            if isSigned { return .unknown }
             if b.unsignedMin > 0 {
                 return .unsigned(a.unsignedMin / b.unsignedMax, a.unsignedMax / b.unsignedMin)
             }
             return .unsigned(upTo: a.unsignedMax)
         case .mod:
-            if isSigned { return .unknown }
             if b.unsignedMin > 0 {
                 if a.unsignedMax < b.unsignedMin { return a }
                 return .unsigned(upTo: min(a.unsignedMax, b.unsignedMax - 1))
@@ -59,8 +59,6 @@ extension ScalarBounds {
             return .unsigned(upTo: a.unsignedMax)
         case .mov:
             return b
-        case .neg, .end:
-            return .unknown
         }
     }
 
@@ -95,16 +93,16 @@ extension ScalarBounds {
     }
 
     static func negate(_ a: ScalarBounds, is32: Bool) -> ScalarBounds {
-        binary(.sub, isSigned: false, is32: is32, .constant(0), a)
+        binary(.sub, is32: is32, .constant(0), a)
     }
 
     /// The bounds of a shift count after masking with `mask` (31 or 63).
     func maskedShiftCount(_ mask: UInt64) -> ScalarBounds {
         if unsignedMax <= mask { return self }
-        return ScalarBounds.binary64(.and, isSigned: false, self, .constant(mask))
+        return ScalarBounds.binary64(.and, self, .constant(mask))
     }
 
-    private static func shift(_ op: ALUOperation, _ a: ScalarBounds, by count: UInt64) -> ScalarBounds {
+    private static func shift(_ op: BinaryOperator, _ a: ScalarBounds, by count: UInt64) -> ScalarBounds {
         var r = ScalarBounds.unknown
         switch op {
         case .lsh:

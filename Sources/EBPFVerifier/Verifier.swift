@@ -22,7 +22,8 @@ public struct Verifier: Sendable {
     /// Verifies `program`; on success returns the facts engines may rely on and statistics.
     ///
     /// Under ``VerifierOptions/LoopPolicy/automatic`` this is `bounded`, then `widening` when
-    /// `bounded` ran out of its processed-instruction budget; the duration in the statistics
+    /// `bounded` ran out of its processed-instruction budget (an error of kind
+    /// ``VerifierError/Kind/budgetExhausted``); the duration in the statistics
     /// covers both attempts, and the error of a program both reject is the one from `widening`.
     public func verify(_ program: Program) throws(VerifierError) -> VerificationResult {
         guard options.loops == .automatic else { return try verify(program, options: options) }
@@ -32,7 +33,7 @@ public struct Verifier: Sendable {
         bounded.loops = .bounded
         do {
             return try verify(program, options: bounded)
-        } catch where error.message.hasPrefix(Self.tooLargeMessage) {
+        } catch where error.kind == .budgetExhausted {
             var widening = options
             widening.loops = .widening
             var result = try verify(program, options: widening)
@@ -41,14 +42,11 @@ public struct Verifier: Sendable {
         }
     }
 
-    /// How the analysis reports that it ran out of its processed-instruction budget.
-    static let tooLargeMessage = "BPF program is too large"
-
     private func verify(_ program: Program, options: VerifierOptions) throws(VerifierError) -> VerificationResult {
         let clock = ContinuousClock()
         let start = clock.now
-        let structure = try ProgramStructure.analyze(program.instructions, helpers: helpers, options: options)
-        let interpreter = AbstractInterpreter(structure: structure, helpers: helpers, options: options)
+        try StructuralChecks.check(program, helpers: helpers, options: options)
+        let interpreter = AbstractInterpreter(program: program.decoded, helpers: helpers, options: options)
         try interpreter.run()
         return interpreter.result(duration: clock.now - start)
     }

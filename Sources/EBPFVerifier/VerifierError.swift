@@ -1,7 +1,49 @@
-/// Why the verifier rejected a program: where, why (in the Linux verifier's words where it has
-/// some, e.g. `R2 !read_ok`, `invalid stack off=-520 size=8`, `back-edge from insn 7 to 3`), and
-/// the abstract register state at that point.
+/// Why the verifier rejected a program: what kind of problem, where, why (in the Linux verifier's
+/// words where it has some, e.g. `R2 !read_ok`, `invalid stack off=-520 size=8`,
+/// `back-edge from insn 7 to 3`), and the abstract register state at that point.
+///
+/// Decide on ``kind``; ``message`` is for people (and for comparing with the kernel's log).
 public struct VerifierError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of problem stopped the verifier. Callers decide by kind, never by the text of
+    /// the message.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        /// A slot does not decode: an unknown opcode, a reserved field that is not zero, a
+        /// register above R10, an `lddw` without a well-formed second slot (`unknown opcode ff`,
+        /// `BPF_JMP uses reserved fields`, `R12 is invalid`, `invalid bpf_ld_imm64 insn`). Only
+        /// programs built with `Program(unchecked:)` can have one.
+        case malformed
+        /// The program decodes but its control flow is not acceptable: empty, a jump or call to a
+        /// bad target, a function that does not end in `exit` or `ja`, an unreachable
+        /// instruction, a back-edge under the `strict` loop policy.
+        case structure
+        /// The program names something the verifier's environment does not provide or permit: an
+        /// unknown helper or map, a GPL-only helper without a GPL-compatible licence, a map value
+        /// offset past the value; or the helper registry declares a signature the verifier
+        /// cannot check.
+        case environment
+        /// The abstract interpretation cannot prove an instruction safe on some path: an
+        /// uninitialised register, an access outside its region, forbidden pointer arithmetic,
+        /// a pointer where a helper expects something else, an endless loop (`bounded`), a loop
+        /// without an invariant that keeps a register's type (`widening`). The program may be
+        /// unsafe, or safe in a way the abstract domain cannot express.
+        case safetyViolation
+        /// The analysis ran out of its processed-instruction budget (`BPF program is too
+        /// large`): the program may be safe, but walking it (typically unrolling a long loop
+        /// under `bounded`) costs too much. The `automatic` loop policy retries these with
+        /// `widening`.
+        case budgetExhausted
+        /// The program uses a construct the verifier does not model: `lddw` of a variable or
+        /// function address (src 3 and 4), `callx` through a register whose helper id is not a
+        /// known constant.
+        case unsupported
+        /// The program exceeds a fixed limit of the verifier or the engines: more slots than
+        /// ``VerifierOptions/maxInstructions``, local calls nested deeper than the engines'
+        /// call depth.
+        case resourceLimit
+    }
+
+    /// What kind of problem it is.
+    public var kind: Kind
     /// The instruction slot the error is about.
     public var index: Int
     /// The reason, without the instruction index.
@@ -12,7 +54,8 @@ public struct VerifierError: Error, Hashable, Sendable, CustomStringConvertible 
     /// The analysis log up to the error, when ``VerifierOptions/collectsLog`` was set.
     public var log: [String]
 
-    public init(index: Int, message: String, registerState: String = "", log: [String] = []) {
+    public init(kind: Kind, index: Int, message: String, registerState: String = "", log: [String] = []) {
+        self.kind = kind
         self.index = index
         self.message = message
         self.registerState = registerState

@@ -16,7 +16,8 @@ public struct VerifierOptions: Sendable {
         /// the program has a loop), so the engines keep counting their instruction budget.
         case widening
         /// `bounded` first; when that gives up only because the program is too large to unroll
-        /// (`BPF program is too large`), `widening`. Kernel semantics (and proven termination)
+        /// (an error of kind ``VerifierError/Kind/budgetExhausted``, `BPF program is too large`),
+        /// `widening`. Kernel semantics (and proven termination)
         /// where they suffice, widening where loops are too long to walk.
         /// ``VerificationResult/loops`` says which policy produced the facts.
         case automatic
@@ -59,5 +60,15 @@ public struct VerifierOptions: Sendable {
         self.maps = maps
         self.collectsLog = collectsLog
         self.maxLogLines = maxLogLines
+    }
+}
+
+extension VerifierOptions {
+    /// Whether ``license`` is one the kernel accepts as GPL-compatible
+    /// (`license_is_gpl_compatible`): GPL-only helpers need one.
+    var hasGPLCompatibleLicense: Bool {
+        guard let license else { return false }
+        return ["GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"]
+            .contains(license)
     }
 }

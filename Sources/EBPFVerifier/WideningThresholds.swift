@@ -12,20 +12,15 @@ struct WideningThresholds: Sendable {
     /// Ascending.
     let signed: [Int64]
 
-    init(_ structure: ProgramStructure, contextSize: Int?) {
+    init(_ program: DecodedProgram, contextSize: Int?) {
         var constants: Set<Int64> = [0, 0xff, 0xffff, Int64(Int32.max), Int64(UInt32.max), Int64(Int32.min)]
         if let contextSize { constants.insert(Int64(contextSize)) }
-        for (index, descriptor) in structure.descriptors.enumerated() {
-            guard let descriptor else { continue }
-            let instruction = structure.instructions[index]
-            let immediate = Int64(instruction.immediate)
-            switch descriptor.shape {
-            case .compareImmediate:
-                constants.insert(immediate)
-                if instruction.instructionClass == .jmp32 { constants.insert(Int64(UInt32(bitPattern: instruction.immediate))) }
-            case .dstImmediate where instruction.opcode & 0xf0 == ALUOperation.mov.rawValue:
-                constants.insert(immediate)
-                if instruction.instructionClass == .alu { constants.insert(Int64(UInt32(bitPattern: instruction.immediate))) }
+        for slot in program.slots {
+            switch slot.operation {
+            case .conditionalJump(_, let width, _, .immediate(let immediate), _),
+                .alu(.mov, let width, _, .immediate(let immediate)):
+                constants.insert(Int64(immediate))
+                if width == .bits32 { constants.insert(Int64(UInt32(bitPattern: immediate))) }
             default:
                 break
             }

@@ -41,6 +41,40 @@ struct ControlFlowGraphTests {
         #expect(cfg.hasLoops)
     }
 
+    /// Back-edges in the order the search finds them, each from the jump (or call) to the head:
+    /// the loop above; recursion (a call to its own subprogram); two loops one inside the other,
+    /// where the search, which follows a conditional jump's fall-through first, leaves the inner
+    /// loop and meets the outer back-edge before the inner one.
+    @Test(arguments: [
+        (loopAndCall, [BackEdge(from: 4, to: 2)]),
+        ([
+            Instruction(opcode: 0x85, src: 1, immediate: 1),  // 0: call local +1 (to 2)
+            Instruction(opcode: 0x95),  // 1: exit
+            Instruction(opcode: 0x85, src: 1, immediate: -1),  // 2: call local -1 (to 2)
+            Instruction(opcode: 0x95),  // 3: exit
+        ], [BackEdge(from: 2, to: 2)]),
+        ([
+            Instruction(opcode: 0xb7, dst: 0),  // 0: mov r0, 0
+            Instruction(opcode: 0xb7, dst: 1),  // 1: mov r1, 0      <- outer head
+            Instruction(opcode: 0x07, dst: 1, immediate: 1),  // 2: add r1, 1       <- inner head
+            Instruction(opcode: 0xa5, dst: 1, offset: -2, immediate: 4),  // 3: jlt r1, 4, -2 (to 2)
+            Instruction(opcode: 0x07, dst: 0, immediate: 1),  // 4: add r0, 1
+            Instruction(opcode: 0xa5, dst: 0, offset: -5, immediate: 3),  // 5: jlt r0, 3, -5 (to 1)
+            Instruction(opcode: 0x95),  // 6: exit
+        ], [BackEdge(from: 5, to: 1), BackEdge(from: 3, to: 2)]),
+        ([Instruction(opcode: 0xb7), Instruction(opcode: 0x95)], []),
+    ])
+    func backEdgesInSearchOrder(_ slots: [Instruction], _ expected: [BackEdge]) throws {
+        let cfg = try Program(validating: slots).decoded.controlFlow
+        #expect(cfg.backEdges.map { BackEdge(from: $0.from, to: $0.to) } == expected)
+        #expect(Set(expected.map(\.to)) == Set(cfg.isLoopHead.indices.filter { cfg.isLoopHead[$0] }))
+    }
+
+    struct BackEdge: Hashable, Sendable {
+        var from: Int
+        var to: Int
+    }
+
     @Test func unreachableCodeAndLddw() throws {
         // 0: ja +2 (to 3); 1-2: lddw (unreachable); 3: exit
         let program = try Program(validating: [

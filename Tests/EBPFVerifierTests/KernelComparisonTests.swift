@@ -60,10 +60,12 @@ struct KernelComparisonTests {
             programs.append((pattern.name, try VerifierFixtures.program(source), pattern.loops))
         }
         return programs.filter { entry in
-            guard let structure = try? ProgramStructure.analyze(
-                entry.1.instructions, helpers: .conformance, options: VerifierOptions())
-            else { return true }
-            let live = Liveness(structure, helpers: .conformance).liveIn[0]
+            do throws(VerifierError) {
+                try StructuralChecks.check(entry.1, helpers: .conformance, options: VerifierOptions())
+            } catch {
+                return true
+            }
+            let live = Liveness(entry.1.decoded, helpers: .conformance).liveIn[0]
             return live & 0b110 == 0
         }
     }

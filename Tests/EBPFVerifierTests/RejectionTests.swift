@@ -160,14 +160,14 @@ struct Rejection: CustomTestStringConvertible, Sendable {
 
     @Test func unknownOpcodeInAnUncheckedProgram() {
         let program = Program(unchecked: [Instruction(opcode: 0xff), Instruction(opcode: Opcode.exit)])
-        #expect(throws: VerifierError(index: 0, message: "unknown opcode ff")) {
+        #expect(throws: VerifierError(kind: .malformed, index: 0, message: "unknown opcode ff")) {
             try Verifier().verify(program)
         }
     }
 
     @Test func reservedFieldInAnUncheckedProgram() throws {
         let program = Program(unchecked: [Instruction(opcode: 0xb7), Instruction(opcode: Opcode.exit, dst: 1)])
-        #expect(throws: VerifierError(index: 1, message: "BPF_JMP uses reserved fields")) {
+        #expect(throws: VerifierError(kind: .malformed, index: 1, message: "BPF_JMP uses reserved fields")) {
             try Verifier().verify(program)
         }
     }
@@ -175,7 +175,7 @@ struct Rejection: CustomTestStringConvertible, Sendable {
     @Test func programOverTheInstructionLimit() throws {
         let program = try VerifierFixtures.program("mov %r0, 0\nmov %r0, 1\nexit")
         let verifier = Verifier(options: VerifierOptions(maxInstructions: 2))
-        #expect(throws: VerifierError(index: 2, message: "program too large: 3 instructions, the limit is 2")) {
+        #expect(throws: VerifierError(kind: .resourceLimit, index: 2, message: "program too large: 3 instructions, the limit is 2")) {
             try verifier.verify(program)
         }
     }

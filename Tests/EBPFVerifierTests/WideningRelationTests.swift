@@ -237,6 +237,7 @@ import Testing
             Issue.record("widening accepted an unsafe loop: \(testCase.name)")
             return
         }
+        #expect(error.kind == .safetyViolation, "\(error)")
         #expect(error.message.contains(expected), "\(error)")
     }
 

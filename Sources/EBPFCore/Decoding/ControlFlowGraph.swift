@@ -21,6 +21,9 @@ public struct ControlFlowGraph: Sendable {
     /// `true` at the target of every back-edge of a depth-first search from slot 0 that follows
     /// local calls into their callees (the Linux verifier's `check_cfg`): the loop heads.
     public let isLoopHead: [Bool]
+    /// The back-edges of that search, in the order it finds them: `from` is the slot of the
+    /// instruction that transfers control (the last of its block), `to` the loop head.
+    public let backEdges: [(from: Int, to: Int)]
     /// `true` at every slot holding an instruction that the search from slot 0 reaches.
     public let isReachable: [Bool]
     /// For each block ending in a valid `call local`, the block its callee starts at.
@@ -137,6 +140,7 @@ public struct ControlFlowGraph: Sendable {
         // as the Linux verifier's check_cfg explores a call): back-edges give the loop heads.
         var loopHeads = [Bool](repeating: false, count: count)
         var reachable = [Bool](repeating: false, count: count)
+        var backEdges: [(from: Int, to: Int)] = []
         if !ranges.isEmpty {
             // 0 = not seen, 1 = on the stack, 2 = done.
             var color = [UInt8](repeating: 0, count: ranges.count)
@@ -164,6 +168,7 @@ public struct ControlFlowGraph: Sendable {
                     stack.append((target, 0))
                 case 1:
                     loopHeads[ranges[target].start] = true
+                    backEdges.append((ranges[top.block].last, ranges[target].start))
                 default:
                     break
                 }
@@ -175,6 +180,7 @@ public struct ControlFlowGraph: Sendable {
             }
         }
         self.isLoopHead = loopHeads
+        self.backEdges = backEdges
         self.isReachable = reachable
 
         let sortedStarts = starts.sorted()

@@ -24,10 +24,10 @@ final class LinkedProgramTables: Sendable {
         let contextHelpers: Set<Int32> = [
             KernelHelpers.tracePrintkID, KernelHelpers.tailCallID, KernelHelpers.tailCallResultID, KernelHelpers.ringbufOutputID,
         ]
-        self.needsRunContextWhenProven = program.instructions.contains { instruction in
-            switch instruction.opcode {
-            case Opcode.call: instruction.src == 0 && contextHelpers.contains(instruction.immediate)
-            case Opcode.callx: true
+        self.needsRunContextWhenProven = program.decoded.slots.contains { slot in
+            switch slot {
+            case .operation(.callHelper(let id)): contextHelpers.contains(id)
+            case .operation(.callRegister): true
             default: false
             }
         }

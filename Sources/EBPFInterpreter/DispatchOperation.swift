@@ -1,16 +1,17 @@
-/// What one slot does, fully decoded: the opcode byte together with the fields that select among
-/// several meanings of it (`div`/`sdiv` by offset, the byte swaps by immediate, the atomics by
-/// immediate, `call` helper/local by src).
+/// What one dispatch slot does: a ``DecodedOperation`` flattened into a payload-free case that
+/// names the operation, its width and its operand kind together (the operands themselves are in
+/// the ``DispatchSlot``). `DispatchOperation+Decoding.swift` maps each decoded form to its case.
 ///
-/// Why an enum and not the opcode byte: Swift compiles a `switch` over integer patterns into a
-/// chain of comparisons that LLVM only partly turns back into jump tables (the interpreter's
-/// loop ended up with two chained indirect jumps per jump instruction), while a `switch` over a
-/// payload-free enum is one dense jump table on its one-byte tag. Decoding the selector fields
-/// once also takes the inner `offset`/`immediate` tests out of the loop.
+/// Why a flat enum and not ``DecodedOperation`` itself: the loop is one `switch` whose cost is its
+/// dispatch, and a `switch` over a payload-free enum is one dense jump table on a one-byte tag,
+/// while matching the nested payloads (operator, width, operand) would add tests and loads to
+/// every instruction. Swift compiles a `switch` over integer opcode patterns into a chain of
+/// comparisons that LLVM only partly turns back into jump tables, so the opcode byte is no
+/// better. Flattening once, when the interpreter is built, keeps all of that out of the loop.
 ///
 /// Suffixes: `Imm` takes the immediate, `Reg` the src register; `32` is the 32-bit (ALU, JMP32)
 /// form. Memory operations are named by their mnemonic.
-enum Operation: Sendable, BitwiseCopyable {
+enum DispatchOperation: Sendable, BitwiseCopyable {
     // ALU64
     case addImm, addReg, subImm, subReg, mulImm, mulReg
     case divImm, divReg, sdivImm, sdivReg, modImm, modReg, smodImm, smodReg
@@ -25,13 +26,13 @@ enum Operation: Sendable, BitwiseCopyable {
     case neg32, mov32Imm, mov32Reg, movsx8To32, movsx16To32
     // Byte order
     case le16, le32, le64, be16, be32, be64, bswap16, bswap32, bswap64
-    // Jumps, 64-bit compares
+    /// `ja` and `ja32` (gotol): the displacement is in the immediate.
     case ja
+    // Conditional jumps, 64-bit compares
     case jeqImm, jeqReg, jneImm, jneReg, jsetImm, jsetReg
     case jgtImm, jgtReg, jgeImm, jgeReg, jltImm, jltReg, jleImm, jleReg
     case jsgtImm, jsgtReg, jsgeImm, jsgeReg, jsltImm, jsltReg, jsleImm, jsleReg
-    // JMP32
-    case ja32
+    // Conditional jumps, 32-bit compares (JMP32)
     case jeq32Imm, jeq32Reg, jne32Imm, jne32Reg, jset32Imm, jset32Reg
     case jgt32Imm, jgt32Reg, jge32Imm, jge32Reg, jlt32Imm, jlt32Reg, jle32Imm, jle32Reg
     case jsgt32Imm, jsgt32Reg, jsge32Imm, jsge32Reg, jslt32Imm, jslt32Reg, jsle32Imm, jsle32Reg
@@ -47,7 +48,7 @@ enum Operation: Sendable, BitwiseCopyable {
     case lockFetchAdd, lockFetchOr, lockFetchAnd, lockFetchXor, lockXchg, lockCmpxchg
     case lockAdd32, lockOr32, lockAnd32, lockXor32
     case lockFetchAdd32, lockFetchOr32, lockFetchAnd32, lockFetchXor32, lockXchg32, lockCmpxchg32
-    // Superinstructions (see Operation+Fusion.swift): `mov rD, rS` then an ALU64 operation on rD
+    // Superinstructions (see DispatchSlot+Fusion.swift): `mov rD, rS` then an ALU64 operation on rD
     case movAddImm, movAddReg, movSubReg, movMulImm, movAndImm, movOrReg, movXorReg
     case movLshImm, movRshImm, movArshImm
     // Markers for slots that cannot run
