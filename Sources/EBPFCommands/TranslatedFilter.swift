@@ -22,7 +22,8 @@ struct TranslatedFilter {
             runner = Interpreter(program: program)
         case .jit:
             do {
-                runner = try JIT.compile(program, facts: facts)
+                // One batch call runs every packet: the batch entry gets its own copy of the body.
+                runner = try JIT.compile(program, facts: facts, options: JITOptions(inlinedBatchBody: true))
             } catch {
                 throw CommandFailure("\(name): \(error)")
             }

@@ -57,11 +57,15 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     /// Whether the code was compiled with verified facts, so it calls helpers through their
     /// ``EBPFCore/HelperFunction/provenBody``.
     public let helperArgumentsProven: Bool
+    /// Whether the batch entry loops around its own copy of the body
+    /// (``JITOptions/inlinedBatchBody``) rather than calling the single entry per input.
+    let batchHasOwnBody: Bool
 
     init(memory: consuming ExecutableMemory, instructionOffsets: [Int], batchEntryOffset: Int, limits: ExecutionLimits,
          staticTraps: [ExecutionTrap?], extraRegions: [MemoryRegion], extraRegionTable: RegionTable, mayWriteInput: Bool,
-         helperArgumentsProven: Bool) {
+         helperArgumentsProven: Bool, batchHasOwnBody: Bool) {
         self.helperArgumentsProven = helperArgumentsProven
+        self.batchHasOwnBody = batchHasOwnBody
         self.staticTraps = staticTraps
         self.extraRegions = extraRegions
         self.extraRegionTable = extraRegionTable
@@ -163,7 +167,12 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     /// The trap the last run on this thread that left through the trap exit recorded.
     @usableFromInline @inline(never)
     func takeTrap() -> ExecutionTrap {
-        TrapStash.take().trap(counterStart: UInt64(bitPattern: counterStart), staticTraps: staticTraps)
+        trap(from: TrapStash.take().record)
+    }
+
+    /// The trap `record` describes.
+    private func trap(from record: TrapRecord) -> ExecutionTrap {
+        record.trap(counterStart: UInt64(bitPattern: counterStart), staticTraps: staticTraps)
             ?? .invalidInstruction(pc: 0, reason: "the JIT code reported a trap without a record")
     }
 
@@ -180,9 +189,15 @@ public final class CompiledProgram: ProgramRunner, Sendable {
         assert(MemoryLayout<MemoryRegion>.stride == 16 && MemoryLayout<MemoryRegion>.offset(of: \.count) == 8)
         let returned = batchEntry(UnsafeRawPointer(first), UInt64(inputs.count), UnsafeMutableRawPointer(results.baseAddress))
         if returned.rem != 0 {
-            // rax is the address of the pair whose run trapped.
-            let index = Int((UInt64(bitPattern: returned.quot) &- UInt64(UInt(bitPattern: first))) / UInt64(MemoryLayout<MemoryRegion>.stride))
-            throw BatchTrap(index: index, trap: takeTrap())
+            let (record, cursor) = TrapStash.take()
+            let trap = trap(from: record)
+            let stride = UInt64(MemoryLayout<MemoryRegion>.stride)
+            let start = UInt64(UInt(bitPattern: first))
+            // With its own loop the entry leaves the cursor one pair past the one whose run
+            // trapped; the loop calling the single entry returns that pair's address in rax.
+            let index = batchHasOwnBody
+                ? Int((cursor &- start) / stride) - 1 : Int((UInt64(bitPattern: returned.quot) &- start) / stride)
+            throw BatchTrap(index: index, trap: trap)
         }
     }
 

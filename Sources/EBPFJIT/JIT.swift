@@ -76,7 +76,8 @@ public enum JIT {
         let compiled = CompiledProgram(
             memory: memory, instructionOffsets: slotOffsets, batchEntryOffset: assembler.relocated(batchEntryOffset),
             limits: limits, staticTraps: analysis.staticTraps, extraRegions: extraRegions, extraRegionTable: extraRegionTable,
-            mayWriteInput: analysis.mayWriteOutsideStack(helpers: helpers), helperArgumentsProven: facts != nil)
+            mayWriteInput: analysis.mayWriteOutsideStack(helpers: helpers), helperArgumentsProven: facts != nil,
+            batchHasOwnBody: options.inlinedBatchBody && !analysis.hasLocalCalls)
         statistics.total = stopwatch.elapsed
         return compiled
     }

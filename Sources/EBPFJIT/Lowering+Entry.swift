@@ -65,7 +65,7 @@ extension Lowering {
                 }
                 needs.slowPath = true
                 needs.startCountSizes |= 1 << UInt8(size.byteCount.trailingZeroBitCount)
-            case .packetLoad:
+            case .packetLoad where !analysis.packetLoadsReadInputRegisters:
                 needs.inputBase = true
                 needs.inputLength = true
             case .callHelper(let id):
@@ -147,13 +147,7 @@ extension Lowering {
             a.lea(map.scratch, .at(.rsp, -limit))
             a.mov(.bits64, .at(map.context, RunContextLayout.callDepthLimit), map.scratch)
         }
-        for n: UInt8 in 0...10 where analysis.usesRegister[Int(n)] && ![1, 2, 10].contains(n) {
-            // Only registers some path may read before writing them need a defined value.
-            if analysis.registersNeedingZero & (1 << UInt16(n)) != 0 { a.alu(.xor, .bits32, r(n), r(n)) }
-        }
-        if budgetEnabled {
-            a.mov64(map.counter, immediate: UInt64(bitPattern: RunContextLayout.counterStart(budget: limits.instructionBudget)))
-        }
+        emitRegisterStart()
         entryAllocates = needs.allocates
         if !bodyFollowsEntry {
             a.call(body)
@@ -189,9 +183,12 @@ extension Lowering {
     }
 
     /// `exit`: a `ret` to the caller when local calls make the body a called function (the
-    /// entry frame returns into the entry), otherwise the entry's own return sequence.
+    /// entry frame returns into the entry), otherwise the entry's own return sequence (or, in the
+    /// batch entry's copy of the body, the loop's next step).
     mutating func emitExit() {
-        if bodyFollowsEntry {
+        if let batchContinue {
+            a.jmp(batchContinue)
+        } else if bodyFollowsEntry {
             emitReturnSequence()
         } else {
             a.ret()
@@ -256,7 +253,126 @@ extension Lowering {
         a.ret()
     }
 
+    /// The batch entry with its own copy of the body (``JITOptions/inlinedBatchBody``; no local
+    /// calls), `(pairs, pair count, results) -> (_, trapped)`: the single entry's pushes,
+    /// context block, stack area and ring once, then per (start, count) pair what the single
+    /// entry does per call (R1 = start, 0 when count is 0; R2 = count; the context fields; a
+    /// zero-filled stack area unless proven unneeded; zeroed registers; the budget counter), the
+    /// body, and R0 stored. The loop state is in the context block; a trap leaves through the
+    /// trap exit with the cursor one pair past the one that trapped (``TrapStash`` keeps it).
+    mutating func emitInlinedBatchEntry(needs: EntryNeeds) {
+        batchEntryOffset = a.offset
+        emitEntryPushes()
+        // rdi = first pair, rsi = number of pairs, rdx = first result slot; the context block is
+        // at rsp (r11 until the move into the context register).
+        let block = X86Register.r11
+        a.mov(.bits64, block, .rsp)
+        a.mov(.bits64, .at(block, RunContextLayout.batchCursor), .rdi)
+        a.shift(.shl, .bits64, .rsi, count: 4)
+        a.alu(.add, .bits64, .rsi, .rdi)
+        a.mov(.bits64, .at(block, RunContextLayout.batchEnd), .rsi)
+        a.mov(.bits64, .at(block, RunContextLayout.batchResults), .rdx)
+        if analysis.usesStack {
+            // The area is [context - 4096, context): R10 starts at the context's address.
+            a.alu(.sub, .bits64, .rsp, immediate: Int32(StackArea.size))
+            if needs.slowPath { a.mov(.bits64, .at(block, RunContextLayout.stackBase), .rsp) }
+        } else if needs.slowPath {
+            a.mov(.bits64, .at(block, RunContextLayout.stackBase), immediate: 0)
+        }
+        if needs.helperRegionRing {
+            a.alu(.sub, .bits64, .rsp, immediate: Int32(RunContextLayout.helperRegionRingSize))
+            a.mov(.bits64, .at(block, RunContextLayout.helperRegions), .rsp)
+        }
+        let ctx = map.context
+        if ctx != block { a.mov(.bits64, ctx, block) }
+        if let stackBaseRegister { a.mov(.bits64, stackBaseRegister, .at(ctx, RunContextLayout.stackBase)) }
+
+        let loop = a.newLabel(), next = a.newLabel(), done = a.newLabel()
+        // Nothing of the previous run is live at `loop` but the context; the scratch register
+        // and R0's register (saved by the prologue if callee-saved: R0 always counts as used)
+        // are free until the body starts.
+        let cursor = map.scratch
+        let temporary = r(0)
+        a.jmp(loop)
+        a.bind(next)
+        a.mov(.bits64, cursor, .at(ctx, RunContextLayout.batchResults))
+        a.mov(.bits64, .at(cursor), r(0))
+        a.alu(.add, .bits64, cursor, immediate: 8)
+        a.mov(.bits64, .at(ctx, RunContextLayout.batchResults), cursor)
+        a.bind(loop)
+        if needs.zeroStack {
+            // rep stosq over [context - 4096, context), keeping every register (the context may
+            // be in rdi, rcx or rax).
+            a.push(.rdi)
+            a.push(.rcx)
+            a.push(.rax)
+            a.lea(.rdi, .at(ctx, -Int32(StackArea.size)))
+            a.mov32(.rcx, immediate: UInt32(StackArea.size / 8))
+            a.alu(.xor, .bits32, .rax, .rax)
+            a.emit([0xf3, 0x48, 0xab])  // rep stosq (the ABI guarantees the direction flag clear)
+            a.pop(.rax)
+            a.pop(.rcx)
+            a.pop(.rdi)
+        }
+        a.mov(.bits64, cursor, .at(ctx, RunContextLayout.batchCursor))
+        a.alu(.cmp, .bits64, cursor, .at(ctx, RunContextLayout.batchEnd))
+        a.jcc(.aboveOrEqual, done)
+        if needs.inputBase {
+            a.mov(.bits64, temporary, .at(cursor))
+            a.mov(.bits64, .at(ctx, RunContextLayout.memoryBase), temporary)
+        }
+        if analysis.usesRegister[1] {
+            // R1 = start, or 0 for an empty input (as the single entry's caller passes it).
+            a.mov(.bits64, r(1), .at(cursor))
+            a.alu(.cmp, .bits64, .at(cursor, 8), immediate: 1)
+            a.alu(.sbb, .bits64, temporary, temporary)
+            a.unary(.not, .bits64, temporary)
+            a.alu(.and, .bits64, r(1), temporary)
+        }
+        if analysis.usesRegister[2] { a.mov(.bits64, r(2), .at(cursor, 8)) }
+        if needs.inputLength || needs.startCountSizes != 0 {
+            a.mov(.bits64, temporary, .at(cursor, 8))
+            if needs.inputLength { a.mov(.bits64, .at(ctx, RunContextLayout.memoryLength), temporary) }
+        }
+        a.alu(.add, .bits64, cursor, immediate: 16)
+        a.mov(.bits64, .at(ctx, RunContextLayout.batchCursor), cursor)
+        emitStartCounts(needs.startCountSizes, context: ctx, length: temporary, temporary: cursor)
+        if needs.slowPath || needs.helperRegionRing {
+            a.mov(.bits64, .at(ctx, RunContextLayout.helperRegionCount), immediate: 0)
+        }
+        if analysis.usesRegister[10] { a.mov(.bits64, r(10), ctx) }
+        emitRegisterStart()
+
+        // The body again, with its own labels; `exit` and legacy loads out of range go to `next`.
+        slotLabels = (0..<analysis.slots.count).map { _ in a.newLabel() }
+        batchContinue = next
+        returnZero = a.newLabel()
+        emitBody(recordingOffsets: false)
+        a.jmp(staticTrap(at: analysis.slots.count))
+        a.bind(returnZero)
+        a.alu(.xor, .bits32, r(0), r(0))
+        a.jmp(next)
+        batchContinue = nil
+
+        a.bind(done)
+        if needs.allocates { a.mov(.bits64, .rsp, ctx) }
+        a.alu(.xor, .bits32, .rax, .rax)
+        a.alu(.xor, .bits32, .rdx, .rdx)
+        a.jmp(epilogue)
+    }
+
     // MARK: Pieces both entries share
+
+    /// What every run starts with: the registers some path reads before writing them (other
+    /// than R1, R2 and R10, which the entry sets) are zero, and the budget counter is at its start.
+    mutating func emitRegisterStart() {
+        for n: UInt8 in 0...10 where analysis.usesRegister[Int(n)] && ![1, 2, 10].contains(n) {
+            if analysis.registersNeedingZero & (1 << UInt16(n)) != 0 { a.alu(.xor, .bits32, r(n), r(n)) }
+        }
+        if budgetEnabled {
+            a.mov64(map.counter, immediate: UInt64(bitPattern: RunContextLayout.counterStart(budget: limits.instructionBudget)))
+        }
+    }
 
     /// Bytes the single entry subtracts from rsp after its pushes: the context block, rounded
     /// so that the body runs with rsp ≡ 8 (mod 16), as after a call (which the helper calls and

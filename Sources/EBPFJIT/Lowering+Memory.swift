@@ -178,32 +178,27 @@ extension Lowering {
         let ctx = map.context
         let r0 = r(0)
         let address: X86Memory
-        if index == nil, !blindsConstants, let end = Int32(exactly: Int64(UInt32(bitPattern: immediate)) + Int64(size)) {
+        if analysis.packetLoadsReadInputRegisters {
+            // R1 and R2 are the input's base and length for the whole run.
+            let base = r(1), length = r(2)
+            if index == nil, !blindsConstants, let end = Int32(exactly: Int64(UInt32(bitPattern: immediate)) + Int64(size)) {
+                a.alu(.cmp, .bits64, length, immediate: end)
+                a.jcc(.below, returnZero)
+                address = .at(base, end - Int32(size))
+            } else {
+                emitPacketOffsetPlusSize(size, index: index, immediate: immediate)
+                a.alu(.cmp, .bits64, scratch, length)
+                a.jcc(.above, returnZero)
+                address = X86Memory(base: base, index: scratch, scale: 1, displacement: -Int32(size))
+            }
+        } else if index == nil, !blindsConstants, let end = Int32(exactly: Int64(UInt32(bitPattern: immediate)) + Int64(size)) {
             // A constant offset: compare the length with offset + size, then address from the base.
             a.alu(.cmp, .bits64, .at(ctx, RunContextLayout.memoryLength), immediate: end)
             a.jcc(.below, returnZero)
             a.mov(.bits64, scratch, .at(ctx, RunContextLayout.memoryBase))
             address = .at(scratch, end - Int32(size))
         } else {
-            if let index {
-                a.mov(.bits32, scratch, r(index))
-                if immediate != 0 {
-                    if blindsConstants {
-                        // Two adds whose sum is the immediate (32-bit wrapping), neither equal to it.
-                        let key = nextBlindingKey()
-                        a.alu(.add, .bits32, scratch, immediate: immediate &- key)
-                        a.alu(.add, .bits32, scratch, immediate: key)
-                    } else {
-                        a.alu(.add, .bits32, scratch, immediate: immediate)
-                    }
-                }
-            } else if blindsConstants {
-                emitBlindedConstant(UInt64(UInt32(bitPattern: immediate)), .bits32, into: scratch)
-            } else {
-                a.mov32(scratch, immediate: UInt32(bitPattern: immediate))
-            }
-            // offset + size < 2^33: no wrap.
-            a.alu(.add, .bits64, scratch, immediate: Int32(size))
+            emitPacketOffsetPlusSize(size, index: index, immediate: immediate)
             a.alu(.cmp, .bits64, scratch, .at(ctx, RunContextLayout.memoryLength))
             a.jcc(.above, returnZero)
             a.alu(.add, .bits64, scratch, .at(ctx, RunContextLayout.memoryBase))
@@ -219,5 +214,29 @@ extension Lowering {
             a.mov(.bits32, r0, address)
             a.bswap(.bits32, r0)
         }
+    }
+
+    /// The scratch register = a legacy load's offset (the immediate, or low32(index) + imm as a
+    /// 32-bit unsigned sum) plus its size: below 2^33, so comparing it with the length cannot wrap.
+    mutating func emitPacketOffsetPlusSize(_ size: Int, index: UInt8?, immediate: Int32) {
+        let scratch = map.scratch
+        if let index {
+            a.mov(.bits32, scratch, r(index))
+            if immediate != 0 {
+                if blindsConstants {
+                    // Two adds whose sum is the immediate (32-bit wrapping), neither equal to it.
+                    let key = nextBlindingKey()
+                    a.alu(.add, .bits32, scratch, immediate: immediate &- key)
+                    a.alu(.add, .bits32, scratch, immediate: key)
+                } else {
+                    a.alu(.add, .bits32, scratch, immediate: immediate)
+                }
+            }
+        } else if blindsConstants {
+            emitBlindedConstant(UInt64(UInt32(bitPattern: immediate)), .bits32, into: scratch)
+        } else {
+            a.mov32(scratch, immediate: UInt32(bitPattern: immediate))
+        }
+        a.alu(.add, .bits64, scratch, immediate: Int32(size))
     }
 }

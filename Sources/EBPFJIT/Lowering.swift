@@ -14,7 +14,8 @@ import X86Encoding
 ///                at 16-byte boundaries)
 ///                trap for falling off the end
 /// exits:         epilogue, trapExit, returnZero (ldabs/ldind out of range)
-/// batch entry:   a loop calling the single entry per input
+/// batch entry:   a loop calling the single entry per input, or (JITOptions.inlinedBatchBody)
+///                a loop around its own copy of the body
 /// cold:          out-of-line stubs: trap records, budget back-edges, memory-check slow paths
 /// ```
 struct Lowering {
@@ -76,6 +77,9 @@ struct Lowering {
     /// keeps, and their number: constants of the memory-check slow path's call.
     var extraRegionPairs: UInt64 = 0
     var extraRegionCount = 0
+    /// While the batch entry's own copy of the body is emitted: where its `exit`s go (the
+    /// loop's next step, R0 the result).
+    var batchContinue: X86Label?
 
     init(analysis: ProgramAnalysis, addresses: AddressAnalysis, helpers: HelperRegistry,
          limits: ExecutionLimits, facts: VerifiedFacts?, options: JITOptions, assembler: X86Assembler) {
@@ -122,10 +126,30 @@ struct Lowering {
         let body = a.newLabel()
         let singleEntry = a.newLabel()
         a.bind(singleEntry)
-        emitSingleEntry(body: body, needs: entryNeeds)
+        let needs = entryNeeds
+        emitSingleEntry(body: body, needs: needs)
 
         a.bind(body)
         slotOffsets = Array(repeating: 0, count: analysis.slots.count)
+        emitBody(recordingOffsets: true)
+        // The end of the body, so listings can tell the last instruction's code from what follows.
+        slotOffsets.append(a.offset)
+        // Falling off the end.
+        a.jmp(staticTrap(at: analysis.slots.count))
+        emitExits()
+        if options.inlinedBatchBody && bodyFollowsEntry {
+            emitInlinedBatchEntry(needs: needs)
+        } else {
+            emitBatchEntry(singleEntry: singleEntry)
+        }
+        emitColdStubs()
+    }
+
+    /// The instructions in order, each at its slot label (``slotOffsets`` filled in when
+    /// `recordingOffsets`): once after the single entry, and once more in the batch entry's loop
+    /// when it has its own copy (``JITOptions/inlinedBatchBody``).
+    mutating func emitBody(recordingOffsets: Bool) {
+        pendingCount = 0
         var skip = 0
         for pc in 0..<analysis.slots.count {
             if skip > 0 {
@@ -137,7 +161,7 @@ struct Lowering {
             if analysis.controlFlow.isBranchTarget[pc] { flushCount() }
             if options.alignLoopHeads && analysis.controlFlow.isBackwardJumpTarget[pc] { a.alignNextInstruction() }
             a.bind(slotLabels[pc])
-            slotOffsets[pc] = a.offset
+            if recordingOffsets { slotOffsets[pc] = a.offset }
             switch analysis.slots[pc] {
             case .wideSecondHalf:
                 break  // the lddw was counted once, at its first slot
@@ -156,7 +180,7 @@ struct Lowering {
                     }
                     for later in pc + 1..<pc + fused.slots {
                         a.bind(slotLabels[later])
-                        slotOffsets[later] = a.offset
+                        if recordingOffsets { slotOffsets[later] = a.offset }
                     }
                     skip = fused.slots - 1
                     pendingCount += fused.slots
@@ -166,13 +190,6 @@ struct Lowering {
                 }
             }
         }
-        // The end of the body, so listings can tell the last instruction's code from what follows.
-        slotOffsets.append(a.offset)
-        // Falling off the end.
-        a.jmp(staticTrap(at: analysis.slots.count))
-        emitExits()
-        emitBatchEntry(singleEntry: singleEntry)
-        emitColdStubs()
     }
 
     /// Consecutive slots lowered as one x86 instruction.

@@ -33,6 +33,10 @@ struct ProgramAnalysis {
     let usesRegister: [Bool]
     let hasHelperCalls: Bool
     let hasLocalCalls: Bool
+    /// The program makes legacy packet loads and no instruction writes R1 or R2 (no calls
+    /// either), so R1 and R2 hold the input's base and length for the whole run: the loads read
+    /// them there instead of from the context block (and they count as used).
+    let packetLoadsReadInputRegisters: Bool
     /// Bit n set: Rn may be read before it is written, so the prologue zeroes it
     /// (``RegisterDefinedness``).
     private(set) var registersNeedingZero: UInt16 = 0
@@ -49,6 +53,8 @@ struct ProgramAnalysis {
         var named = RegisterMask.register(0)
         var hasHelperCalls = false
         var hasLocalCalls = false
+        var hasPacketLoads = false
+        var written: RegisterMask = []
         for pc in 0..<count {
             switch decoded.slots[pc] {
             case .wideSecondHalf:
@@ -58,9 +64,11 @@ struct ProgramAnalysis {
             case .operation(let operation):
                 if traps[pc] == nil {
                     named.formUnion(Self.registersNamed(by: operation))
+                    written.formUnion(operation.registerEffects.writes)
                     switch operation {
                     case .callHelper, .callRegister: hasHelperCalls = true
                     case .callLocal: hasLocalCalls = true
+                    case .packetLoad: hasPacketLoads = true
                     default: break
                     }
                     slots.append(.operation(operation))
@@ -73,6 +81,9 @@ struct ProgramAnalysis {
             }
         }
         if hasHelperCalls { named.formUnion(.callerSaved) }
+        let inputRegisters = RegisterMask.register(1).union(.register(2))
+        self.packetLoadsReadInputRegisters = hasPacketLoads && written.intersection(inputRegisters).isEmpty
+        if packetLoadsReadInputRegisters { named.formUnion(inputRegisters) }
         self.slots = slots
         self.staticTraps = traps
         self.controlFlow = decoded.controlFlow

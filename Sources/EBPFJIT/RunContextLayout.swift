@@ -14,6 +14,7 @@
 /// | ``stackBase``, ``helperRegionCount`` | the code has a memory-check slow path (which reads them) |
 /// | ``helperRegions``, ``helperRegionCount`` | the code calls a helper that returns memory |
 /// | ``callDepthLimit`` | local calls check their depth |
+/// | ``batchCursor``, ``batchEnd``, ``batchResults`` | the batch entry's own loop (``JITOptions/inlinedBatchBody``) |
 enum RunContextLayout {
     /// Input memory start (0 when empty) and length.
     static let memoryBase: Int32 = 0
@@ -51,8 +52,14 @@ enum RunContextLayout {
     static let helperRegions: Int32 = 104
     static let helperRegionCapacity = 64
     static let helperRegionRingSize = helperRegionCapacity * 16
+    /// The batch entry's loop state when it has its own copy of the body
+    /// (``JITOptions/inlinedBatchBody``): the next (start, count) pair, the end of the pairs,
+    /// and where the next result goes.
+    static let batchCursor: Int32 = 112
+    static let batchEnd: Int32 = 120
+    static let batchResults: Int32 = 128
     /// Total size in bytes.
-    static let size = Int(helperRegions) + 8
+    static let size = Int(batchResults) + 8
 
     /// Offset of the start count for an access of `size` bytes (1, 2, 4 or 8).
     static func memoryStartCount(size: Int) -> Int32 {

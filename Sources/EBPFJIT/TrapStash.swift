@@ -10,8 +10,8 @@ import Glibc
 /// A run that traps inside another run on the same thread (a tail-called program) is taken by
 /// its own caller before control returns to the outer run, so one slot per thread suffices.
 enum TrapStash {
-    /// The trap record's four words: kind, pc, value, detail.
-    static let wordCount = 4
+    /// The trap record's four words (kind, pc, value, detail), then the batch cursor.
+    static let wordCount = 5
 
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
@@ -29,8 +29,8 @@ enum TrapStash {
         return storage
     }
 
-    /// Called by the trap exit with the context block: copies the trap record into this
-    /// thread's slot.
+    /// Called by the trap exit with the context block: copies the trap record and the batch
+    /// cursor (meaningful only in a batch entry with its own loop) into this thread's slot.
     static let stash: @convention(c) (UnsafeRawPointer) -> Void = { base in
         let slot = slot()
         let context = JITRunContext(UnsafeMutableRawPointer(mutating: base))
@@ -38,14 +38,15 @@ enum TrapStash {
         slot[1] = context[RunContextLayout.trapPC]
         slot[2] = context[RunContextLayout.trapValue]
         slot[3] = context[RunContextLayout.trapDetail]
+        slot[4] = context[RunContextLayout.batchCursor]
     }
 
     /// ``stash``'s address, as an immediate for `movabs`.
     static let stashAddress = UInt64(UInt(bitPattern: unsafeBitCast(stash, to: UnsafeRawPointer.self)))
 
-    /// The record the last trap on this thread left.
-    static func take() -> TrapRecord {
+    /// The record the last trap on this thread left, and the batch cursor at that point.
+    static func take() -> (record: TrapRecord, batchCursor: UInt64) {
         let slot = slot()
-        return TrapRecord(rawKind: slot[0], pc: slot[1], value: slot[2], detail: slot[3])
+        return (TrapRecord(rawKind: slot[0], pc: slot[1], value: slot[2], detail: slot[3]), slot[4])
     }
 }
