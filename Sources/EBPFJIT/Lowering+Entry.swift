@@ -290,15 +290,26 @@ extension Lowering {
         let loop = a.newLabel(), next = a.newLabel(), done = a.newLabel()
         // Nothing of the previous run is live at `loop` but the context; the scratch register
         // and R0's register (saved by the prologue if callee-saved: R0 always counts as used)
-        // are free until the body starts.
-        let cursor = map.scratch
+        // are free until the body starts. The cursor and the result slot stay in two registers
+        // the body never touches when there are any (else in the context block).
+        let kept = batchLoopRegisters(needs)
+        let cursor = kept?.cursor ?? map.scratch
         let temporary = r(0)
+        if let kept {
+            a.mov(.bits64, kept.cursor, .at(ctx, RunContextLayout.batchCursor))
+            a.mov(.bits64, kept.results, .at(ctx, RunContextLayout.batchResults))
+        }
         a.jmp(loop)
         a.bind(next)
-        a.mov(.bits64, cursor, .at(ctx, RunContextLayout.batchResults))
-        a.mov(.bits64, .at(cursor), r(0))
-        a.alu(.add, .bits64, cursor, immediate: 8)
-        a.mov(.bits64, .at(ctx, RunContextLayout.batchResults), cursor)
+        if let kept {
+            a.mov(.bits64, .at(kept.results), r(0))
+            a.alu(.add, .bits64, kept.results, immediate: 8)
+        } else {
+            a.mov(.bits64, cursor, .at(ctx, RunContextLayout.batchResults))
+            a.mov(.bits64, .at(cursor), r(0))
+            a.alu(.add, .bits64, cursor, immediate: 8)
+            a.mov(.bits64, .at(ctx, RunContextLayout.batchResults), cursor)
+        }
         a.bind(loop)
         if needs.zeroStack {
             // rep stosq over [context - 4096, context), keeping every register (the context may
@@ -314,9 +325,18 @@ extension Lowering {
             a.pop(.rcx)
             a.pop(.rdi)
         }
-        a.mov(.bits64, cursor, .at(ctx, RunContextLayout.batchCursor))
+        if kept == nil { a.mov(.bits64, cursor, .at(ctx, RunContextLayout.batchCursor)) }
         a.alu(.cmp, .bits64, cursor, .at(ctx, RunContextLayout.batchEnd))
         a.jcc(.aboveOrEqual, done)
+        // Start fetching the first line of the input a few pairs ahead: a capture is larger
+        // than the caches and the pairs say exactly where the next packets start.
+        let noPrefetch = a.newLabel()
+        a.lea(temporary, .at(cursor, Int32(16 * Self.batchPrefetchDistance)))
+        a.alu(.cmp, .bits64, temporary, .at(ctx, RunContextLayout.batchEnd))
+        a.jcc(.aboveOrEqual, noPrefetch)
+        a.mov(.bits64, temporary, .at(temporary))
+        a.encode(rexW: false, escaped: true, opcode: 0x18, reg: 1, rm: .memory(.at(temporary)))  // prefetcht0 [temporary]
+        a.bind(noPrefetch)
         if needs.inputBase {
             a.mov(.bits64, temporary, .at(cursor))
             a.mov(.bits64, .at(ctx, RunContextLayout.memoryBase), temporary)
@@ -335,8 +355,9 @@ extension Lowering {
             if needs.inputLength { a.mov(.bits64, .at(ctx, RunContextLayout.memoryLength), temporary) }
         }
         a.alu(.add, .bits64, cursor, immediate: 16)
+        // Also in the context, where the trap exit finds it (a store only: no chain through memory).
         a.mov(.bits64, .at(ctx, RunContextLayout.batchCursor), cursor)
-        emitStartCounts(needs.startCountSizes, context: ctx, length: temporary, temporary: cursor)
+        emitStartCounts(needs.startCountSizes, context: ctx, length: temporary, temporary: kept == nil ? cursor : map.scratch)
         if needs.slowPath || needs.helperRegionRing {
             a.mov(.bits64, .at(ctx, RunContextLayout.helperRegionCount), immediate: 0)
         }
@@ -360,6 +381,22 @@ extension Lowering {
         a.alu(.xor, .bits32, .rdx, .rdx)
         a.jmp(epilogue)
     }
+
+    /// Two caller-saved x86 registers the body never touches, for the batch loop's cursor and
+    /// result slot: none of them holds a used eBPF register or JIT state, and no call (helper or
+    /// memory-check slow path) or implicit use (rax, rcx, rdx: division, shifts by `cl`) can
+    /// change them. `nil` when there are not two.
+    func batchLoopRegisters(_ needs: EntryNeeds) -> (cursor: X86Register, results: X86Register)? {
+        guard !analysis.hasHelperCalls, !needs.slowPath else { return nil }
+        let free = X86Register.allCases.filter {
+            $0.isCallerSaved && $0 != .rsp && !liveRegisters.contains($0) && ![.rax, .rcx, .rdx].contains($0)
+        }
+        guard free.count >= 2 else { return nil }
+        return (free[0], free[1])
+    }
+
+    /// How many inputs ahead the batch loop with its own body prefetches.
+    static let batchPrefetchDistance = 8
 
     // MARK: Pieces both entries share
 

@@ -19,6 +19,9 @@ extension Lowering {
 
     /// Emits every stub collected while lowering the body (stubs may add more stubs; none do today).
     mutating func emitColdStubs() {
+        // The stubs emitted here are done with: a later call (after the batch entry's copy of the
+        // body) emits only the ones added since.
+        defer { coldStubs.removeAll() }
         var index = 0
         while index < coldStubs.count {
             let stub = coldStubs[index]

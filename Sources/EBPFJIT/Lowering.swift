@@ -13,10 +13,10 @@ import X86Encoding
 ///                caller when local calls make the body a called function; loop heads start
 ///                at 16-byte boundaries)
 ///                trap for falling off the end
+/// cold:          out-of-line stubs: trap records, budget back-edges, memory-check slow paths
 /// exits:         epilogue, trapExit, returnZero (ldabs/ldind out of range)
 /// batch entry:   a loop calling the single entry per input, or (JITOptions.inlinedBatchBody)
-///                a loop around its own copy of the body
-/// cold:          out-of-line stubs: trap records, budget back-edges, memory-check slow paths
+///                a loop around its own copy of the body, followed by that copy's stubs
 /// ```
 struct Lowering {
     let analysis: ProgramAnalysis
@@ -136,13 +136,16 @@ struct Lowering {
         slotOffsets.append(a.offset)
         // Falling off the end.
         a.jmp(staticTrap(at: analysis.slots.count))
+        // The body's stubs right after it, so its jumps to them stay short; the body itself
+        // jumps to the exits only for an out-of-range legacy load.
+        emitColdStubs()
         emitExits()
         if options.inlinedBatchBody && bodyFollowsEntry {
             emitInlinedBatchEntry(needs: needs)
+            emitColdStubs()
         } else {
             emitBatchEntry(singleEntry: singleEntry)
         }
-        emitColdStubs()
     }
 
     /// The instructions in order, each at its slot label (``slotOffsets`` filled in when

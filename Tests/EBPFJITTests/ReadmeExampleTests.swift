@@ -17,6 +17,35 @@ import Testing
         #expect(try Interpreter(program: program).run(&packet) == r0)
     }
 
+    /// The hot-loop entries of the README: a buffer, read-only memory, a batch.
+    @Test func readmeHotLoops() throws {
+        let program = try Assembler.assemble("""
+            jlt %r2, 3, +2
+            ldxb %r0, [%r1+2]
+            exit
+            mov %r0, 0
+            exit
+            """)
+        let facts = try Verifier().verify(program).facts
+        let filter = try JIT.compile(program, facts: facts)
+        var packet: [UInt8] = [0x45, 0x00, 0x2a, 0x00]
+        #expect(try packet.withUnsafeMutableBytes { try filter.run($0) } == 0x2a)
+        let frame: [UInt8] = [1, 2, 3]
+        #expect(!filter.mayWriteInput)
+        #expect(try frame.withUnsafeBytes { try filter.run(reading: $0) } == 3)
+        let batch = try JIT.compile(program, facts: facts, options: JITOptions(inlinedBatchBody: true))
+        var buffer: [UInt8] = [9, 9, 7, 0, 0, 0, 0, 5]
+        var results = [UInt64](repeating: 0, count: 3)
+        try buffer.withUnsafeMutableBytes { all in
+            let base = UInt64(UInt(bitPattern: all.baseAddress))
+            let regions = [MemoryRegion(start: base, count: 3), MemoryRegion(start: base + 3, count: 2), MemoryRegion(start: base + 5, count: 3)]
+            try regions.withUnsafeBufferPointer { regions in
+                try results.withUnsafeMutableBufferPointer { results in try batch.run(each: regions, results: results) }
+            }
+        }
+        #expect(results == [7, 0, 5])
+    }
+
     @Test func pipelineRefusesWhatTheVerifierRejects() throws {
         let program = try Assembler.assemble("ldxb %r0, [%r1+4]\nexit")
         #expect(throws: PipelineError.self) {
