@@ -564,8 +564,9 @@ extension AbstractInterpreter {
         return false
     }
 
-    /// Why an access to the input of unknown size is not proven, for the error message: where it
-    /// is, what it needs, and the closest fact the zone has.
+    /// Why an access to the input is not proven, for the error message, in the terms of the C
+    /// source: where the access is, what it needs, and the closest fact the zone has, e.g.
+    /// `read of 1 byte at R4+0 (R4 = data + R3) needs R3 + 1 <= len; only R3 <= len is proven`.
     func explainInputAccess(register: UInt8, pointer: PointerValue, offset: Int64, size: Int, isWrite: Bool) -> String {
         let zone = state.zone
         let x = zoneVariable(register)
@@ -573,13 +574,19 @@ extension AbstractInterpreter {
         let frame = state.frames.count - 1
         let bytes = size == 1 ? "1 byte" : "\(size) bytes"
         let access = "\(isWrite ? "write" : "read") of \(bytes) at R\(register)\(offset < 0 ? "" : "+")\(offset)"
-        // Name the offset after a scalar register it equals plus a constant, when there is one.
+        func plus(_ value: Int64) -> String { value == 0 ? "" : (value < 0 ? " - \(value.magnitude)" : " + \(value)") }
+        let low = zone.lower(x, interval)
+        let high = zone.upper(x, interval)
+        func number(_ value: Int64) -> String {
+            value == Zone.infinity ? "inf" : (value == Zone.minusInfinity ? "-inf" : String(value))
+        }
+        // Name the offset after a number it equals plus a constant, when there is one.
         var name: String?
         var shift: Int64 = 0
         if case .packetEnd = pointer.region {
             name = "len"
-        } else if pointer.variableOffset.isConstant {
-            shift = pointer.fixedOffset &+ Int64(bitPattern: pointer.variableOffset.constantValue!)
+        } else if let variable = pointer.variableOffset.constantValue {
+            shift = pointer.fixedOffset &+ Int64(bitPattern: variable)
         } else {
             for variable in zone.variables {
                 guard let place = Zone.place(of: variable), place.frame == frame, !place.isSlot,
@@ -593,42 +600,34 @@ extension AbstractInterpreter {
                 }
             }
         }
-        let total = shift + offset
-        let start: String
-        let needs: String
+        let isConstant = name == nil && pointer.variableOffset.isConstant
+        let description: String
         if let name {
-            start = total == 0 ? "data + \(name)" : "data + \(name) \(total < 0 ? "-" : "+") \(total.magnitude)"
-            let end = total + Int64(size)
-            needs = end == 0 ? "\(name) <= len" : "\(name) \(end < 0 ? "-" : "+") \(end.magnitude) <= len"
-        } else if pointer.variableOffset.isConstant {
-            start = "data + \(total)"
-            needs = "len >= \(total + Int64(size))"
+            description = "R\(register) = data + \(name)\(plus(shift))"
+        } else if isConstant {
+            description = "R\(register) = data + \(shift)"
         } else {
-            let low = zone.lower(x, interval)
-            let high = zone.upper(x, interval)
-            let range = "[\(low == Zone.minusInfinity ? "-inf" : String(low)), \(high == Zone.infinity ? "inf" : String(high))]"
-            start = "data + \(range)\(offset == 0 ? "" : (offset < 0 ? " - \(offset.magnitude)" : " + \(offset)"))"
-            needs = "every offset in \(range) + \(offset + Int64(size)) <= len"
+            description = "R\(register) = data + [\(number(low)), \(number(high))]"
         }
-        let low = zone.lower(x, interval)
-        if low == Zone.minusInfinity || low + offset < 0 {
-            return "\(access) (\(start)) may be before the start of the input"
+        guard low != Zone.minusInfinity, low + offset >= 0 else {
+            return "\(access) (\(description)) may be before the start of the input"
         }
-        let lengthLow = max(0, zone.lower(Zone.length, interval))
+        let end = offset + Int64(size)
         let known = zone.bound(x, Zone.length, interval)
-        let fact: String
-        if known == Zone.infinity {
-            fact = pointer.variableOffset.isConstant ? "only len >= \(lengthLow) is proven" : "nothing relates it to len"
-        } else if pointer.variableOffset.isConstant {
-            fact = "only len >= \(lengthLow) is proven"
-        } else if let name {
-            let bound = known - shift
-            let relation = bound == 0 ? "\(name) <= len" : "\(name) <= len \(bound < 0 ? "-" : "+") \(bound.magnitude)"
-            fact = "only \(relation) is proven"
-        } else {
-            fact = "only offset <= len \(known < 0 ? "-" : "+") \(known.magnitude) is proven"
+        if isConstant {
+            let lengthLow = max(0, zone.lower(Zone.length, interval))
+            return "\(access) (\(description)) needs len >= \(shift + end); only len >= \(lengthLow) is proven"
         }
-        return "\(access) (\(start)) needs \(needs); \(fact)"
+        let (subject, needed, bound): (String, Int64, Int64) =
+            if let name { (name, shift + end, known == Zone.infinity ? known : known - shift) } else {
+                ("R\(register)", end, known)
+            }
+        let target = name == nil ? "data + len" : "len"
+        let needs = "\(subject)\(plus(needed)) <= \(target)"
+        if bound == Zone.infinity {
+            return "\(access) (\(description)) needs \(needs); nothing relates \(subject) to \(target)"
+        }
+        return "\(access) (\(description)) needs \(needs); only \(subject) <= \(target)\(plus(bound)) is proven"
     }
 }
 
