@@ -43,13 +43,19 @@ extension AbstractInterpreter {
         }
     }
 
-    /// The intervals of `state`'s zone variables (0 for ``Zone/zero``; the lengths have none
-    /// outside the zone).
-    static func zoneIntervals(_ state: VerifierState) -> (Zone.Variable) -> Zone.Interval {
-        { variable in
-            guard let place = Zone.place(of: variable) else { return variable == Zone.zero ? .zero : .unbounded }
-            return zoneInterval(of: state.value(at: place))
-        }
+    /// The value of a place as a zone variable when it is known exactly (a constant scalar, a
+    /// pointer into the input at a known offset); such places need no variable of their own.
+    static func zoneConstant(_ value: RegisterValue) -> Int64? {
+        let interval = zoneInterval(of: value)
+        guard isZoneValue(value), interval.high != Zone.infinity, interval.low == interval.high else { return nil }
+        return interval.low
+    }
+
+    /// The interval of one of `state`'s zone variables (0 for ``Zone/zero``; the lengths have
+    /// none outside the zone).
+    static func zoneInterval(_ variable: Zone.Variable, in state: VerifierState) -> Zone.Interval {
+        guard let place = Zone.place(of: variable) else { return variable == Zone.zero ? .zero : .unbounded }
+        return zoneInterval(of: state.value(at: place))
     }
 
     func zoneVariable(_ register: UInt8) -> Zone.Variable {
@@ -73,12 +79,25 @@ extension AbstractInterpreter {
 
     // MARK: - Transfer
 
-    /// The zone after `operation` (the instruction at `pc`), computed from the state before it;
-    /// nil for jumps (a conditional jump refines each side's zone itself).
-    func zoneAfterStep(_ operation: DecodedOperation) -> Zone? {
+    /// What the zone update of a load, an atomic or a helper call does once the instruction ran
+    /// (the instruction itself proves its accesses with the zone as it was before).
+    enum DeferredZoneUpdate {
+        /// The loaded register: a copy of the spilled slot, or forgotten.
+        case load(dst: UInt8, fill: LinearRelation.Location?)
+        /// The registers an atomic or a call writes.
+        case forget([UInt8])
+    }
+
+    /// Updates the zone for `operation` (the instruction at `pc`) from the state before it, in
+    /// place; returns what must wait until after the instruction. Jumps leave it alone (a
+    /// conditional jump refines each side's zone itself).
+    func updateZone(before operation: DecodedOperation) -> DeferredZoneUpdate? {
+        // Take the zone out of the state so that it is mutated in place, without a copy.
         var zone = state.zone
+        state.zone = Self.emptyZone
+        defer { state.zone = zone }
         let frame = state.frames.count - 1
-        let interval = Self.zoneIntervals(state)
+        func interval(_ variable: Zone.Variable) -> Zone.Interval { Self.zoneInterval(variable, in: state) }
         switch operation {
         case .alu(let op, let width, let dst, let source):
             updateZoneForALU(&zone, op, is32: width == .bits32, dst: dst, source: source, interval)
@@ -87,31 +106,30 @@ extension AbstractInterpreter {
         case .packetLoad:
             zone.forget(zoneVariable(0))
         case .load(let size, let dst, let base, let offset, let signExtends):
-            let target = zoneVariable(dst)
+            var fill: LinearRelation.Location?
             if size == .double, !signExtends, let slot = zoneStackSlot(register: base, offset: offset, spilled: true),
                 Self.isZoneValue(state.value(at: slot))
             {
-                zone.assign(target, Zone.location(slot), plus: 0, 0, interval)
-            } else {
-                zone.forget(target)
+                fill = slot
             }
+            return .load(dst: dst, fill: fill)
         case .store(let size, let base, let offset, let value):
             forgetStackSlots(&zone, base: base, offset: offset, size: size.byteCount)
             if case .register(let src) = value, size == .double,
                 let slot = zoneStackSlot(register: base, offset: offset, spilled: false),
-                Self.isZoneValue(state[register: Int(src)])
+                Self.isZoneValue(state[register: Int(src)]), Self.zoneConstant(state[register: Int(src)]) == nil
             {
                 zone.assign(Zone.location(slot), zoneVariable(src), plus: 0, 0, interval)
             }
         case .atomic(let op, let size, let base, let offset, let src):
             forgetStackSlots(&zone, base: base, offset: offset, size: size.byteCount)
             switch op {
-            case .cmpxchg: zone.forget(zoneVariable(0))
-            case .fetchAdd, .fetchOr, .fetchAnd, .fetchXor, .xchg: zone.forget(zoneVariable(src))
+            case .cmpxchg: return .forget([0])
+            case .fetchAdd, .fetchOr, .fetchAnd, .fetchXor, .xchg: return .forget([src])
             case .add, .or, .and, .xor: break
             }
         case .callHelper, .callRegister:
-            for register in 0...5 { zone.forget(zoneVariable(UInt8(register))) }
+            return .forget([0, 1, 2, 3, 4, 5])
         case .callLocal:
             // The callee's R1–R5 are copies of the caller's.
             for register in 1...5 where Self.isZoneValue(state[register: register]) {
@@ -120,7 +138,7 @@ extension AbstractInterpreter {
                     plus: 0, 0, interval)
             }
         case .exit:
-            guard frame > 0 else { return zone }
+            guard frame > 0 else { return nil }
             let caller = frame - 1
             let result = Zone.location(.register(0, frame: caller))
             if Self.isZoneValue(state[register: 0]) {
@@ -131,10 +149,32 @@ extension AbstractInterpreter {
             for register in 1...5 { zone.forget(Zone.location(.register(register, frame: caller))) }
             zone.forgetAll { Zone.place(of: $0).map { $0.frame >= frame } ?? false }
         case .jump, .conditionalJump:
-            return nil
+            break
         }
-        return zone
+        return nil
     }
+
+    /// Finishes the update of a load, an atomic or a call (see ``updateZone(before:)``).
+    func updateZone(after deferred: DeferredZoneUpdate) {
+        var zone = state.zone
+        state.zone = Self.emptyZone
+        defer { state.zone = zone }
+        switch deferred {
+        case .load(let dst, let fill):
+            let target = zoneVariable(dst)
+            if let fill {
+                func interval(_ variable: Zone.Variable) -> Zone.Interval { Self.zoneInterval(variable, in: state) }
+                zone.assign(target, Zone.location(fill), plus: 0, 0, interval)
+            } else {
+                zone.forget(target)
+            }
+        case .forget(let registers):
+            for register in registers { zone.forget(zoneVariable(register)) }
+        }
+    }
+
+    /// Shared by the moments the zone is out of the state (no allocation).
+    static let emptyZone = Zone()
 
     private func updateZoneForALU(
         _ zone: inout Zone, _ op: BinaryOperator, is32: Bool, dst: UInt8, source: Operand,
@@ -152,7 +192,8 @@ extension AbstractInterpreter {
         let u32 = UInt64(UInt32.max)
         switch op {
         case .mov:
-            guard let y, Self.isZoneValue(right) else {
+            // A constant needs no variable: its interval says everything.
+            guard let y, Self.isZoneValue(right), Self.zoneConstant(right) == nil else {
                 zone.forget(x)
                 return
             }
@@ -251,6 +292,7 @@ extension AbstractInterpreter {
         let u32 = UInt64(UInt32.max)
         let xBounds = Zone.Interval(low: zone.lower(x, interval), high: zone.upper(x, interval))
         let yBounds = Zone.Interval(low: zone.lower(y, interval), high: zone.upper(y, interval))
+        let leftConstant = Self.zoneConstant(left)
         switch (left, right) {
         case (.scalar(let a, _), .scalar(let b, _)):
             let top: UInt64 = is32 ? u32 : .max
@@ -264,9 +306,13 @@ extension AbstractInterpreter {
                     zone.forget(x)
                     return
                 }
-                zone.assignSum(x, x, xBounds, y, yBounds, interval)
+                if let leftConstant {
+                    zone.assign(x, y, plus: leftConstant, leftConstant, interval)
+                } else {
+                    zone.assignSum(x, x, xBounds, y, yBounds, interval)
+                }
             } else {
-                guard a.unsignedMin >= b.unsignedMax else {
+                guard a.unsignedMin >= b.unsignedMax, leftConstant == nil else {
                     zone.forget(x)
                     return
                 }
@@ -274,8 +320,12 @@ extension AbstractInterpreter {
             }
         case (.pointer, .scalar(let b, _)) where Self.isZoneValue(left) && !is32:
             if b.unsignedMax <= UInt64(Int64.max) {
-                if isAdd {
+                if isAdd, let leftConstant {
+                    zone.assign(x, y, plus: leftConstant, leftConstant, interval)
+                } else if isAdd {
                     zone.assignSum(x, x, xBounds, y, yBounds, interval)
+                } else if leftConstant != nil {
+                    zone.forget(x)
                 } else {
                     zone.assign(x, x, plus: Zone.negated(yBounds.high), Zone.negated(yBounds.low))
                 }
@@ -290,7 +340,13 @@ extension AbstractInterpreter {
             }
         case (.scalar(let a, _), .pointer) where Self.isZoneValue(right) && isAdd && !is32:
             if a.unsignedMax <= UInt64(Int64.max) {
-                zone.assignSum(x, y, yBounds, x, xBounds, interval)
+                if let rightConstant = Self.zoneConstant(right) {
+                    zone.assign(x, x, plus: rightConstant, rightConstant, interval)
+                } else if let leftConstant {
+                    zone.assign(x, y, plus: leftConstant, leftConstant, interval)
+                } else {
+                    zone.assignSum(x, y, yBounds, x, xBounds, interval)
+                }
             } else {
                 let signed = Zone.Interval(low: a.signedMin, high: a.signedMax)
                 zone.assign(x, y, plus: signed.low, signed.high, interval)
@@ -351,11 +407,16 @@ extension AbstractInterpreter {
         in state: inout VerifierState, assuming comparison: ScalarBounds.Comparison, _ left: RegisterValue,
         _ right: RegisterValue, dst: UInt8, src: UInt8?, is32: Bool
     ) -> Bool {
-        guard let src else { return reduceIntervals(in: &state) }
         let frame = state.frames.count - 1
         let x = Zone.location(.register(Int(dst), frame: frame))
+        guard let src else {
+            // Only the destination's bounds changed: tighten the others when it is tracked.
+            return state.zone.index(of: x) == nil || reduceIntervals(in: &state)
+        }
         let y = Zone.location(.register(Int(src), frame: frame))
         var applies = false
+        // Constants are related too: `i < n` with i = 0 and n = 1496 now is the relation a loop
+        // join needs later, when neither is constant any more.
         switch (left, right) {
         case (.scalar(let a, _), .scalar(let b, _)):
             // 32-bit comparisons see the low halves: the values themselves when both fit.
@@ -365,7 +426,7 @@ extension AbstractInterpreter {
         case (.pointer, .pointer):
             // Addresses compare as offsets when neither wraps: both offsets at least 0 and far
             // below the top of the address space.
-            let interval = zoneIntervals(state)
+            func interval(_ variable: Zone.Variable) -> Zone.Interval { Self.zoneInterval(variable, in: state) }
             let ceiling: Int64 = 1 << 40
             applies =
                 !is32 && !comparison.isSigned && isZoneValue(left) && isZoneValue(right)
@@ -375,7 +436,7 @@ extension AbstractInterpreter {
             break
         }
         if applies {
-            let interval = zoneIntervals(state)
+            func interval(_ variable: Zone.Variable) -> Zone.Interval { Self.zoneInterval(variable, in: state) }
             var zone = state.zone
             var feasible = true
             switch comparison {
@@ -394,6 +455,8 @@ extension AbstractInterpreter {
             }
             guard feasible else { return false }
             state.zone = zone
+        } else if state.zone.index(of: x) == nil && state.zone.index(of: y) == nil {
+            return true
         }
         return reduceIntervals(in: &state)
     }
@@ -404,7 +467,7 @@ extension AbstractInterpreter {
         guard state.zone.count > 1 else { return true }
         let zone = state.zone
         for variable in zone.variables where variable != Zone.zero {
-            let interval = zoneIntervals(state)
+            func interval(_ variable: Zone.Variable) -> Zone.Interval { Self.zoneInterval(variable, in: state) }
             let high = zone.upper(variable, interval)
             let low = zone.lower(variable, interval)
             if high != Zone.infinity && low != Zone.minusInfinity && low > high { return false }
@@ -448,7 +511,7 @@ extension AbstractInterpreter {
         }
         // The lengths have no register holding their bounds: keep them in the zone.
         var updated = state.zone
-        let interval = zoneIntervals(state)
+        func interval(_ variable: Zone.Variable) -> Zone.Interval { Self.zoneInterval(variable, in: state) }
         for variable in zone.variables {
             guard let shift = Zone.lengthShift(variable) else { continue }
             let high = updated.upper(variable, interval)
@@ -487,7 +550,8 @@ extension AbstractInterpreter {
             let callerLive = self.liveness.liveIn[frames[place.frame + 1].callSite + 1] & Liveness.calleeSaved
             return callerLive & (1 << place.index) == 0
         }
-        state.zone.dropRedundant(Self.zoneIntervals(state))
+        let normalized = state
+        state.zone.dropRedundant { Self.zoneInterval($0, in: normalized) }
     }
 
     /// The zone of the join of `old` and `new` at the loop head `pc` (`joined` holds the joined
@@ -518,7 +582,8 @@ extension AbstractInterpreter {
             }
         }
         var zone = Zone.join(
-            old.zone, Self.zoneIntervals(old), new.zone, Self.zoneIntervals(new), joined: Self.zoneIntervals(joined),
+            old.zone, { Self.zoneInterval($0, in: old) }, new.zone, { Self.zoneInterval($0, in: new) },
+            joined: { Self.zoneInterval($0, in: joined) },
             widening: widening, including: extra)
         // Places whose joined value the zone cannot describe lose their constraints.
         zone.forgetAll { variable in
@@ -537,7 +602,7 @@ extension AbstractInterpreter {
         let zone = state.zone
         guard zone.count > 1 else { return false }
         let x = zoneVariable(register)
-        let interval = Self.zoneIntervals(state)
+        func interval(_ variable: Zone.Variable) -> Zone.Interval { Self.zoneInterval(variable, in: state) }
         let low = zone.lower(x, interval)
         guard low != Zone.minusInfinity, low + offset >= 0 else { return false }
         let needed = offset + Int64(size)
@@ -570,7 +635,7 @@ extension AbstractInterpreter {
     func explainInputAccess(register: UInt8, pointer: PointerValue, offset: Int64, size: Int, isWrite: Bool) -> String {
         let zone = state.zone
         let x = zoneVariable(register)
-        let interval = Self.zoneIntervals(state)
+        func interval(_ variable: Zone.Variable) -> Zone.Interval { Self.zoneInterval(variable, in: state) }
         let frame = state.frames.count - 1
         let bytes = size == 1 ? "1 byte" : "\(size) bytes"
         let access = "\(isWrite ? "write" : "read") of \(bytes) at R\(register)\(offset < 0 ? "" : "+")\(offset)"

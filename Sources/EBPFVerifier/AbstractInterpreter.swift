@@ -120,10 +120,10 @@ final class AbstractInterpreter {
                 tightenRelatedPointers()
                 relations = relationsAfterStep(operation)
             }
-            let zone = zoneAfterStep(operation)
+            let deferred = updateZone(before: operation)
             let pathEnded = try step()
             if let relations { state.relations = relations }
-            if let zone { state.zone = zone }
+            if let deferred { updateZone(after: deferred) }
             appendLog {
                 "\(pcBefore): \(InstructionText.render(self.program, at: pcBefore)) ; \(self.state.kernelDescription)"
             }

@@ -26,7 +26,7 @@ extension VerifierState {
             }
         }
         if exact { return zone == current.zone }
-        return zone.isTrivial || zone.isEntailed(by: current.zone, AbstractInterpreter.zoneIntervals(current))
+        return zone.isTrivial || zone.isEntailed(by: current.zone) { AbstractInterpreter.zoneInterval($0, in: current) }
     }
 
     static func value(_ old: RegisterValue, covers new: RegisterValue, ids: inout IdentityMap, exact: Bool) -> Bool {

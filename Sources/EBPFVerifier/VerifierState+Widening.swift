@@ -29,7 +29,7 @@ extension VerifierState {
             }
         }
         // Every constraint of the stored zone must hold in the new state.
-        return zone.isTrivial || zone.isEntailed(by: current.zone, AbstractInterpreter.zoneIntervals(current))
+        return zone.isTrivial || zone.isEntailed(by: current.zone) { AbstractInterpreter.zoneInterval($0, in: current) }
     }
 
     static func value(_ old: RegisterValue, subsumes new: RegisterValue, ids: inout ForwardIdentityMap) -> Bool {

@@ -75,8 +75,41 @@ struct Zone: Hashable, Sendable {
 
     /// Tracked variables in increasing order; ``zero`` always first.
     private(set) var variables: [Variable] = [zero]
-    /// `bounds[i * count + j]`: `variables[i] − variables[j] ≤ bounds[i * count + j]`.
-    private(set) var bounds: [Int64] = [0]
+    /// `bounds[i * stride + j]`: `variables[i] − variables[j] ≤ bounds[i * stride + j]`, for
+    /// `i, j < count`; the rest is spare room, so that a variable comes and goes without a new
+    /// allocation.
+    private var bounds: [Int64]
+    /// The row length of `bounds` (at least `count`).
+    private var stride: Int
+
+    init() {
+        stride = 8
+        bounds = [Int64](repeating: Self.infinity, count: 64)
+        bounds[0] = 0
+    }
+
+    /// A zone tracking `variables` (sorted, ``zero`` first) without constraints.
+    private init(variables: [Variable]) {
+        self.variables = variables
+        stride = max(8, variables.count)
+        bounds = [Int64](repeating: Self.infinity, count: stride * stride)
+        for i in 0..<variables.count { bounds[i * stride + i] = 0 }
+    }
+
+    static func == (a: Zone, b: Zone) -> Bool {
+        guard a.variables == b.variables else { return false }
+        for i in 0..<a.count {
+            for j in 0..<a.count where a.at(i, j) != b.at(i, j) { return false }
+        }
+        return true
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(variables)
+        for i in 0..<count {
+            for j in 0..<count { hasher.combine(at(i, j)) }
+        }
+    }
 
     var count: Int { variables.count }
 
@@ -93,7 +126,7 @@ struct Zone: Hashable, Sendable {
         return low < variables.count && variables[low] == variable ? low : nil
     }
 
-    @inline(__always) func at(_ i: Int, _ j: Int) -> Int64 { bounds[i * variables.count + j] }
+    @inline(__always) func at(_ i: Int, _ j: Int) -> Int64 { bounds[i * stride + j] }
 
     /// The stored bound of `x − y` (infinity when either is not tracked).
     func stored(_ x: Variable, _ y: Variable) -> Int64 {
@@ -132,30 +165,54 @@ struct Zone: Hashable, Sendable {
         var position = 0
         while position < variables.count && variables[position] < variable { position += 1 }
         let n = variables.count
-        var grown = [Int64](repeating: Self.infinity, count: (n + 1) * (n + 1))
-        for i in 0..<n {
-            let row = i < position ? i : i + 1
-            for j in 0..<n {
-                let column = j < position ? j : j + 1
-                grown[row * (n + 1) + column] = bounds[i * n + j]
+        if n == stride {
+            // Twice the room, the constraints copied over.
+            let wider = stride * 2
+            var grown = [Int64](repeating: Self.infinity, count: wider * wider)
+            for i in 0..<n {
+                for j in 0..<n { grown[i * wider + j] = bounds[i * stride + j] }
             }
+            bounds = grown
+            stride = wider
         }
-        grown[position * (n + 1) + position] = 0
+        let s = stride
+        bounds.withUnsafeMutableBufferPointer { b in
+            // Rows at and after the position move down one, then columns right one.
+            var i = n - 1
+            while i >= position {
+                for j in 0..<n { b[(i + 1) * s + j] = b[i * s + j] }
+                i -= 1
+            }
+            for row in 0...n {
+                var j = n - 1
+                while j >= position {
+                    b[row * s + j + 1] = b[row * s + j]
+                    j -= 1
+                }
+            }
+            for k in 0...n {
+                b[position * s + k] = Self.infinity
+                b[k * s + position] = Self.infinity
+            }
+            b[position * s + position] = 0
+        }
         variables.insert(variable, at: position)
-        bounds = grown
         return position
     }
 
     /// Removes the variable at `index` and its constraints (no closure through it).
     private mutating func remove(at index: Int) {
         let n = variables.count
-        var shrunk = [Int64]()
-        shrunk.reserveCapacity((n - 1) * (n - 1))
-        for i in 0..<n where i != index {
-            for j in 0..<n where j != index { shrunk.append(bounds[i * n + j]) }
+        let s = stride
+        bounds.withUnsafeMutableBufferPointer { b in
+            for i in index..<(n - 1) {
+                for j in 0..<n { b[i * s + j] = b[(i + 1) * s + j] }
+            }
+            for row in 0..<(n - 1) {
+                for j in index..<(n - 1) { b[row * s + j] = b[row * s + j + 1] }
+            }
         }
         variables.remove(at: index)
-        bounds = shrunk
     }
 
     /// Projects `variable` out: what it implied between the others is kept (one closure step
@@ -164,11 +221,11 @@ struct Zone: Hashable, Sendable {
         guard variable != Self.zero, let k = index(of: variable) else { return }
         let n = variables.count
         for a in 0..<n where a != k {
-            let ak = bounds[a * n + k]
+            let ak = bounds[a * stride + k]
             if ak == Self.infinity { continue }
             for b in 0..<n where b != k {
-                let through = Self.plus(ak, bounds[k * n + b])
-                if through < bounds[a * n + b] { bounds[a * n + b] = through }
+                let through = Self.plus(ak, bounds[k * stride + b])
+                if through < bounds[a * stride + b] { bounds[a * stride + b] = through }
             }
         }
         remove(at: k)
@@ -239,23 +296,27 @@ struct Zone: Hashable, Sendable {
             forget(x)
             return
         }
+        // An untracked variable moved by a constant stays untracked.
+        if x == y && index(of: x) == nil { return }
         insert(y)
         insert(x)
         let xi = index(of: x)!
         let yi = index(of: y)!
         let n = variables.count
-        var row = [Int64](repeating: Self.infinity, count: n)
-        var column = [Int64](repeating: Self.infinity, count: n)
+        let s = stride
         let minusLow = Self.negated(low)
-        for w in 0..<n where w != xi {
-            row[w] = Self.plus(bounds[yi * n + w], high)
-            column[w] = Self.plus(bounds[w * n + yi], minusLow)
+        // In place: x's row and column come from y's (the same cells when x is y).
+        bounds.withUnsafeMutableBufferPointer { b in
+            for w in 0..<n where w != xi {
+                if w == yi {
+                    b[xi * s + w] = high > Self.limit ? Self.infinity : high
+                    b[w * s + xi] = minusLow > Self.limit ? Self.infinity : minusLow
+                } else {
+                    b[xi * s + w] = Self.plus(b[yi * s + w], high)
+                    b[w * s + xi] = Self.plus(b[w * s + yi], minusLow)
+                }
+            }
         }
-        if xi != yi {
-            row[yi] = high > Self.limit ? Self.infinity : high
-            column[yi] = minusLow > Self.limit ? Self.infinity : minusLow
-        }
-        write(row: row, column: column, at: xi)
     }
 
     /// `x := y + z` where `y` and `z` have the given bounds (before the assignment); either may
@@ -272,32 +333,24 @@ struct Zone: Hashable, Sendable {
         let yi = index(of: y)!
         let zi = index(of: z)!
         let n = variables.count
-        var row = [Int64](repeating: Self.infinity, count: n)
-        var column = [Int64](repeating: Self.infinity, count: n)
-        for w in 0..<n where w != xi {
-            let yw = w == yi ? 0 : bounds[yi * n + w]
-            let zw = w == zi ? 0 : bounds[zi * n + w]
-            row[w] = min(Self.plus(yw, zBounds.high), Self.plus(zw, yBounds.high))
-            let wy = w == yi ? 0 : bounds[w * n + yi]
-            let wz = w == zi ? 0 : bounds[w * n + zi]
-            column[w] = min(Self.plus(wy, Self.negated(zBounds.low)), Self.plus(wz, Self.negated(yBounds.low)))
+        let s = stride
+        bounds.withUnsafeMutableBufferPointer { b in
+            for w in 0..<n where w != xi {
+                let yw = w == yi ? 0 : b[yi * s + w]
+                let zw = w == zi ? 0 : b[zi * s + w]
+                let wy = w == yi ? 0 : b[w * s + yi]
+                let wz = w == zi ? 0 : b[w * s + zi]
+                b[xi * s + w] = min(Self.plus(yw, zBounds.high), Self.plus(zw, yBounds.high))
+                b[w * s + xi] = min(Self.plus(wy, Self.negated(zBounds.low)), Self.plus(wz, Self.negated(yBounds.low)))
+            }
         }
-        write(row: row, column: column, at: xi)
         if !hasConstraint(at: index(of: x)!) { forget(x) }
-    }
-
-    private mutating func write(row: [Int64], column: [Int64], at xi: Int) {
-        let n = variables.count
-        for w in 0..<n {
-            bounds[xi * n + w] = w == xi ? 0 : row[w]
-            bounds[w * n + xi] = w == xi ? 0 : column[w]
-        }
     }
 
     private func hasConstraint(at i: Int) -> Bool {
         let n = variables.count
         for j in 0..<n where j != i {
-            if bounds[i * n + j] != Self.infinity || bounds[j * n + i] != Self.infinity { return true }
+            if bounds[i * stride + j] != Self.infinity || bounds[j * stride + i] != Self.infinity { return true }
         }
         return false
     }
@@ -318,19 +371,19 @@ struct Zone: Hashable, Sendable {
         let i = index(of: x)!
         let j = index(of: y)!
         let n = variables.count
-        if c >= bounds[i * n + j] { return true }
+        if c >= bounds[i * stride + j] { return true }
         for a in 0..<n {
-            let ai = a == i ? 0 : bounds[a * n + i]
+            let ai = a == i ? 0 : bounds[a * stride + i]
             if ai == Self.infinity { continue }
             let aic = Self.plus(ai, c)
             for b in 0..<n {
-                let jb = b == j ? 0 : bounds[j * n + b]
+                let jb = b == j ? 0 : bounds[j * stride + b]
                 let through = Self.plus(aic, jb)
-                if through < bounds[a * n + b] { bounds[a * n + b] = through }
+                if through < bounds[a * stride + b] { bounds[a * stride + b] = through }
             }
         }
-        for a in 0..<n where bounds[a * n + a] < 0 { return false }
-        for a in 0..<n { bounds[a * n + a] = 0 }
+        for a in 0..<n where bounds[a * stride + a] < 0 { return false }
+        for a in 0..<n { bounds[a * stride + a] = 0 }
         return true
     }
 
@@ -353,7 +406,7 @@ struct Zone: Hashable, Sendable {
         }
         for i in 0..<n {
             for j in 0..<n where i != j {
-                let c = bounds[i * n + j]
+                let c = bounds[i * stride + j]
                 if c == Self.infinity { continue }
                 let x = variables[i]
                 let y = variables[j]
@@ -366,7 +419,7 @@ struct Zone: Hashable, Sendable {
                 let high = intervals[i].high
                 let low = intervals[j].low
                 if high != Self.infinity && low != Self.minusInfinity && high - low <= c {
-                    bounds[i * n + j] = Self.infinity
+                    bounds[i * stride + j] = Self.infinity
                 }
             }
         }
@@ -383,7 +436,7 @@ struct Zone: Hashable, Sendable {
         let n = variables.count
         for i in 0..<n {
             for j in 0..<n where i != j {
-                let c = bounds[i * n + j]
+                let c = bounds[i * stride + j]
                 if c == Self.infinity { continue }
                 if other.bound(variables[i], variables[j], interval) > c { return false }
             }
@@ -404,10 +457,7 @@ struct Zone: Hashable, Sendable {
         for v in extra where !union.contains(v) { union.append(v) }
         union.sort()
         let n = union.count
-        var result = Zone()
-        result.variables = union
-        result.bounds = [Int64](repeating: infinity, count: n * n)
-        for i in 0..<n { result.bounds[i * n + i] = 0 }
+        var result = Zone(variables: union)
         // Upper and lower bounds of every variable in each state, then the pairwise bounds.
         func extremes(_ zone: Zone, _ interval: (Variable) -> Interval) -> ([Int64], [Int64]) {
             var highs = [Int64](repeating: infinity, count: n)
@@ -469,7 +519,7 @@ struct Zone: Hashable, Sendable {
                 {
                     c = infinity
                 }
-                result.bounds[i * n + j] = c
+                result.bounds[i * result.stride + j] = c
             }
         }
         result.dropRedundant(joined)
@@ -484,7 +534,7 @@ struct Zone: Hashable, Sendable {
         let n = variables.count
         for i in 0..<n {
             for j in 0..<n where i != j {
-                let c = bounds[i * n + j]
+                let c = bounds[i * stride + j]
                 if c == Self.infinity { continue }
                 let x = variables[i]
                 let y = variables[j]

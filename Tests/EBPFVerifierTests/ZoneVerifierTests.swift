@@ -379,7 +379,7 @@ import Testing
             Issue.record("accepted")
             return
         }
-        #expect(error.message.contains("read of 1 byte at R4+0 (data + R3) needs R3 + 1 <= len"), "\(error.message)")
+        #expect(error.message.contains("read of 1 byte at R4+0 (R4 = data + R3) needs R3 + 1 <= len"), "\(error.message)")
         #expect(error.message.contains("only R3 <= len is proven"), "\(error.message)")
     }
 }
