@@ -550,8 +550,36 @@ extension AbstractInterpreter {
             let callerLive = self.liveness.liveIn[frames[place.frame + 1].callSite + 1] & Liveness.calleeSaved
             return callerLive & (1 << place.index) == 0
         }
+        // Once no live place points into the input, the length can matter no more (an access to
+        // the input goes through such a pointer): forgetting it lets paths that learnt different
+        // things about it meet again.
+        if !reachesInput(live: live) {
+            state.zone.forgetAll { Zone.lengthShift($0) != nil }
+        }
         let normalized = state
         state.zone.dropRedundant { Self.zoneInterval($0, in: normalized) }
+    }
+
+    /// Whether a live register or a spilled slot holds a pointer into the input (end included).
+    private func reachesInput(live: UInt16) -> Bool {
+        func isInput(_ value: RegisterValue) -> Bool {
+            guard case .pointer(let pointer) = value else { return false }
+            switch pointer.region {
+            case .packet, .packetEnd, .context: return true
+            default: return false
+            }
+        }
+        let innermost = state.frames.count - 1
+        for (index, frame) in state.frames.enumerated() {
+            let mask =
+                index == innermost
+                ? live : liveness.liveIn[state.frames[index + 1].callSite + 1] & Liveness.calleeSaved
+            for register in 0..<10 where mask & (1 << register) != 0 && isInput(frame.registers[register]) {
+                return true
+            }
+            for slot in frame.stack where slot.isSpill && isInput(slot.spilled) { return true }
+        }
+        return false
     }
 
     /// The zone of the join of `old` and `new` at the loop head `pc` (`joined` holds the joined
