@@ -119,7 +119,7 @@ extension AbstractInterpreter {
                 let slot = zoneStackSlot(register: base, offset: offset, spilled: false),
                 Self.isZoneValue(state[register: Int(src)]), Self.zoneConstant(state[register: Int(src)]) == nil
             {
-                zone.assign(Zone.location(slot), zoneVariable(src), plus: 0, 0, interval)
+                zone.assign(Zone.location(slot), zoneVariable(src), plus: 0, 0)
             }
         case .atomic(let op, let size, let base, let offset, let src):
             forgetStackSlots(&zone, base: base, offset: offset, size: size.byteCount)
@@ -135,14 +135,14 @@ extension AbstractInterpreter {
             for register in 1...5 where Self.isZoneValue(state[register: register]) {
                 zone.assign(
                     Zone.location(.register(register, frame: frame + 1)), Zone.location(.register(register, frame: frame)),
-                    plus: 0, 0, interval)
+                    plus: 0, 0)
             }
         case .exit:
             guard frame > 0 else { return nil }
             let caller = frame - 1
             let result = Zone.location(.register(0, frame: caller))
             if Self.isZoneValue(state[register: 0]) {
-                zone.assign(result, Zone.location(.register(0, frame: frame)), plus: 0, 0, interval)
+                zone.assign(result, Zone.location(.register(0, frame: frame)), plus: 0, 0)
             } else {
                 zone.forget(result)
             }
@@ -164,7 +164,7 @@ extension AbstractInterpreter {
             let target = zoneVariable(dst)
             if let fill {
                 func interval(_ variable: Zone.Variable) -> Zone.Interval { Self.zoneInterval(variable, in: state) }
-                zone.assign(target, Zone.location(fill), plus: 0, 0, interval)
+                zone.assign(target, Zone.location(fill), plus: 0, 0)
             } else {
                 zone.forget(target)
             }
@@ -198,10 +198,10 @@ extension AbstractInterpreter {
                 return
             }
             if !is32 {
-                zone.assign(x, y, plus: 0, 0, interval)
+                zone.assign(x, y, plus: 0, 0)
             } else if let bounds = right.scalarBounds {
                 // The low half: the value itself below 2^32, otherwise at most the value.
-                zone.assign(x, y, plus: bounds.unsignedMax <= u32 ? 0 : Zone.minusInfinity, 0, interval)
+                zone.assign(x, y, plus: bounds.unsignedMax <= u32 ? 0 : Zone.minusInfinity, 0)
             } else {
                 zone.forget(x)
             }
@@ -238,7 +238,7 @@ extension AbstractInterpreter {
                     _ = zone.addConstraint(scaled, Zone.length, 0, interval)
                     _ = zone.addConstraint(Zone.zero, scaled, -(low >> Int64(shift)), interval)
                     if high != Zone.infinity { _ = zone.addConstraint(scaled, Zone.zero, high >> Int64(shift), interval) }
-                    zone.assign(x, scaled, plus: 0, 0, interval)
+                    zone.assign(x, scaled, plus: 0, 0)
                     return
                 }
             }
@@ -307,9 +307,9 @@ extension AbstractInterpreter {
                     return
                 }
                 if let leftConstant {
-                    zone.assign(x, y, plus: leftConstant, leftConstant, interval)
+                    zone.assign(x, y, plus: leftConstant, leftConstant)
                 } else {
-                    zone.assignSum(x, x, xBounds, y, yBounds, interval)
+                    zone.assignSum(x, x, xBounds, y, yBounds)
                 }
             } else {
                 guard a.unsignedMin >= b.unsignedMax, leftConstant == nil else {
@@ -321,9 +321,9 @@ extension AbstractInterpreter {
         case (.pointer, .scalar(let b, _)) where Self.isZoneValue(left) && !is32:
             if b.unsignedMax <= UInt64(Int64.max) {
                 if isAdd, let leftConstant {
-                    zone.assign(x, y, plus: leftConstant, leftConstant, interval)
+                    zone.assign(x, y, plus: leftConstant, leftConstant)
                 } else if isAdd {
-                    zone.assignSum(x, x, xBounds, y, yBounds, interval)
+                    zone.assignSum(x, x, xBounds, y, yBounds)
                 } else if leftConstant != nil {
                     zone.forget(x)
                 } else {
@@ -341,15 +341,15 @@ extension AbstractInterpreter {
         case (.scalar(let a, _), .pointer) where Self.isZoneValue(right) && isAdd && !is32:
             if a.unsignedMax <= UInt64(Int64.max) {
                 if let rightConstant = Self.zoneConstant(right) {
-                    zone.assign(x, x, plus: rightConstant, rightConstant, interval)
+                    zone.assign(x, x, plus: rightConstant, rightConstant)
                 } else if let leftConstant {
-                    zone.assign(x, y, plus: leftConstant, leftConstant, interval)
+                    zone.assign(x, y, plus: leftConstant, leftConstant)
                 } else {
-                    zone.assignSum(x, y, yBounds, x, xBounds, interval)
+                    zone.assignSum(x, y, yBounds, x, xBounds)
                 }
             } else {
                 let signed = Zone.Interval(low: a.signedMin, high: a.signedMax)
-                zone.assign(x, y, plus: signed.low, signed.high, interval)
+                zone.assign(x, y, plus: signed.low, signed.high)
             }
         case (.pointer, .pointer) where Self.isZoneValue(left) && Self.isZoneValue(right) && !isAdd && !is32:
             // A pointer difference is the difference of the offsets when it is not negative.

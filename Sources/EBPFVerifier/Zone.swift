@@ -289,9 +289,7 @@ struct Zone: Hashable, Sendable {
 
     /// `x := y + d` with `d` in `low...high` (`low` may be minus infinity, `high` infinity);
     /// `y` may be `x` (an increment). x's old constraints are replaced.
-    mutating func assign(
-        _ x: Variable, _ y: Variable, plus low: Int64, _ high: Int64, _ interval: (Variable) -> Interval = { _ in .unbounded }
-    ) {
+    mutating func assign(_ x: Variable, _ y: Variable, plus low: Int64, _ high: Int64) {
         if low == Self.minusInfinity && high == Self.infinity {
             forget(x)
             return
@@ -322,10 +320,7 @@ struct Zone: Hashable, Sendable {
     /// `x := y + z` where `y` and `z` have the given bounds (before the assignment); either may
     /// be `x`. Gives `x − y` within z's bounds and `x − z` within y's, and what follows through
     /// their constraints.
-    mutating func assignSum(
-        _ x: Variable, _ y: Variable, _ yBounds: Interval, _ z: Variable, _ zBounds: Interval,
-        _ interval: (Variable) -> Interval = { _ in .unbounded }
-    ) {
+    mutating func assignSum(_ x: Variable, _ y: Variable, _ yBounds: Interval, _ z: Variable, _ zBounds: Interval) {
         insert(y)
         insert(z)
         insert(x)
