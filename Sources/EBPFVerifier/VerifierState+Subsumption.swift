@@ -25,7 +25,8 @@ extension VerifierState {
                 guard Self.slot(old.stack[slot], covers: new.stack[slot], ids: &ids, exact: exact) else { return false }
             }
         }
-        return true
+        if exact { return zone == current.zone }
+        return zone.isTrivial || zone.isEntailed(by: current.zone) { AbstractInterpreter.zoneInterval($0, in: current) }
     }
 
     static func value(_ old: RegisterValue, covers new: RegisterValue, ids: inout IdentityMap, exact: Bool) -> Bool {
