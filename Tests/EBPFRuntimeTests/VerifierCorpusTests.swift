@@ -24,7 +24,7 @@ struct VerifierCorpusTests {
     /// verify but take seconds in a debug build (binary_search_table) are left out until they take
     /// milliseconds.
     static let verifiesWithLengthInR2: Set<String> = [
-        "bubble_sort_stack", "clamped_length", "compare_records", "copy_to_stack",
+        "bubble_sort_stack", "clamped_length", "compare_records", "copy_to_stack", "map_key_loop",
     ]
 
     /// Programs proven with a fixed input size of 1,500 bytes (same rule for slow ones:
@@ -33,7 +33,7 @@ struct VerifierCorpusTests {
     static let verifiesWithFixedSize: Set<String> = [
         "bubble_sort_stack", "clamped_length", "compare_records", "copy_to_stack", "crc32_bitwise",
         "dns_labels", "find_byte", "fnv1a", "header_parser", "internet_checksum", "last_bytes",
-        "local_call_sum", "palindrome", "parse_decimal", "protocol_switch", "reverse_scan", "sum_bytes",
+        "local_call_sum", "map_key_loop", "palindrome", "parse_decimal", "protocol_switch", "reverse_scan", "sum_bytes",
         "sum_words_guarded", "two_buffers_stack", "u16_stride_pairs", "unrolled_by_four", "vlan_port_filter",
         "word_loop_div8", "xdp_end_pointer",
     ]
