@@ -294,7 +294,7 @@ import Testing
         // Out of budget, or the same state seen again (an endless loop): either way the loop.
         #expect(
             error.kind == .budgetExhausted
-                || (error.kind == .safetyViolation && error.message.hasPrefix("infinite loop")), "\(error)")
+                || (error.kind == .repeatedState && error.message.hasPrefix("infinite loop")), "\(error)")
         let result = try VerifierCase(name: "widening", source: source, loops: .widening).verify().get()
         #expect(!result.facts.terminates)
         #expect(result.facts.accessIsSafe[1])
