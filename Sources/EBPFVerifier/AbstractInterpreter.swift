@@ -347,10 +347,20 @@ final class AbstractInterpreter {
             }
         }
         if droppedLogLines > 0 { log.append("... \(droppedLogLines) more lines not kept") }
+        // Every walk under strict and bounded ended; under widening, each loop needs a counter.
+        var loopHeadTerminates = program.controlFlow.isLoopHead
+        var terminates = true
+        if widens {
+            let termination = LoopTermination.analyze(program, helpers: helpers, liveness: liveness) { pc in
+                self.invariants.filter { $0.key.pc == pc }.map(\.value.state)
+            }
+            loopHeadTerminates = termination.loopHeadTerminates
+            terminates = termination.terminates
+        }
         let facts = VerifiedFacts(
             accessIsSafe: accessIsSafe, divisorIsNonZero: divisorIsNonZero,
             stackDepth: stackDepthByFunction.values.max() ?? 0, maxCallDepth: maxCallDepth,
-            terminates: !(widens && program.controlFlow.hasLoops))
+            terminates: terminates, loopHeadTerminates: loopHeadTerminates)
         return VerificationResult(
             facts: facts, loops: options.loops, liveRegisters: liveness.liveIn, stackDepthByFunction: stackDepthByFunction,
             statistics: VerifierStatistics(
