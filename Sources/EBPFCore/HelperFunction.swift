@@ -52,7 +52,9 @@ public struct HelperSignature: Sendable, Hashable {
 
 /// One helper argument's type.
 public enum HelperArgument: Sendable, Hashable {
-    /// Any initialised value, scalar or pointer.
+    /// Any initialised value, scalar or pointer. A helper given a stack pointer here may read
+    /// and write any byte of that stack frame, so the verifier forgets what the frame holds
+    /// (declare ``memory`` or ``writableMemory`` with a size to keep it precise).
     case anything
     /// A scalar (not a pointer).
     case scalar
@@ -62,9 +64,15 @@ public enum HelperArgument: Sendable, Hashable {
     case mapKey
     /// A pointer to initialised stack memory of the map's value size.
     case mapValue
-    /// A pointer to readable memory whose size is in the next argument.
+    /// A pointer to readable memory whose size is in the next argument. The helper only reads
+    /// it: what the program stored there stays known to the verifier.
     case memory
-    /// The size of the preceding memory argument.
+    /// A pointer to memory the helper writes (it need not be initialised before), whose size
+    /// is in the next argument, like the kernel's `ARG_PTR_TO_UNINIT_MEM` (the destination of
+    /// `bpf_probe_read`, a value copied out of a map). The verifier forgets what the program
+    /// stored in those bytes.
+    case writableMemory
+    /// The size of the preceding ``memory`` or ``writableMemory`` argument.
     case memorySize
     /// The context pointer (R1 at entry).
     case context

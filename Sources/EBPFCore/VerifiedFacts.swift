@@ -19,11 +19,19 @@ public struct VerifiedFacts: Sendable, Hashable {
     /// zero-filling before a run.
     public var stackIsWrittenBeforeRead: Bool
 
+    /// Indexed by instruction slot: `true` at each loop head (``ControlFlowGraph/isLoopHead``)
+    /// whose loop was proven to exit. A run that stays inside the loop — the blocks of the head's
+    /// function that the graph's depth-first search reached from the head — passes the head only
+    /// finitely often, so a budget check on the way back to it may go: an endless run still goes
+    /// round some loop whose head is not marked. Empty when nothing was proven; every head when
+    /// ``terminates`` is.
+    public var loopHeadTerminates: [Bool]
+
     /// - Parameter stackIsWrittenBeforeRead: `false` unless proven (the verifier proves it for every
     ///   program it accepts): an engine then zero-fills the stack area it provides.
     public init(
         accessIsSafe: [Bool], divisorIsNonZero: [Bool], stackDepth: Int, maxCallDepth: Int, terminates: Bool,
-        stackIsWrittenBeforeRead: Bool = false
+        stackIsWrittenBeforeRead: Bool = false, loopHeadTerminates: [Bool] = []
     ) {
         self.accessIsSafe = accessIsSafe
         self.divisorIsNonZero = divisorIsNonZero
@@ -31,6 +39,7 @@ public struct VerifiedFacts: Sendable, Hashable {
         self.maxCallDepth = maxCallDepth
         self.terminates = terminates
         self.stackIsWrittenBeforeRead = stackIsWrittenBeforeRead
+        self.loopHeadTerminates = loopHeadTerminates
     }
 
     /// These facts for a program of `slotCount` slots whose first slots are the ones the facts
@@ -44,6 +53,9 @@ public struct VerifiedFacts: Sendable, Hashable {
         }
         if slotCount > divisorIsNonZero.count {
             padded.divisorIsNonZero += Array(repeating: false, count: slotCount - divisorIsNonZero.count)
+        }
+        if !loopHeadTerminates.isEmpty && slotCount > loopHeadTerminates.count {
+            padded.loopHeadTerminates += Array(repeating: false, count: slotCount - loopHeadTerminates.count)
         }
         return padded
     }

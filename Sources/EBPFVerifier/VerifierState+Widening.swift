@@ -28,7 +28,8 @@ extension VerifierState {
                 guard AbstractInterpreter.satisfies(current, relation) else { return false }
             }
         }
-        return true
+        // Every constraint of the stored zone must hold in the new state.
+        return zone.isTrivial || zone.isEntailed(by: current.zone) { AbstractInterpreter.zoneInterval($0, in: current) }
     }
 
     static func value(_ old: RegisterValue, subsumes new: RegisterValue, ids: inout ForwardIdentityMap) -> Bool {
@@ -48,7 +49,8 @@ extension VerifierState {
             guard p.variableOffset.contains(shifted) else { return false }
             if case .packet = p.region {
                 // Bytes proven from p's base must be proven from q's: p.range <= q.range - shift.
-                guard p.range <= q.range - shift else { return false }
+                // (A range of 0 proves nothing, so any new range satisfies it.)
+                guard p.range == 0 || p.range <= q.range - shift else { return false }
                 return ids.matchPointer(p.id, q.id, shift: shift)
             }
             if p.maybeNull { return ids.matchPointer(p.id, q.id, shift: shift) }
@@ -64,11 +66,17 @@ extension VerifierState {
             guard new.isSpill else { return false }
             return value(old.spilled, subsumes: new.spilled, ids: &ids)
         }
+        // A narrow store describes the same bytes holding a value it contains (zeros are 0).
+        for part in old.parts {
+            guard let newValue = new.partValue(start: part.start, size: part.size),
+                value(part.value, subsumes: newValue, ids: &ids)
+            else { return false }
+        }
         let newSpillIsZero = new.isSpill && new.spilled.scalarBounds?.constantValue == 0
         for byte in 0..<8 {
             let kind = new.kind(at: byte)
             switch old.kind(at: byte) {
-            case .invalid:
+            case .invalid, .part:
                 continue
             case .misc:
                 // Data describes any bytes, a spilled pointer's too (the join turns a pointer spill
@@ -77,11 +85,23 @@ extension VerifierState {
                 return false
             case .zero:
                 if kind == .zero || (kind == .spill && newSpillIsZero) { continue }
+                if kind == .part, let part = new.parts.first(where: { $0.start <= byte && byte < $0.end }),
+                    Self.byte(byte - part.start, isZeroIn: part.value)
+                {
+                    continue
+                }
                 return false
             case .spill:
                 return false
             }
         }
         return true
+    }
+
+    /// Whether byte `index` (little-endian) of every value `value` describes is zero.
+    static func byte(_ index: Int, isZeroIn value: RegisterValue) -> Bool {
+        guard let bounds = value.scalarBounds else { return false }
+        let mask: UInt64 = 0xff << UInt64(8 * index)
+        return bounds.bits.value & mask == 0 && bounds.bits.mask & mask == 0
     }
 }
