@@ -328,15 +328,6 @@ extension Lowering {
         if kept == nil { a.mov(.bits64, cursor, .at(ctx, RunContextLayout.batchCursor)) }
         a.alu(.cmp, .bits64, cursor, .at(ctx, RunContextLayout.batchEnd))
         a.jcc(.aboveOrEqual, done)
-        // Start fetching the first line of the input a few pairs ahead: a capture is larger
-        // than the caches and the pairs say exactly where the next packets start.
-        let noPrefetch = a.newLabel()
-        a.lea(temporary, .at(cursor, Int32(16 * Self.batchPrefetchDistance)))
-        a.alu(.cmp, .bits64, temporary, .at(ctx, RunContextLayout.batchEnd))
-        a.jcc(.aboveOrEqual, noPrefetch)
-        a.mov(.bits64, temporary, .at(temporary))
-        a.encode(rexW: false, escaped: true, opcode: 0x18, reg: 1, rm: .memory(.at(temporary)))  // prefetcht0 [temporary]
-        a.bind(noPrefetch)
         if needs.inputBase {
             a.mov(.bits64, temporary, .at(cursor))
             a.mov(.bits64, .at(ctx, RunContextLayout.memoryBase), temporary)
@@ -394,9 +385,6 @@ extension Lowering {
         guard free.count >= 2 else { return nil }
         return (free[0], free[1])
     }
-
-    /// How many inputs ahead the batch loop with its own body prefetches.
-    static let batchPrefetchDistance = 8
 
     // MARK: Pieces both entries share
 

@@ -25,10 +25,13 @@ struct BenchmarkProgram: @unchecked Sendable {
         }
     }
 
-    /// The verifier's result for this program and input, or `nil` when it rejects the program
-    /// (then the engines run it with every run-time check).
+    /// The verifier's result for this program and input (as `ebpf bench --fallback-unverified`
+    /// tries it: with the input's size, then as a packet program, whose accesses are proven
+    /// against R2), or `nil` when it rejects the program (then the engines run it with every
+    /// run-time check).
     func verification() -> VerificationResult? {
-        try? ExecutionPipeline.verify(program, memorySize: memory.count, configuration: ExecutionConfiguration())
+        (try? ExecutionPipeline.verify(program, memorySize: memory.count, configuration: ExecutionConfiguration()))
+            ?? (try? ExecutionPipeline.verify(program, memorySize: nil, configuration: ExecutionConfiguration())) ?? nil
     }
 
     /// A straight-line program of about `count` instructions (ALU work on R0–R5, then exit), for

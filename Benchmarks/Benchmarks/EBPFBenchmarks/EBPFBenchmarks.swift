@@ -1,5 +1,6 @@
 import Benchmark
 import EBPF
+import Foundation
 
 // Execution, compile time, verification time and allocations per call for the C programs in
 // Benchmarks/programs (the map-heavy ones as ELF objects linked against their maps), plus JIT
@@ -27,10 +28,19 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
         if let compiled {
-            // Zero mallocs expected: a compiled filter call must not allocate.
+            // Zero mallocs expected: a compiled filter call must not allocate. The public fast
+            // path: the code's own stack area (not zero-filled for verified programs).
             Benchmark("execute/jit/\(entry.name)", configuration: execution) { benchmark in
                 for _ in benchmark.scaledIterations {
-                    blackHole(try compiled.run(memory: buffers.input, stack: buffers.stack))
+                    blackHole(try compiled.run(buffers.input))
+                }
+            }
+        }
+        if let native = NativeFunction(symbol: entry.name) {
+            // The same C compiled natively (scripts/bench-build.sh), for JIT/native ratios.
+            Benchmark("execute/native/\(entry.name)", configuration: execution) { benchmark in
+                for _ in benchmark.scaledIterations {
+                    blackHole(native.body(buffers.input.baseAddress, UInt64(buffers.input.count)))
                 }
             }
         }
@@ -84,6 +94,14 @@ let benchmarks: @Sendable () -> Void = {
                 }
             }
         }
+        if let native = NativeFunction(symbol: entry.name) {
+            // The C equivalent: bench_maps.h's maps and out-of-line helper functions.
+            Benchmark("execute/native/\(entry.name)", configuration: execution) { benchmark in
+                for _ in benchmark.scaledIterations {
+                    blackHole(native.body(buffers.input.baseAddress, UInt64(buffers.input.count)))
+                }
+            }
+        }
         Benchmark("compile/jit/\(entry.name)", configuration: preparation) { benchmark in
             for _ in benchmark.scaledIterations {
                 blackHole(try entry.compile(facts: facts))
@@ -127,5 +145,17 @@ final class RunBuffers: @unchecked Sendable {
         input = UnsafeMutableRawBufferPointer(rebasing: storage[0..<memory.count])
         stack = UnsafeMutableRawBufferPointer.allocate(byteCount: ExecutionLimits.stackSize, alignment: 16)
         stack.initializeMemory(as: UInt8.self, repeating: 0)
+    }
+}
+
+/// A benchmark function from `Benchmarks/.native/libbench.so` (built by scripts/bench-build.sh),
+/// or `nil` when the library or the symbol is missing.
+struct NativeFunction: @unchecked Sendable {
+    let body: @convention(c) (UnsafeMutableRawPointer?, UInt64) -> UInt64
+
+    init?(symbol: String) {
+        let path = BenchmarkProgram.directory.deletingLastPathComponent().appendingPathComponent(".native/libbench.so").path
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL), let address = dlsym(handle, symbol) else { return nil }
+        body = unsafeBitCast(address, to: (@convention(c) (UnsafeMutableRawPointer?, UInt64) -> UInt64).self)
     }
 }
