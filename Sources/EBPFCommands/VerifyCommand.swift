@@ -8,7 +8,7 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var programOptions: ProgramOptions
 
-    @Option(help: "Loop policy: strict (no back-edges), bounded (loops proven to exit), widening (loops proven memory-safe, not to exit) or automatic (bounded, then widening when bounded runs out of budget).")
+    @Option(help: "Loop policy: strict (no back-edges), bounded (loops proven to exit), widening (loops proven memory-safe, not to exit) or automatic (bounded within a small budget, then widening when bounded gives up without finding anything unsafe).")
     var loops: VerifierOptions.LoopPolicy = .bounded
 
     @Option(name: .customLong("context-size"), help: "Size in bytes of the input memory, when fixed; otherwise accesses must be proven against R2.")

@@ -11,15 +11,25 @@ public struct HelperFunction: Sendable {
     /// The helper's name, for disassembly and error messages (e.g. `bpf_map_lookup_elem`).
     public let name: String
     public let body: Body
+    /// The body to call where the verifier proved every argument of the call against
+    /// ``signature`` (a map pointer is one of the maps the program refers to, kept alive by
+    /// whoever runs it; a key, value or memory argument lies in memory the program may access
+    /// and, on the stack, is initialised): it may leave out the run-time checks ``body`` makes
+    /// for unverified callers. `nil`: ``body`` serves every call. The JIT calls it from code
+    /// compiled with verified facts.
+    public let provenBody: Body?
     /// Argument and return types, checked by the verifier.
     public let signature: HelperSignature
     /// Whether only programs under a GPL-compatible licence may call it (as in the kernel).
     public let gplOnly: Bool
 
-    public init(id: Int32, name: String, signature: HelperSignature = .unknown, gplOnly: Bool = false, body: Body) {
+    public init(
+        id: Int32, name: String, signature: HelperSignature = .unknown, gplOnly: Bool = false, provenBody: Body? = nil, body: Body
+    ) {
         self.id = id
         self.name = name
         self.body = body
+        self.provenBody = provenBody
         self.signature = signature
         self.gplOnly = gplOnly
     }
@@ -42,7 +52,9 @@ public struct HelperSignature: Sendable, Hashable {
 
 /// One helper argument's type.
 public enum HelperArgument: Sendable, Hashable {
-    /// Any initialised value, scalar or pointer.
+    /// Any initialised value, scalar or pointer. A helper given a stack pointer here may read
+    /// and write any byte of that stack frame, so the verifier forgets what the frame holds
+    /// (declare ``memory`` or ``writableMemory`` with a size to keep it precise).
     case anything
     /// A scalar (not a pointer).
     case scalar
@@ -52,9 +64,15 @@ public enum HelperArgument: Sendable, Hashable {
     case mapKey
     /// A pointer to initialised stack memory of the map's value size.
     case mapValue
-    /// A pointer to readable memory whose size is in the next argument.
+    /// A pointer to readable memory whose size is in the next argument. The helper only reads
+    /// it: what the program stored there stays known to the verifier.
     case memory
-    /// The size of the preceding memory argument.
+    /// A pointer to memory the helper writes (it need not be initialised before), whose size
+    /// is in the next argument, like the kernel's `ARG_PTR_TO_UNINIT_MEM` (the destination of
+    /// `bpf_probe_read`, a value copied out of a map). The verifier forgets what the program
+    /// stored in those bytes.
+    case writableMemory
+    /// The size of the preceding ``memory`` or ``writableMemory`` argument.
     case memorySize
     /// The context pointer (R1 at entry).
     case context

@@ -9,13 +9,19 @@ extension AbstractInterpreter {
         }
         let signature = helper.signature
         var map: MapReference?
+        // Stack bytes the helper may write: (frame, bytes, how many of them from the start it
+        // certainly writes).
+        var stackWrites: [(frame: Int, bytes: Range<Int>, certain: Int)] = []
         var index = 0
         while index < signature.arguments.count {
             let register = UInt8(index + 1)
             let value = try read(register)
             switch signature.arguments[index] {
             case .anything:
-                break
+                // A stack pointer without a size: the helper may touch the whole frame.
+                if case .pointer(let pointer) = value, case .stack(let frame) = pointer.region {
+                    stackWrites.append((frame, -ExecutionLimits.stackFrameSize..<0, 0))
+                }
             case .scalar, .memorySize:
                 guard value.scalarBounds != nil else { throw error(.safetyViolation, "R\(register) type=\(value.typeName) expected=scalar") }
             case .context:
@@ -35,7 +41,8 @@ extension AbstractInterpreter {
                 let isKey = signature.arguments[index] == .mapKey
                 let size = isKey ? map.descriptor.keySize : map.descriptor.valueSize
                 try checkHelperMemory(register: register, value, size: ScalarBounds.constant(UInt64(size)))
-            case .memory:
+            case .memory, .writableMemory:
+                let isWritable = signature.arguments[index] == .writableMemory
                 guard index + 1 < signature.arguments.count, signature.arguments[index + 1] == .memorySize else {
                     throw error(.environment, "helper \(helper.name) declares a memory argument without a size argument")
                 }
@@ -50,7 +57,11 @@ extension AbstractInterpreter {
                 if size.unsignedMax >= UInt64(Self.maxVariableOffset) {
                     throw error(.safetyViolation, "R\(sizeRegister) unbounded memory access, use 'var &= const' or 'if (var < const)'")
                 }
-                try checkHelperMemory(register: register, value, size: size)
+                if isWritable {
+                    if let write = try checkHelperWrite(register: register, value, size: size) { stackWrites.append(write) }
+                } else {
+                    try checkHelperMemory(register: register, value, size: size)
+                }
                 index += 1
             }
             index += 1
@@ -68,8 +79,27 @@ extension AbstractInterpreter {
         case .memoryOrNull(let size):
             result = .pointer(PointerValue(region: .memory(size: size), id: freshID(), maybeNull: true))
         }
+        for write in stackWrites {
+            forgetStack(frame: write.frame, bytes: write.bytes, certainlyWritten: write.certain)
+        }
         for register in 1...5 { state[register: register] = .uninitialized }
         state[register: 0] = result
+    }
+
+    /// A helper writes up to `size` bytes at the pointer: they must be inside the region (need
+    /// not be initialised). Returns the stack bytes it may write, if the pointer is into the stack.
+    private func checkHelperWrite(
+        register: UInt8, _ value: RegisterValue, size: ScalarBounds
+    ) throws(VerifierError) -> (frame: Int, bytes: Range<Int>, certain: Int)? {
+        guard case .pointer(let pointer) = value else {
+            throw error(.safetyViolation, "R\(register) type=\(value.typeName) expected=fp, pkt, map_value, mem")
+        }
+        let bytes = Int(size.unsignedMax)
+        if bytes == 0 { return nil }
+        let access = try checkAccess(register: register, value, offset: 0, size: bytes, isWrite: true)
+        guard case .stack(let frame) = pointer.region else { return nil }
+        let certain = access.isFixed ? Int(size.unsignedMin) : 0
+        return (frame, Int(access.lowest)..<Int(access.highest), certain)
     }
 
     /// A helper reads `size` bytes at the pointer: they must be inside the region and, on the

@@ -40,7 +40,7 @@ extension AbstractInterpreter {
 
     func executeStore(_ size: MemorySize, base: UInt8, offset: Int16, value operand: Operand) throws(VerifierError) {
         let size = size.byteCount
-        let value: RegisterValue
+        var value: RegisterValue
         switch operand {
         case .immediate(let immediate): value = .constant(UInt64(bitPattern: Int64(immediate)))
         case .register(let src): value = try read(src)
@@ -48,6 +48,14 @@ extension AbstractInterpreter {
         let address = try read(base)
         let access = try checkAccess(register: base, address, offset: Int64(offset), size: size, isWrite: true)
         if case .stack(let frame) = access.pointer.region {
+            // A spill that keeps the register's value links the two (as the kernel does), so a
+            // comparison of the register also bounds the stored copy: `k++; *p = k; if (k < n)`.
+            if access.isFixed, case .register(let src) = operand, case .scalar(let bounds, 0) = value, !bounds.isConstant,
+                size == 8 || Self.keepsNarrowStore(bounds, size: size)
+            {
+                value = .scalar(bounds, id: freshID())
+                state[register: Int(src)] = value
+            }
             try writeStack(frame: frame, access, size: size, value: value)
         }
     }
@@ -202,15 +210,24 @@ extension AbstractInterpreter {
 
     // MARK: - Stack contents
 
-    /// The value read from the stack: a spilled register (8-byte aligned read of a spill), zero,
-    /// or unknown data of the access width. Every byte read must have been written.
+    /// The value read from the stack: a spilled register (8-byte aligned read of a spill), the
+    /// scalar a narrow store left (a read of the same bytes, or of fewer from the same start, as
+    /// the kernel's narrow fills), zero, or unknown data of the access width. Every byte read must
+    /// have been written.
     func readStack(frame: Int, _ access: CheckedAccess, size: Int, register: UInt8) throws(VerifierError) -> RegisterValue {
         let stack = state.frames[frame].stack
         let start = Int(access.lowest)
         let end = Int(access.highest)
-        if access.isFixed && size == 8 {
+        if access.isFixed {
             let (slot, byte) = FunctionFrame.position(ofOffset: start)
-            if byte == 0 && stack[slot].isSpill { return stack[slot].spilled }
+            if byte == 0 && stack[slot].isSpill {
+                if size == 8 { return stack[slot].spilled }
+                // A narrow fill of a spilled scalar: its low bytes.
+                if case .scalar(let bounds, let id) = stack[slot].spilled { return Self.narrowed(bounds, id: id, toBytes: size) }
+            }
+            if let part = stack[slot].part(startingAt: byte), size <= part.size, case .scalar(let bounds, let id) = part.value {
+                return Self.narrowed(bounds, id: id, toBytes: size)
+            }
         }
         var allZero = true
         for offset in start..<end {
@@ -230,8 +247,19 @@ extension AbstractInterpreter {
         return .scalar(Self.loadedScalar(size: size, signExtended: false), id: 0)
     }
 
-    /// Records a store: an aligned 8-byte store of a register spills it (its type is kept);
-    /// anything else leaves data (`misc`) or zeros. `value == nil` stores unknown data.
+    /// The low `bytes` bytes of a scalar, zero-extended: the scalar itself (with its id) when it
+    /// fits, otherwise its truncation (a new value, without id).
+    static func narrowed(_ bounds: ScalarBounds, id: UInt32, toBytes bytes: Int) -> RegisterValue {
+        guard bytes < 8 else { return .scalar(bounds, id: id) }
+        if bounds.unsignedMax >> UInt64(8 * bytes) == 0 { return .scalar(bounds, id: id) }
+        return .scalar(bounds.truncated(toBits: 8 * bytes), id: 0)
+    }
+
+    /// Records a store: an aligned 8-byte store of a register spills it (its type is kept); a
+    /// 1-, 2- or 4-byte store of a scalar inside one slot keeps the stored bytes' value (a
+    /// ``StackSlot/Part``); anything else leaves data (`misc`) or zeros. Whatever the store
+    /// overwrites in part is scrubbed (``StackSlot/scrub(_:)``). `value == nil` stores unknown
+    /// data.
     func writeStack(frame: Int, _ access: CheckedAccess, size: Int, value: RegisterValue?) throws(VerifierError) {
         let start = Int(access.lowest)
         let end = Int(access.highest)
@@ -249,13 +277,43 @@ extension AbstractInterpreter {
             throw error(.safetyViolation, "invalid size of register spill")
         }
         let writesZero = access.isFixed && value?.scalarBounds?.truncated(toBits: 8 * size).constantValue == 0
+        if access.isFixed, !writesZero, size < 8, case .scalar(let bounds, let id) = value, Self.keepsNarrowStore(bounds, size: size) {
+            let (slot, byte) = FunctionFrame.position(ofOffset: start)
+            if byte + size <= 8 {
+                state.frames[frame].stack[slot].store(Self.narrowed(bounds, id: id, toBytes: size), start: byte, size: size)
+                return
+            }
+        }
         var stack = state.frames[frame].stack
         for offset in start..<end {
             let (slot, byte) = FunctionFrame.position(ofOffset: offset)
-            if stack[slot].isSpill {
-                stack[slot] = StackSlot(kinds: StackSlot.allMisc, spilled: .uninitialized)
-            }
+            stack[slot].scrub(byte..<byte + 1)
             stack[slot].setKind(writesZero ? .zero : .misc, at: byte)
+        }
+        state.frames[frame].stack = stack
+    }
+
+    /// Whether a store of `size` (< 8) bytes of a scalar with `bounds` keeps its value
+    /// (``StackSlot/Part``): constants, and values whose top bit in the stored width is known
+    /// zero (counters, indexes, masked values: they read back alike through zero- and
+    /// sign-extending loads). Other values, typically data copied byte by byte, are stored as
+    /// data: their ranges would split with every comparison on them (a sort) and keep the
+    /// bounded walk from pruning, without ever bounding an access.
+    static func keepsNarrowStore(_ bounds: ScalarBounds, size: Int) -> Bool {
+        bounds.isConstant || bounds.unsignedMax >> UInt64(8 * size - 1) == 0
+    }
+
+    /// A helper may have written the stack bytes `bytes` (offsets from the frame's R10) of
+    /// `frame`, the first `certainlyWritten` of them for sure: what they held is forgotten and
+    /// they are data now, except bytes never written that the helper may not have written either
+    /// (they stay unreadable).
+    func forgetStack(frame: Int, bytes: Range<Int>, certainlyWritten: Int) {
+        var stack = state.frames[frame].stack
+        for offset in bytes {
+            let (slot, byte) = FunctionFrame.position(ofOffset: offset)
+            let kind = stack[slot].kind(at: byte)
+            stack[slot].scrub(byte..<byte + 1)
+            if kind != .invalid || offset - bytes.lowerBound < certainlyWritten { stack[slot].setKind(.misc, at: byte) }
         }
         state.frames[frame].stack = stack
     }

@@ -29,6 +29,9 @@ final class AbstractInterpreter {
     var state: VerifierState
     var pc = 0
     var parent: VisitedState?
+    /// Conditional jumps on the current path (from the entry) where both sides were possible:
+    /// a state that repeats with no such jump in between repeats on every run that reaches it.
+    var decisions = 0
 
     // Exploration.
     var pending: [PendingPath] = []
@@ -95,6 +98,7 @@ final class AbstractInterpreter {
             state = next.state
             pc = next.pc
             parent = next.parent
+            decisions = next.decisions
             appendLog { "from branch to \(self.pc): \(self.state.kernelDescription)" }
         }
     }
@@ -223,7 +227,16 @@ final class AbstractInterpreter {
                     old.state.covers(state, liveRegisters: live, callerLive: callerLive, exact: true)
                 {
                     visited[pc] = list
-                    throw error(.safetyViolation, "infinite loop detected at insn \(pc)")
+                    // Every branch since the stored state was decided by the state itself: every
+                    // run that reaches it goes round forever. Otherwise some branch was taken on
+                    // an assumption, and the repeat may only mean that the domain lost what
+                    // changes from one iteration to the next.
+                    if old.decisions == decisions {
+                        throw error(.safetyViolation, "infinite loop detected at insn \(pc)")
+                    }
+                    throw error(
+                        .repeatedState,
+                        "infinite loop detected at insn \(pc) (the state repeats after branches the verifier could not decide: the loop may not exit, or the verifier does not track what changes)")
                 }
             }
             index += 1
@@ -235,6 +248,7 @@ final class AbstractInterpreter {
             return false
         }
         let stored = VisitedState(state: state, fingerprint: fingerprint, parent: parent)
+        stored.decisions = decisions
         list.append(stored)
         visited[pc] = list
         parent = stored
@@ -280,7 +294,8 @@ final class AbstractInterpreter {
     /// Queues the other side of a branch.
     func pushBranch(_ branchState: VerifierState, at target: Int) {
         parent?.branches += 1
-        pending.append(PendingPath(state: branchState, pc: target, parent: parent))
+        decisions += 1
+        pending.append(PendingPath(state: branchState, pc: target, parent: parent, decisions: decisions))
     }
 
     func freshID() -> UInt32 {
@@ -335,10 +350,22 @@ final class AbstractInterpreter {
             }
         }
         if droppedLogLines > 0 { log.append("... \(droppedLogLines) more lines not kept") }
+        // Every walk under strict and bounded ended; under widening, each loop needs a counter.
+        var loopHeadTerminates = program.controlFlow.isLoopHead
+        var terminates = true
+        if widens {
+            let termination = LoopTermination.analyze(program, helpers: helpers, liveness: liveness) { pc in
+                self.invariants.filter { $0.key.pc == pc }.map(\.value.state)
+            }
+            loopHeadTerminates = termination.loopHeadTerminates
+            terminates = termination.terminates
+        }
         let facts = VerifiedFacts(
             accessIsSafe: accessIsSafe, divisorIsNonZero: divisorIsNonZero,
             stackDepth: stackDepthByFunction.values.max() ?? 0, maxCallDepth: maxCallDepth,
-            terminates: !(widens && program.controlFlow.hasLoops))
+            terminates: terminates,
+            // readStack and checkHelperMemory reject every read of a stack byte not written before.
+            stackIsWrittenBeforeRead: true, loopHeadTerminates: loopHeadTerminates)
         return VerificationResult(
             facts: facts, loops: options.loops, liveRegisters: liveness.liveIn, stackDepthByFunction: stackDepthByFunction,
             statistics: VerifierStatistics(

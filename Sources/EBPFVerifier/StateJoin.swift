@@ -13,7 +13,9 @@
 ///   unlinked.
 /// - Stack: spills of the same kind join like registers; otherwise byte by byte, where a byte
 ///   never written on one side is never written, and data and zeros give data. A spilled
-///   pointer joined with anything else becomes data (it can no longer be dereferenced).
+///   pointer joined with anything else becomes data (it can no longer be dereferenced). Narrow
+///   stores of the same bytes on both sides (or a narrow store and zeros) join like registers,
+///   within the bytes' range.
 struct StateJoin {
     /// A register whose values cannot be joined (different pointer types) although it is live.
     struct Conflict: Error {
@@ -159,12 +161,25 @@ struct StateJoin {
             let kind: StackSlot.ByteKind
             if x == .invalid || y == .invalid {
                 kind = .invalid
-            } else if x == y {
+            } else if x == y && x != .part {
                 kind = x
             } else {
                 kind = .misc
             }
             result.setKind(kind, at: byte)
+        }
+        // Narrow stores of the same bytes on both sides (zeros count as the value 0) join like
+        // registers.
+        var extents = Set<[Int]>()
+        for part in a.parts + b.parts { extents.insert([part.start, part.size]) }
+        for extent in extents.sorted(by: { $0[0] < $1[0] }) {
+            let (start, size) = (extent[0], extent[1])
+            guard let x = a.partValue(start: start, size: size), let y = b.partValue(start: start, size: size),
+                case .scalar(let bounds, let id)? = value(x, y),
+                result.parts.allSatisfy({ !$0.overlaps(start..<start + size) })
+            else { continue }
+            // Widening may go past what the bytes can hold: keep the bytes' own limit.
+            result.store(AbstractInterpreter.narrowed(bounds, id: id, toBytes: size), start: start, size: size)
         }
         return result
     }

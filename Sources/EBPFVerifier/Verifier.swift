@@ -21,19 +21,21 @@ public struct Verifier: Sendable {
 
     /// Verifies `program`; on success returns the facts engines may rely on and statistics.
     ///
-    /// Under ``VerifierOptions/LoopPolicy/automatic`` this is `bounded`, then `widening` when
-    /// `bounded` ran out of its processed-instruction budget (an error of kind
-    /// ``VerifierError/Kind/budgetExhausted``); the duration in the statistics
-    /// covers both attempts, and the error of a program both reject is the one from `widening`.
+    /// Under ``VerifierOptions/LoopPolicy/automatic`` this is `bounded` within
+    /// ``VerifierOptions/automaticBoundedBudget``, then `widening` when `bounded` gave up without
+    /// finding anything unsafe (``VerifierError/isRetriedWithWidening``: it ran out of budget, or
+    /// a state repeated after undecided branches); the duration in the statistics covers both
+    /// attempts, and the error of a program both reject is the one from `widening`.
     public func verify(_ program: Program) throws(VerifierError) -> VerificationResult {
         guard options.loops == .automatic else { return try verify(program, options: options) }
         let clock = ContinuousClock()
         let start = clock.now
         var bounded = options
         bounded.loops = .bounded
+        bounded.processedInstructionBudget = min(options.processedInstructionBudget, options.automaticBoundedBudget)
         do {
             return try verify(program, options: bounded)
-        } catch where error.kind == .budgetExhausted {
+        } catch where error.isRetriedWithWidening {
             var widening = options
             widening.loops = .widening
             var result = try verify(program, options: widening)

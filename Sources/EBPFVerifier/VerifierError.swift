@@ -23,10 +23,19 @@ public struct VerifierError: Error, Hashable, Sendable, CustomStringConvertible 
         case environment
         /// The abstract interpretation cannot prove an instruction safe on some path: an
         /// uninitialised register, an access outside its region, forbidden pointer arithmetic,
-        /// a pointer where a helper expects something else, an endless loop (`bounded`), a loop
-        /// without an invariant that keeps a register's type (`widening`). The program may be
-        /// unsafe, or safe in a way the abstract domain cannot express.
+        /// a pointer where a helper expects something else, an endless loop (`bounded`: a
+        /// state repeats on a path whose every branch the state itself decided, so every run
+        /// that gets there goes round forever), a loop without an invariant that keeps a
+        /// register's type (`widening`). The program may be unsafe, or safe in a way the
+        /// abstract domain cannot express.
         case safetyViolation
+        /// Under `bounded`, a loop head was reached again on one path with the same state, after
+        /// branches whose outcome the verifier could not decide (`infinite loop detected at insn
+        /// N (the state repeats …)`): the loop may not exit for some input, or the abstract
+        /// domain loses what changes from one iteration to the next (a counter kept in a form it
+        /// does not track). Nothing unsafe was found; the `automatic` loop policy retries these
+        /// with `widening`.
+        case repeatedState
         /// The analysis ran out of its processed-instruction budget (`BPF program is too
         /// large`): the program may be safe, but walking it (typically unrolling a long loop
         /// under `bounded`) costs too much. The `automatic` loop policy retries these with
@@ -44,6 +53,11 @@ public struct VerifierError: Error, Hashable, Sendable, CustomStringConvertible 
 
     /// What kind of problem it is.
     public var kind: Kind
+
+    /// Whether the `automatic` loop policy retries a `bounded` rejection of this kind with
+    /// `widening`: the bounded walk gave up without finding anything unsafe
+    /// (``Kind/budgetExhausted``, ``Kind/repeatedState``).
+    public var isRetriedWithWidening: Bool { kind == .budgetExhausted || kind == .repeatedState }
     /// The instruction slot the error is about.
     public var index: Int
     /// The reason, without the instruction index.

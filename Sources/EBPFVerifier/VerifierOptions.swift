@@ -15,11 +15,13 @@ public struct VerifierOptions: Sendable {
         /// safety is proven for every iteration; termination is not (`terminates` is false when
         /// the program has a loop), so the engines keep counting their instruction budget.
         case widening
-        /// `bounded` first; when that gives up only because the program is too large to unroll
-        /// (an error of kind ``VerifierError/Kind/budgetExhausted``, `BPF program is too large`),
-        /// `widening`. Kernel semantics (and proven termination)
-        /// where they suffice, widening where loops are too long to walk.
-        /// ``VerificationResult/loops`` says which policy produced the facts.
+        /// `bounded` first, within ``VerifierOptions/automaticBoundedBudget`` processed
+        /// instructions; when that gives up without finding anything unsafe (an error of kind
+        /// ``VerifierError/Kind/budgetExhausted`` or ``VerifierError/Kind/repeatedState``, see
+        /// ``VerifierError/isRetriedWithWidening``), `widening`. Kernel semantics (and proven
+        /// termination) where they suffice, widening where loops are too long to walk or their
+        /// progress is beyond the bounded walk. ``VerificationResult/loops`` says which policy
+        /// produced the facts.
         case automatic
     }
 
@@ -29,6 +31,12 @@ public struct VerifierOptions: Sendable {
     /// Instructions the analysis may step through over all paths before giving up
     /// (`BPF program is too large`), as the kernel's complexity limit.
     public var processedInstructionBudget: Int
+    /// Under ``LoopPolicy/automatic``, the processed-instruction budget of the `bounded`
+    /// attempt (at most ``processedInstructionBudget``): past it, `widening` takes over. Small,
+    /// so that a program `bounded` cannot walk costs milliseconds before the fallback (a
+    /// processed instruction costs about 0.3–4 µs in a release build, depending on how many
+    /// states each prune point compares).
+    public var automaticBoundedBudget: Int
     /// The size of the input memory (R1, with its length in R2) when the caller knows it. When
     /// `nil` the memory is treated like packet data: R1 + R2 is its end, and every access must
     /// first be proven against the length by a comparison (of R2, or of a pointer with R1 + R2).
@@ -46,6 +54,7 @@ public struct VerifierOptions: Sendable {
         loops: LoopPolicy = .bounded,
         maxInstructions: Int = 1_000_000,
         processedInstructionBudget: Int = 1_000_000,
+        automaticBoundedBudget: Int = VerifierOptions.defaultAutomaticBoundedBudget,
         contextSize: Int? = nil,
         license: String? = nil,
         maps: [Int32: MapDescriptor] = [:],
@@ -55,6 +64,7 @@ public struct VerifierOptions: Sendable {
         self.loops = loops
         self.maxInstructions = maxInstructions
         self.processedInstructionBudget = processedInstructionBudget
+        self.automaticBoundedBudget = automaticBoundedBudget
         self.contextSize = contextSize
         self.license = license
         self.maps = maps
@@ -64,6 +74,9 @@ public struct VerifierOptions: Sendable {
 }
 
 extension VerifierOptions {
+    /// The default ``automaticBoundedBudget``.
+    public static let defaultAutomaticBoundedBudget = 50_000
+
     /// Whether ``license`` is one the kernel accepts as GPL-compatible
     /// (`license_is_gpl_compatible`): GPL-only helpers need one.
     var hasGPLCompatibleLicense: Bool {

@@ -59,18 +59,39 @@ extension VerifierState {
             guard new.isSpill else { return false }
             return value(old.spilled, covers: new.spilled, ids: &ids, exact: exact)
         }
-        if exact { return old.kinds == new.kinds }
+        if exact {
+            guard old.kinds == new.kinds, old.parts.count == new.parts.count else { return false }
+            for (a, b) in zip(old.parts, new.parts) {
+                guard a.start == b.start, a.size == b.size, value(a.value, covers: b.value, ids: &ids, exact: true) else {
+                    return false
+                }
+            }
+            return true
+        }
+        // A narrow store covers the same bytes holding a value it contains (zeros are the value 0).
+        for part in old.parts {
+            guard let newValue = new.partValue(start: part.start, size: part.size),
+                value(part.value, covers: newValue, ids: &ids, exact: false)
+            else { return false }
+        }
         let newSpillIsScalar = new.isSpill && new.spilled.scalarBounds != nil
         for byte in 0..<8 {
             switch old.kind(at: byte) {
-            case .invalid:
+            case .invalid, .part:
                 continue
             case .misc:
                 let kind = new.kind(at: byte)
-                if kind == .misc || kind == .zero || (kind == .spill && newSpillIsScalar) { continue }
+                if kind == .misc || kind == .zero || kind == .part || (kind == .spill && newSpillIsScalar) { continue }
                 return false
             case .zero:
-                if new.kind(at: byte) != .zero { return false }
+                let kind = new.kind(at: byte)
+                if kind == .zero { continue }
+                if kind == .part, let part = new.parts.first(where: { $0.start <= byte && byte < $0.end }),
+                    Self.byte(byte - part.start, isZeroIn: part.value)
+                {
+                    continue
+                }
+                return false
             case .spill:
                 return false
             }

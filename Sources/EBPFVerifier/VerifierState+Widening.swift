@@ -66,11 +66,17 @@ extension VerifierState {
             guard new.isSpill else { return false }
             return value(old.spilled, subsumes: new.spilled, ids: &ids)
         }
+        // A narrow store describes the same bytes holding a value it contains (zeros are 0).
+        for part in old.parts {
+            guard let newValue = new.partValue(start: part.start, size: part.size),
+                value(part.value, subsumes: newValue, ids: &ids)
+            else { return false }
+        }
         let newSpillIsZero = new.isSpill && new.spilled.scalarBounds?.constantValue == 0
         for byte in 0..<8 {
             let kind = new.kind(at: byte)
             switch old.kind(at: byte) {
-            case .invalid:
+            case .invalid, .part:
                 continue
             case .misc:
                 // Data describes any bytes, a spilled pointer's too (the join turns a pointer spill
@@ -79,11 +85,23 @@ extension VerifierState {
                 return false
             case .zero:
                 if kind == .zero || (kind == .spill && newSpillIsZero) { continue }
+                if kind == .part, let part = new.parts.first(where: { $0.start <= byte && byte < $0.end }),
+                    Self.byte(byte - part.start, isZeroIn: part.value)
+                {
+                    continue
+                }
                 return false
             case .spill:
                 return false
             }
         }
         return true
+    }
+
+    /// Whether byte `index` (little-endian) of every value `value` describes is zero.
+    static func byte(_ index: Int, isZeroIn value: RegisterValue) -> Bool {
+        guard let bounds = value.scalarBounds else { return false }
+        let mask: UInt64 = 0xff << UInt64(8 * index)
+        return bounds.bits.value & mask == 0 && bounds.bits.mask & mask == 0
     }
 }

@@ -23,12 +23,17 @@ struct VerifierState: Hashable, Sendable {
         return frames[location.frame].registers[location.index]
     }
 
-    /// Applies `transform` to every register and spilled register of every frame.
+    /// Applies `transform` to every register, spilled register and narrow stored scalar
+    /// (``StackSlot/Part``, only ever refined by it) of every frame.
     mutating func updateAllValues(_ transform: (inout RegisterValue) -> Void) {
         for f in frames.indices {
             for r in 0..<11 { transform(&frames[f].registers[r]) }
-            for s in 0..<FunctionFrame.slotCount where frames[f].stack[s].isSpill {
-                transform(&frames[f].stack[s].spilled)
+            for s in 0..<FunctionFrame.slotCount {
+                if frames[f].stack[s].isSpill {
+                    transform(&frames[f].stack[s].spilled)
+                } else if !frames[f].stack[s].parts.isEmpty {
+                    for p in frames[f].stack[s].parts.indices { transform(&frames[f].stack[s].parts[p].value) }
+                }
             }
         }
     }

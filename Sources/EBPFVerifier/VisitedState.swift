@@ -10,6 +10,9 @@ final class VisitedState {
     let parent: VisitedState?
     var hits = 0
     var misses = 0
+    /// The path's count of undecided branches when the state was stored
+    /// (``AbstractInterpreter/decisions``).
+    var decisions = 0
 
     init(state: VerifierState, fingerprint: Int, parent: VisitedState?) {
         self.state = state
@@ -31,4 +34,5 @@ struct PendingPath {
     var state: VerifierState
     var pc: Int
     var parent: VisitedState?
+    var decisions: Int
 }

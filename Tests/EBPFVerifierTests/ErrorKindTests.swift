@@ -118,6 +118,12 @@ struct KindCase: CustomTestStringConvertible, Sendable {
                  at: 2, "R4 is ctx(off=0,sz=64,imm=0) on one path into the loop at insn 2 and 5 on another")
             .with { $0.loops = .widening },
 
+        // Nothing unsafe found, but the bounded walk cannot tell that the loop ends: the state
+        // repeats after a branch on a byte of the input.
+        KindCase("loop that repeats after an undecided branch", .repeatedState,
+                 "mov %r0, 0\nloop:\nldxb %r3, [%r1+0]\njeq %r3, 7, out\nja loop\nout:\nexit", at: 1,
+                 "infinite loop detected at insn 1 (the state repeats after branches the verifier could not decide"),
+
         // Too much work.
         KindCase("loop the budget cannot unroll", .budgetExhausted,
                  "ldxw %r2, [%r1+0]\nmov %r0, 0\nloop:\nadd %r0, 1\njlt %r0, %r2, loop\nexit", at: 4,
@@ -154,8 +160,8 @@ struct KindCase: CustomTestStringConvertible, Sendable {
     }
 
     /// `automatic` retries with `widening` exactly when `bounded` failed with
-    /// ``VerifierError/Kind/budgetExhausted``: every other rejection under `bounded` is final and
-    /// the same error.
+    /// ``VerifierError/Kind/budgetExhausted`` or ``VerifierError/Kind/repeatedState``: every other
+    /// rejection under `bounded` is final and the same error.
     @Test(arguments: cases.filter { $0.loops == .bounded })
     func automaticFallsBackByKind(_ testCase: KindCase) throws {
         let bounded = try testCase.verify(loops: .bounded)
@@ -164,8 +170,9 @@ struct KindCase: CustomTestStringConvertible, Sendable {
             Issue.record("bounded accepted")
             return
         }
-        if boundedError.kind == .budgetExhausted {
-            // The loop has no access to prove: widening accepts it.
+        #expect(boundedError.isRetriedWithWidening == [.budgetExhausted, .repeatedState].contains(boundedError.kind))
+        if boundedError.isRetriedWithWidening {
+            // The loop has no access it cannot prove: widening accepts it.
             let result = try automatic.get()
             #expect(result.loops == .widening)
         } else {

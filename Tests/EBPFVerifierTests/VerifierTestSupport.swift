@@ -10,7 +10,8 @@ enum VerifierFixtures {
 
     /// Helper 1 declared as the kernel's `bpf_map_lookup_elem`, helper 2 as a GPL-only helper
     /// taking a memory buffer and its size, helper 3 returning 32 bytes of memory or null,
-    /// helper 5 the conformance identity.
+    /// helper 4 filling a buffer it is given with 0xff bytes (a writable memory argument, like
+    /// the kernel's `bpf_probe_read`), helper 5 the conformance identity.
     static let helpers = HelperRegistry([
         HelperFunction(
             id: 1, name: "bpf_map_lookup_elem",
@@ -22,6 +23,14 @@ enum VerifierFixtures {
         HelperFunction(
             id: 3, name: "scratch", signature: HelperSignature(arguments: [], returns: .memoryOrNull(size: 32)),
             body: { _, _, _, _, _ in 0 }),
+        HelperFunction(
+            id: 4, name: "fill", signature: HelperSignature(arguments: [.writableMemory, .memorySize], returns: .scalar),
+            body: { buffer, size, _, _, _ in
+                if let pointer = UnsafeMutableRawPointer(bitPattern: UInt(buffer)) {
+                    pointer.initializeMemory(as: UInt8.self, repeating: 0xff, count: Int(size))
+                }
+                return 0
+            }),
         HelperFunction(
             id: 5, name: "identity", signature: HelperSignature(arguments: [.anything], returns: .scalar),
             body: { r1, _, _, _, _ in r1 }),

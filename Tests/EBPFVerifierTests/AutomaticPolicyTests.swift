@@ -1,0 +1,108 @@
+import EBPFCore
+import Testing
+@testable import EBPFVerifier
+
+/// The `automatic` loop policy: `bounded` within a small processed-instruction budget, then
+/// `widening` for the rejections that found nothing unsafe (``VerifierError/isRetriedWithWidening``).
+@Suite struct AutomaticPolicyTests {
+    /// 20,000 iterations of four instructions: `bounded` proves it with its default budget of a
+    /// million processed instructions, not within the `automatic` attempt's.
+    static let longLoop = """
+        mov %r0, 0
+        mov %r3, 0
+        loop:
+        add %r0, %r3
+        add %r3, 1
+        jlt %r3, 20000, loop
+        exit
+        """
+
+    static func verify(_ source: String, _ options: VerifierOptions) throws -> Result<VerificationResult, VerifierError> {
+        let program = try VerifierFixtures.program(source)
+        do throws(VerifierError) {
+            return .success(try Verifier(helpers: VerifierFixtures.helpers, options: options).verify(program))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    @Test func boundedAttemptIsCapped() throws {
+        let bounded = try Self.verify(Self.longLoop, VerifierOptions(loops: .bounded, contextSize: 64)).get()
+        #expect(bounded.statistics.processedInstructions > VerifierOptions.defaultAutomaticBoundedBudget)
+
+        let automatic = try Self.verify(Self.longLoop, VerifierOptions(loops: .automatic, contextSize: 64)).get()
+        #expect(automatic.loops == .widening)
+        // The widening attempt's own work: a few passes over the loop, not 20,000.
+        #expect(automatic.statistics.processedInstructions < 1_000)
+
+        let generous = try Self.verify(
+            Self.longLoop, VerifierOptions(loops: .automatic, automaticBoundedBudget: 1_000_000, contextSize: 64)
+        ).get()
+        #expect(generous.loops == .bounded)
+        #expect(generous.facts.terminates)
+    }
+
+    /// The cap never raises the budget: a smaller ``VerifierOptions/processedInstructionBudget``
+    /// also limits the bounded attempt.
+    @Test func capIsAtMostTheBudget() throws {
+        let short = """
+            mov %r0, 0
+            mov %r3, 0
+            loop:
+            add %r0, %r3
+            add %r3, 1
+            jlt %r3, 100, loop
+            exit
+            """
+        let roomy = try Self.verify(short, VerifierOptions(loops: .automatic, contextSize: 64)).get()
+        #expect(roomy.loops == .bounded)
+        let tight = try Self.verify(short, VerifierOptions(loops: .automatic, processedInstructionBudget: 50, contextSize: 64)).get()
+        #expect(tight.loops == .widening)
+    }
+
+    /// A state that repeats after a branch on input data: the bounded walk cannot tell whether
+    /// the loop ends (it may not), nothing is unsafe, and widening accepts it without claiming
+    /// termination.
+    @Test func repeatedStateFallsBackToWidening() throws {
+        let source = """
+            mov %r0, 0
+            loop:
+            ldxb %r3, [%r1+0]
+            jeq %r3, 7, out
+            ja loop
+            out:
+            exit
+            """
+        guard case .failure(let error) = try Self.verify(source, VerifierOptions(loops: .bounded, contextSize: 64)) else {
+            Issue.record("bounded accepted a loop it cannot bound")
+            return
+        }
+        #expect(error.kind == .repeatedState, "\(error)")
+        let automatic = try Self.verify(source, VerifierOptions(loops: .automatic, contextSize: 64)).get()
+        #expect(automatic.loops == .widening)
+        #expect(!automatic.facts.terminates)
+    }
+
+    /// A state that repeats on a path whose every branch the state decided is an endless loop
+    /// for every run that reaches it: final under `automatic`, as the kernel rejects it.
+    @Test func forcedRepeatIsFinal() throws {
+        let source = """
+            mov %r0, 0
+            mov %r3, 5
+            loop:
+            jne %r3, 5, out
+            ldxb %r4, [%r1+0]
+            ja loop
+            out:
+            exit
+            """
+        for loops in [VerifierOptions.LoopPolicy.bounded, .automatic] {
+            guard case .failure(let error) = try Self.verify(source, VerifierOptions(loops: loops, contextSize: 64)) else {
+                Issue.record("\(loops) accepted an endless loop")
+                continue
+            }
+            #expect(error.kind == .safetyViolation, "\(error)")
+            #expect(error.message == "infinite loop detected at insn 2", "\(error)")
+        }
+    }
+}
