@@ -56,7 +56,7 @@ import Testing
             """
         let roomy = try Self.verify(short, VerifierOptions(loops: .automatic, contextSize: 64)).get()
         #expect(roomy.loops == .bounded)
-        let tight = try Self.verify(short, VerifierOptions(loops: .automatic, processedInstructionBudget: 50, contextSize: 64)).get()
+        let tight = try Self.verify(short, VerifierOptions(loops: .automatic, processedInstructionBudget: 150, contextSize: 64)).get()
         #expect(tight.loops == .widening)
     }
 
