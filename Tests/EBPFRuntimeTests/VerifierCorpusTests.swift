@@ -23,7 +23,7 @@ struct VerifierCorpusTests {
     /// `contextSize`), each in well under a second in a debug build: the verifier must keep
     /// proving these. Left out: the loops over the whole buffer, which `automatic` proves too,
     /// but only with `widening` after its capped `bounded` attempt (about 1 s each in a debug
-    /// build, 25–76 ms in release); `wideningVerifiesWithLengthInR2` pins them.
+    /// build, 20–72 ms in release); `wideningVerifiesWithLengthInR2` pins them.
     static let verifiesWithLengthInR2: Set<String> = [
         "binary_search_table", "bubble_sort_stack", "clamped_length", "compare_records", "copy_to_stack",
         "dns_labels", "header_parser", "ipv6_next_header", "last_bytes", "map_key_loop", "protocol_switch",
