@@ -500,11 +500,23 @@ struct Zone: Hashable, Sendable {
                 let a = pairBound(old, i, j, oldHighs, oldLows)
                 let b = pairBound(new, i, j, newHighs, newLows)
                 var c = max(a, b)
+                // Once widening, a relation between places that only one state stores is given
+                // up rather than rebuilt from the other's intervals each time (it would grow with
+                // them, and cost a join per step).
+                if case .none = widening {} else if !isLengthBound && !isBelowLength,
+                    old.stored(union[i], union[j]) == infinity || new.stored(union[i], union[j]) == infinity
+                {
+                    c = infinity
+                }
                 if b > a {
+                    // Bounds against a length go through the thresholds (`i − len ≤ −4` with a
+                    // fixed length climbs from −1496 to −4); others give up at once.
+                    let involvesLength = lengthShift(union[i]) != nil || lengthShift(union[j]) != nil
                     switch widening {
                     case .none: break
-                    case .thresholds(let thresholds): c = thresholds.difference(atLeast: b) ?? infinity
-                    case .limits: c = infinity
+                    case .thresholds(let thresholds) where involvesLength:
+                        c = thresholds.difference(atLeast: b) ?? infinity
+                    case .thresholds, .limits: c = infinity
                     }
                 }
                 // A place below a length (`i ≤ len − 4`) is what proves accesses; other bounds

@@ -20,23 +20,26 @@ struct VerifierCorpusTests {
     }()
 
     /// Programs proven under the default policy (`automatic`) with the length only in R2 (no
-    /// `contextSize`): the verifier must keep proving these. Grows as the verifier learns; issue
-    /// #16 aims at every program. Each takes well under a second in a debug build (the zone
-    /// proves the access; `automatic` caps its bounded attempt before falling back to widening).
+    /// `contextSize`), each in well under a second in a debug build: the verifier must keep
+    /// proving these. Left out: the loops over the whole buffer, which `automatic` proves too,
+    /// but only with `widening` after its capped `bounded` attempt (about 1 s each in a debug
+    /// build, 20–72 ms in release); `wideningVerifiesWithLengthInR2` pins them.
     static let verifiesWithLengthInR2: Set<String> = [
         "binary_search_table", "bubble_sort_stack", "clamped_length", "compare_records", "copy_to_stack",
         "dns_labels", "header_parser", "ipv6_next_header", "last_bytes", "map_key_loop", "protocol_switch",
         "u16_stride_pairs", "vlan_port_filter", "xdp_end_pointer",
     ]
 
-    /// Programs proven with a fixed input size of 1,500 bytes under the default policy.
+    /// Programs proven with a fixed input size of 1,500 bytes under the default policy, each in
+    /// well under a second in a debug build. Left out for the same reason (proven, but 0.7–1 s
+    /// in a debug build): max_byte, nested_prefix, popcount, run_lengths, tlv_walk and
+    /// token_count; `wideningVerifiesWithFixedSize` pins them.
     static let verifiesWithFixedSize: Set<String> = [
         "binary_search_table", "bubble_sort_stack", "clamped_length", "compare_records", "copy_to_stack",
         "crc32_bitwise", "dns_labels", "find_byte", "fnv1a", "header_parser", "histogram_stack",
-        "internet_checksum", "ipv6_next_header", "last_bytes", "local_call_sum", "map_key_loop", "max_byte",
-        "nested_prefix", "palindrome", "parse_decimal", "popcount", "protocol_switch", "reverse_scan",
-        "run_lengths", "sum_bytes", "sum_words_guarded", "token_count", "two_buffers_stack", "u16_stride_pairs",
-        "unrolled_by_four", "vlan_port_filter", "word_loop_div8", "xdp_end_pointer",
+        "internet_checksum", "ipv6_next_header", "last_bytes", "local_call_sum", "map_key_loop", "palindrome",
+        "parse_decimal", "protocol_switch", "reverse_scan", "sum_bytes", "sum_words_guarded", "two_buffers_stack",
+        "u16_stride_pairs", "unrolled_by_four", "vlan_port_filter", "word_loop_div8", "xdp_end_pointer",
     ]
 
     /// Programs the `widening` policy proves with the length only in R2, in milliseconds: the
