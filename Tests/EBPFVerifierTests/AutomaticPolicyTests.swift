@@ -60,6 +60,36 @@ import Testing
         #expect(tight.loops == .widening)
     }
 
+    /// A loop `bounded` proves only past the cap (180,000 processed instructions) and `widening`
+    /// cannot (the index is a second counter that no test bounds): `automatic` walks it again
+    /// with the whole budget rather than reject what `bounded` accepts.
+    @Test func automaticKeepsWhatBoundedProves() throws {
+        let source = """
+            mov %r0, 0
+            mov %r3, 0
+            mov %r4, 0
+            loop:
+            mov %r5, %r4
+            div %r5, 400
+            mov %r6, %r1
+            add %r6, %r5
+            ldxb %r7, [%r6+0]
+            add %r0, %r7
+            add %r3, 1
+            add %r4, 1
+            jlt %r3, 20000, loop
+            exit
+            """
+        guard case .failure(let error) = try Self.verify(source, VerifierOptions(loops: .widening, contextSize: 64)) else {
+            Issue.record("widening proved the second counter: the case does not show the fallback")
+            return
+        }
+        #expect(error.kind == .safetyViolation, "\(error)")
+        let result = try Self.verify(source, VerifierOptions(loops: .automatic, contextSize: 64)).get()
+        #expect(result.loops == .bounded)
+        #expect(result.statistics.processedInstructions > VerifierOptions.defaultAutomaticBoundedBudget)
+    }
+
     /// A state that repeats after a branch on input data: the bounded walk cannot tell whether
     /// the loop ends (it may not), nothing is unsafe, and widening accepts it without claiming
     /// termination.
