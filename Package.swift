@@ -54,11 +54,11 @@ let package = Package(
         // programs. Shipped with `ebpf-fuzz`, used by the tests.
         .target(name: "EBPFDifferential", dependencies: ["EBPFCore", "EBPFAssembler", "EBPFProgramGenerator"]),
         // Test-only: repository layout, the conformance corpus and its `.data` parser, synthetic
-        // captures, pcapng builder; re-exports the generator and the differential harness. No
-        // shipped target depends on it.
+        // captures, pcapng builder, the libpcap test condition; re-exports the generator and the
+        // differential harness. No shipped target depends on it.
         .target(
             name: "EBPFTestSupport",
-            dependencies: ["EBPFCore", "EBPFAssembler", "ClassicBPF", "EBPFProgramGenerator", "EBPFDifferential"]
+            dependencies: ["EBPFCore", "EBPFAssembler", "ClassicBPF", "PcapOracle", "EBPFProgramGenerator", "EBPFDifferential"]
         ),
         // Differential fuzzing (interpreter vs JIT vs kernel) and its command-line driver.
         .target(

@@ -47,6 +47,15 @@ def packet():
     return frame + bytes(64 - len(frame))
 
 
+def tcp_packet():
+    """Ethernet + IPv4 (no options) + TCP SYN, 64 bytes."""
+    eth = bytes.fromhex("020000000001" "020000000002" "0800")
+    ip = bytes.fromhex("45000028" "12344000" "4006" "0000" "c0a80001" "0a000002")
+    tcp = bytes.fromhex("c3500050" "00000001" "00000000" "50020000" "00000000")
+    frame = eth + ip + tcp
+    return frame + bytes(64 - len(frame))
+
+
 INPUTS = {
     "alu_loop": lambda: random_bytes(64, 1),
     "muldiv": lambda: random_bytes(64, 2),
@@ -60,6 +69,10 @@ INPUTS = {
     "large": lambda: random_bytes(64, 9),
     "map_array": lambda: random_bytes(4096, 10),
     "map_hash": lambda: random_bytes(4096, 11),
+    "trivial": lambda: random_bytes(64, 12),
+    "stack": lambda: random_bytes(64, 13),
+    "parser": tcp_packet,
+    "map_lookup": tcp_packet,
 }
 
 if __name__ == "__main__":

@@ -72,16 +72,16 @@ def phases(reports):
     """Preparation times in µs: decode, verify, the interpreter's table, and the JIT's phases
     (each the median over the same compilations; the total is timed from outside)."""
     lines = [
-        "| program | instructions | decode | verify | interpreter prepare | JIT analysis | register allocation | emission | executable mapping | JIT total | layout passes |",
+        "| program | instructions | decode | verify | interpreter prepare | JIT analysis | address analysis | emission | branch relaxation | executable mapping | JIT total |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in reports:
         c = r["compile"]
         lines.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
             name_of(r), r["instructions"], us(c.get("decodeNs")), us(c.get("verifyNs")),
-            us(c.get("interpreterPrepareNs")), us(c.get("jitAnalysisNs")), us(c.get("jitRegisterAllocationNs")),
-            us(c.get("jitEmissionNs")), us(c.get("jitExecutableMappingNs")), us(c.get("jitCompileNs")),
-            c.get("jitLayoutPasses", "–")))
+            us(c.get("interpreterPrepareNs")), us(c.get("jitAnalysisNs")), us(c.get("jitAddressAnalysisNs")),
+            us(c.get("jitEmissionNs")), us(c.get("jitBranchRelaxationNs")), us(c.get("jitExecutableMappingNs")),
+            us(c.get("jitCompileNs"))))
     return "\n".join(lines)
 
 

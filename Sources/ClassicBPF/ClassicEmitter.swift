@@ -12,7 +12,7 @@ struct ClassicEmitter {
 
     // The register map; see ``ClassicTranslator``.
     static let a: UInt8 = 0
-    static let context: UInt8 = 6
+    static let context: UInt8 = 1
     static let x: UInt8 = 7
     static let tmp: UInt8 = 8
     static let length: UInt8 = 9
@@ -100,22 +100,24 @@ struct ClassicEmitter {
 
     // MARK: Program structure
 
-    /// Saves the context and length where legacy loads cannot disturb them; A = X = 0.
-    mutating func emitPrologue() {
-        alu64(.mov, Self.context, src: 1)
+    /// What the classic program needs before its first instruction, and nothing else: the
+    /// length in R9 when it reads `len`, A = 0 and X = 0 when some path reads them unwritten
+    /// (``ClassicRegisterUse``). The context stays in R1, which nothing the translation emits
+    /// writes (legacy loads write only R0). A captured-packet context too short for its wire
+    /// length word holds no packet: the program returns 0.
+    mutating func emitPrologue(_ use: ClassicRegisterUse) {
         switch kind {
         case .socketFilter:
-            alu32(.mov, Self.length, src: 2)
+            if use.readsLength { alu32(.mov, Self.length, src: 2) }
         case .capturedPacket:
-            // A context too short for the wire length word holds no packet: return 0.
             skip(.jge, wide: true, 2, imm: UInt32(CapturedPacketLayout.headerSize), over: 2)
             returnConstant(0)
-            loadWord(Self.length, base: Self.context, offset: 0)
+            if use.readsLength { loadWord(Self.length, base: Self.context, offset: 0) }
         case .seccomp:
             break
         }
-        alu32(.mov, Self.a, imm: 0)
-        alu32(.mov, Self.x, imm: 0)
+        if use.readsAUnwritten { alu32(.mov, Self.a, imm: 0) }
+        if use.readsXUnwritten { alu32(.mov, Self.x, imm: 0) }
     }
 
     mutating func begin(classicIndex: Int) {

@@ -9,9 +9,9 @@ import EBPFCore
 /// |---|---|---|
 /// | A | R0 | legacy packet loads (`ldabs*`/`ldind*`) deliver into R0, and `exit` returns R0, so `ret a` is a bare `exit` |
 /// | X | R7 | callee-saved, so nothing an engine does for a legacy load can disturb it |
-/// | context | R6 | R1 on entry; the kernel convention for legacy loads, and callee-saved |
+/// | context | R1 | where it arrives: nothing the translation emits writes R1 (legacy loads write only R0), so no copy |
 /// | tmp | R8 | A while `ldxb 4*([k]&0xf)` borrows R0; X + k for an indirect load's range check |
-/// | len | R9 | R2 on entry (socket filter) or the wire length word (captured packet) |
+/// | len | R9 | R2 on entry (socket filter) or the wire length word (captured packet), set only when the program reads `len` |
 /// | M[i] | [R10 - 64 + 4i] | 16 words at the top of the frame |
 ///
 /// Every value is kept zero-extended to 64 bits: classic arithmetic is 32-bit, so ALU ops and
@@ -35,9 +35,9 @@ public enum ClassicTranslator {
             throw .check(error)
         }
         var emitter = ClassicEmitter(kind: kind)
-        emitter.emitPrologue()
         // Unreachable instructions are left out: eBPF verifiers reject unreachable code.
         let reachable = reachableInstructions(program.instructions, kind: kind)
+        emitter.emitPrologue(ClassicRegisterUse(program.instructions, reachable: reachable, kind: kind))
         for (index, instruction) in program.instructions.enumerated() {
             emitter.begin(classicIndex: index)
             if reachable[index] { emitter.emit(instruction, at: index) }

@@ -10,7 +10,7 @@ public struct ExecutionConfiguration: Sendable {
     public var verifierOptions: VerifierOptions
     public var helpers: HelperRegistry
     public var limits: ExecutionLimits
-    /// Register allocation and CPU features for the JIT.
+    /// Register map and CPU features for the JIT.
     public var jitOptions: JITOptions
 
     public init(

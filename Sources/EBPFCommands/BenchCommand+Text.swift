@@ -15,11 +15,12 @@ extension BenchCommand {
         if let bytes = report.codeBytes { phases.append("\(bytes) bytes of x86-64") }
         lines.append("prepare: " + phases.joined(separator: ", "))
         let compile = report.compile
-        if let analysis = compile.jitAnalysisNs, let allocation = compile.jitRegisterAllocationNs,
-           let emission = compile.jitEmissionNs, let mapping = compile.jitExecutableMappingNs {
-            let passes = compile.jitLayoutPasses.map { ", \($0) layout pass\($0 == 1 ? "" : "es")" } ?? ""
-            lines.append("JIT phases: analysis \(microseconds(analysis)), register allocation \(microseconds(allocation)), "
-                         + "emission \(microseconds(emission)), executable mapping \(microseconds(mapping))\(passes)")
+        if let analysis = compile.jitAnalysisNs, let addressAnalysis = compile.jitAddressAnalysisNs,
+           let emission = compile.jitEmissionNs, let relaxation = compile.jitBranchRelaxationNs,
+           let mapping = compile.jitExecutableMappingNs {
+            lines.append("JIT phases: analysis \(microseconds(analysis)), address analysis \(microseconds(addressAnalysis)), "
+                         + "emission \(microseconds(emission)), branch relaxation \(microseconds(relaxation)), "
+                         + "executable mapping \(microseconds(mapping))")
         }
         lines.append(pad("engine", 12) + pad("result", 20) + pad("median ns", 14, right: true)
                      + pad("min ns", 14, right: true) + pad("spread", 10, right: true))

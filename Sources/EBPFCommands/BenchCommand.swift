@@ -131,7 +131,7 @@ struct BenchCommand: ParsableCommand {
                     _ = ExecutionPipeline.interpreter(pipelineInput, configuration: configuration)
                 }
                 let interpreter = ExecutionPipeline.interpreter(pipelineInput, configuration: configuration)
-                subjects.append(.init(name: "interpreter") { try source.benchRun(interpreter, memory: input, stack: stack) })
+                subjects.append(source.benchSubject("interpreter", interpreter, memory: input, stack: stack))
             }
             if engine.includesJIT {
                 // The whole compilation timed from outside, and the JIT's own phase timings of
@@ -149,13 +149,13 @@ struct BenchCommand: ParsableCommand {
                 let compiled = try ProgramSource.benchCompile(
                     pipelineInput, configuration: configuration, facts: facts, statistics: &statistics)
                 codeBytes = compiled.codeSize
-                subjects.append(.init(name: "jit") { try source.benchRun(compiled, memory: input, stack: stack) })
+                subjects.append(source.benchSubject("jit", compiled, memory: input))
             }
             if let native {
                 let function = try BenchNativeFunction(library: native, symbol: symbol ?? source.linkedName ?? defaultSymbol)
                 let base = input.baseAddress
                 let length = UInt64(input.count)
-                subjects.append(.init(name: "native") { function.body(base, length) })
+                subjects.append(.looping("native", NativeBenchBody(function: function.body, base: base, length: length)))
             }
             let outcomes = try BenchMeasurement.measureInterleaved(subjects, iterations: runsPerSample, samples: samples)
             for (subject, outcome) in zip(subjects, outcomes) {

@@ -9,7 +9,26 @@ enum BenchMeasurement {
     /// A function to time: an engine running the program, or the native build.
     struct Subject {
         var name: String
-        var body: () throws -> UInt64
+        /// Runs the function `runs` times in a loop of its own (so each run is a direct call, as
+        /// in a user's hot loop, not a call through a closure) and returns the OR of
+        /// `result ^ expected` over the runs: 0 when every run returned `expected`. With one
+        /// run and `expected` 0 it returns the result.
+        var loop: (_ runs: Int, _ expected: UInt64) throws -> UInt64
+
+        init(name: String, loop: @escaping (_ runs: Int, _ expected: UInt64) throws -> UInt64) {
+            self.name = name
+            self.loop = loop
+        }
+
+        /// The subject whose loop calls `body.run()` `runs` times: specialised for `Body`, so
+        /// the loop calls the engine (or the native function) directly.
+        static func looping<Body: BenchBody>(_ name: String, _ body: Body) -> Subject {
+            Subject(name: name) { runs, expected in
+                var differing: UInt64 = 0
+                for _ in 0..<runs { differing |= try body.run() ^ expected }
+                return differing
+            }
+        }
     }
 
     /// Warms every subject up, then takes `samples` rounds; in each round every subject is timed
@@ -25,22 +44,19 @@ enum BenchMeasurement {
         var firsts: [UInt64] = []
         var runCounts: [Int] = []
         for subject in subjects {
-            let first = try subject.body()
+            let first = try subject.loop(1, 0)
             firsts.append(first)
-            let runs = try iterations ?? calibrate(targetSampleNs: targetSampleNs, subject.body)
+            let runs = try iterations ?? calibrate(targetSampleNs: targetSampleNs) { runs in _ = try subject.loop(runs, first) }
             runCounts.append(runs)
             // Warm-up: one sample's worth of runs, not recorded.
-            for _ in 0..<runs { _ = try subject.body() }
+            _ = try subject.loop(runs, first)
         }
         var perRun = Array(repeating: [Double](), count: subjects.count)
         for _ in 0..<samples {
             for (index, subject) in subjects.enumerated() {
-                let runs = runCounts[index], first = firsts[index], body = subject.body
-                var differing: UInt64 = 0
+                let runs = runCounts[index], first = firsts[index]
                 let start = BenchClock.now()
-                for _ in 0..<runs {
-                    differing |= try body() ^ first
-                }
+                let differing = try subject.loop(runs, first)
                 let elapsed = BenchClock.now() &- start
                 if differing != 0 {
                     throw CommandFailure(
@@ -54,12 +70,12 @@ enum BenchMeasurement {
 
     /// Doubles the run count until a batch lasts a tenth of the target, then scales up.
     private static func calibrate<Failure: Error>(
-        targetSampleNs: UInt64, _ body: () throws(Failure) -> UInt64
+        targetSampleNs: UInt64, _ loop: (_ runs: Int) throws(Failure) -> Void
     ) throws(Failure) -> Int {
         var runs = 1
         while true {
             let start = BenchClock.now()
-            for _ in 0..<runs { _ = try body() }
+            try loop(runs)
             let elapsed = max(BenchClock.now() &- start, 1)
             if elapsed >= targetSampleNs / 10 || runs >= 1 << 24 {
                 let scaled = Double(runs) * Double(targetSampleNs) / Double(elapsed)
@@ -87,4 +103,10 @@ enum BenchMeasurement {
         }
         return BenchStatistics(samples: times).medianNs
     }
+}
+
+/// One run of a timed function, as a value whose type tells the compiler which call the
+/// timing loop makes (``BenchMeasurement/Subject/looping(_:_:)``).
+protocol BenchBody {
+    func run() throws -> UInt64
 }

@@ -13,17 +13,17 @@ struct BenchReport: Codable {
         /// The whole JIT compilation (`JIT.compile`, timed from outside).
         var jitCompileNs: Double?
         /// The JIT's own phases (`CompilationStatistics`), each the median over the same
-        /// compilations as ``jitCompileNs``: analysis of the program, register allocation (the
-        /// fixed register map applied to the registers the program uses), emission (lowering and
-        /// encoding, every layout pass) and mapping the code executable (mmap, copy, mprotect).
-        /// Medians need not add up to the median total; in each compilation the phases sum to
-        /// at most its total.
+        /// compilations as ``jitCompileNs``: analysis of the decoded program (slots, used
+        /// registers, registers to zero), the JIT's address analysis (0 when the verifier proved
+        /// every access safe), emission (lowering and encoding, every jump long), branch
+        /// relaxation (shortening jumps in place) and mapping the code executable (mmap, copy,
+        /// mprotect). Medians need not add up to the median total; in each compilation the
+        /// phases sum to at most its total.
         var jitAnalysisNs: Double?
-        var jitRegisterAllocationNs: Double?
+        var jitAddressAnalysisNs: Double?
         var jitEmissionNs: Double?
+        var jitBranchRelaxationNs: Double?
         var jitExecutableMappingNs: Double?
-        /// How many times the JIT's assembler ran the lowering before jump sizes settled.
-        var jitLayoutPasses: Int?
     }
 
     /// One engine's (or the native function's) measurement.
@@ -67,10 +67,10 @@ extension BenchReport.CompileTimes {
             BenchStatistics(samples: statistics.map { Self.nanoseconds(phase($0)) }).medianNs
         }
         jitAnalysisNs = median(\.analysis)
-        jitRegisterAllocationNs = median(\.registerAllocation)
+        jitAddressAnalysisNs = median(\.addressAnalysis)
         jitEmissionNs = median(\.emission)
+        jitBranchRelaxationNs = median(\.branchRelaxation)
         jitExecutableMappingNs = median(\.executableMapping)
-        jitLayoutPasses = statistics.map(\.layoutPasses).max()
     }
 
     private static func nanoseconds(_ duration: Duration) -> Double {

@@ -43,14 +43,55 @@ extension ProgramSource {
         }
     }
 
-    /// Runs `runner` once over `memory`: a plain program on `stack` (reused across runs), a linked
-    /// program through ``LinkedProgram/run(using:memory:trace:)`` (its own fresh stack each run).
-    func benchRun(
-        _ runner: some ProgramRunner, memory: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer
-    ) throws(ExecutionTrap) -> UInt64 {
+    /// The JIT subject: `compiled` run over `memory` through the public fast path, a plain
+    /// program with ``CompiledProgram/run(_:)-(UnsafeMutableRawBufferPointer)`` (the code's own
+    /// stack area), a linked program through ``LinkedProgram/run(using:memory:trace:)``.
+    func benchSubject(_ name: String, _ compiled: CompiledProgram, memory: UnsafeMutableRawBufferPointer) -> BenchMeasurement.Subject {
         switch self {
-        case .plain: try runner.run(memory: memory, stack: stack)
-        case .linked(let linked, _): try linked.run(using: runner, memory: memory)
+        case .plain: .looping(name, CompiledBenchBody(compiled: compiled, memory: memory))
+        case .linked(let linked, _): .looping(name, LinkedBenchBody(linked: linked, runner: compiled, memory: memory))
         }
     }
+
+    /// The interpreter subject: a plain program on `stack` (reused across runs), a linked program
+    /// through ``LinkedProgram/run(using:memory:trace:)`` (its own stack area each run).
+    func benchSubject<Runner: ProgramRunner>(
+        _ name: String, _ runner: Runner, memory: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer
+    ) -> BenchMeasurement.Subject {
+        switch self {
+        case .plain: .looping(name, RunnerBenchBody(runner: runner, memory: memory, stack: stack))
+        case .linked(let linked, _): .looping(name, LinkedBenchBody(linked: linked, runner: runner, memory: memory))
+        }
+    }
+}
+
+/// A JIT-compiled plain program through its fast entry.
+struct CompiledBenchBody: BenchBody {
+    let compiled: CompiledProgram
+    let memory: UnsafeMutableRawBufferPointer
+    func run() throws -> UInt64 { try compiled.run(memory) }
+}
+
+/// A plain program on a runner, with a stack area reused across runs.
+struct RunnerBenchBody<Runner: ProgramRunner>: BenchBody {
+    let runner: Runner
+    let memory: UnsafeMutableRawBufferPointer
+    let stack: UnsafeMutableRawBufferPointer
+    func run() throws -> UInt64 { try runner.run(memory: memory, stack: stack) }
+}
+
+/// A linked program run as the runtime runs it.
+struct LinkedBenchBody<Runner: ProgramRunner>: BenchBody {
+    let linked: LinkedProgram
+    let runner: Runner
+    let memory: UnsafeMutableRawBufferPointer
+    func run() throws -> UInt64 { try linked.run(using: runner, memory: memory) }
+}
+
+/// The native build of the program, called through its C function pointer.
+struct NativeBenchBody: BenchBody {
+    let function: BenchNativeFunction.Body
+    let base: UnsafeMutableRawPointer?
+    let length: UInt64
+    func run() throws -> UInt64 { function(base, length) }
 }

@@ -22,7 +22,8 @@ struct TranslatedFilter {
             runner = Interpreter(program: program)
         case .jit:
             do {
-                runner = try JIT.compile(program, facts: facts)
+                // One batch call runs every packet: the batch entry gets its own copy of the body.
+                runner = try JIT.compile(program, facts: facts, options: JITOptions(inlinedBatchBody: true))
             } catch {
                 throw CommandFailure("\(name): \(error)")
             }
@@ -48,8 +49,10 @@ struct TranslatedFilter {
     }
 
     /// Runs the filter over every packet in the ``ClassicFilterKind/capturedPacket`` layout. The
-    /// contexts are laid out in one buffer first and one stack is reused, so the timed loop does
-    /// no allocation or copying.
+    /// contexts are laid out in one buffer first, so the timed part does no allocation or
+    /// copying: the JIT runs them all in one batch call (``CompiledProgram/run(each:results:)``);
+    /// the interpreter runs them one by one on one reused stack area (a translated program reads
+    /// a scratch word only after writing it, so what earlier runs left there cannot matter).
     func run(over packets: [PcapPacket]) throws -> Outcome {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(packets.reduce(0) { $0 + CapturedPacketLayout.headerSize + $1.data.count })
@@ -60,34 +63,54 @@ struct TranslatedFilter {
             buffer += CapturedPacketLayout.context(captured: packet.data, wireLength: packet.originalLength)
         }
         starts.append(buffer.count)
-        return try Self.run(runner, buffer: &buffer, starts: starts)
+        var results = [UInt64](repeating: 0, count: packets.count)
+        let elapsed = try buffer.withUnsafeMutableBytes { all in
+            let base = UInt64(UInt(bitPattern: all.baseAddress))
+            let inputs = (0..<packets.count).map { index in
+                MemoryRegion(start: base + UInt64(starts[index]), count: UInt64(starts[index + 1] - starts[index]))
+            }
+            return try results.withUnsafeMutableBufferPointer { results in
+                try inputs.withUnsafeBufferPointer { inputs in
+                    try Self.run(runner, inputs: inputs, results: results)
+                }
+            }
+        }
+        return Outcome(results: results, matches: results.count { $0 != 0 }, elapsed: elapsed)
     }
 
-    // Generic so the loop calls the concrete engine directly.
-    private static func run<Runner: ProgramRunner>(_ runner: Runner, buffer: inout [UInt8], starts: [Int]) throws -> Outcome {
-        let count = starts.count - 1
-        var results = [UInt64](repeating: 0, count: count)
-        var matches = 0
-        var failure: (index: Int, trap: ExecutionTrap)?
-        let stack = UnsafeMutableRawBufferPointer.allocate(byteCount: ExecutionLimits.stackSize, alignment: 16)
-        defer { stack.deallocate() }
-        stack.initializeMemory(as: UInt8.self, repeating: 0)
-        let elapsed = buffer.withUnsafeMutableBytes { all in
-            ContinuousClock().measure {
-                for index in 0..<count {
-                    let context = UnsafeMutableRawBufferPointer(rebasing: all[starts[index]..<starts[index + 1]])
+    /// Times `runner` over `inputs`, writing each result.
+    private static func run(
+        _ runner: any ProgramRunner, inputs: UnsafeBufferPointer<MemoryRegion>, results: UnsafeMutableBufferPointer<UInt64>
+    ) throws -> Duration {
+        var failure: BatchTrap?
+        let clock = ContinuousClock()
+        let elapsed: Duration
+        if let compiled = runner as? CompiledProgram {
+            elapsed = clock.measure {
+                do throws(BatchTrap) {
+                    try compiled.run(each: inputs, results: results)
+                } catch {
+                    failure = error
+                }
+            }
+        } else {
+            let stack = UnsafeMutableRawBufferPointer.allocate(byteCount: ExecutionLimits.stackSize, alignment: 16)
+            defer { stack.deallocate() }
+            stack.initializeMemory(as: UInt8.self, repeating: 0)
+            elapsed = clock.measure {
+                for (index, input) in inputs.enumerated() {
+                    let memory = UnsafeMutableRawBufferPointer(
+                        start: UnsafeMutableRawPointer(bitPattern: UInt(input.start)), count: Int(input.count))
                     do throws(ExecutionTrap) {
-                        let result = try runner.run(memory: context, stack: stack)
-                        results[index] = result
-                        if result != 0 { matches += 1 }
+                        results[index] = try runner.run(memory: memory, stack: stack)
                     } catch {
-                        failure = (index, error)
+                        failure = BatchTrap(index: index, trap: error)
                         return
                     }
                 }
             }
         }
         if let failure { throw CommandFailure("packet \(failure.index): \(failure.trap)") }
-        return Outcome(results: results, matches: matches, elapsed: elapsed)
+        return elapsed
     }
 }

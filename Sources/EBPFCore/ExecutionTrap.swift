@@ -24,6 +24,18 @@ public enum ExecutionTrap: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The case's name without its values (`outOfBounds`, `budgetExhausted`, ...), for counting
+    /// traps by kind in reports.
+    public var kindName: String {
+        switch self {
+        case .outOfBounds: "outOfBounds"
+        case .budgetExhausted: "budgetExhausted"
+        case .callDepthExceeded: "callDepthExceeded"
+        case .unknownHelper: "unknownHelper"
+        case .invalidInstruction: "invalidInstruction"
+        }
+    }
+
     public var description: String {
         switch self {
         case .outOfBounds(let pc, let address, let size, let isWrite):

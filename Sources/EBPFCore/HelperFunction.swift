@@ -11,15 +11,25 @@ public struct HelperFunction: Sendable {
     /// The helper's name, for disassembly and error messages (e.g. `bpf_map_lookup_elem`).
     public let name: String
     public let body: Body
+    /// The body to call where the verifier proved every argument of the call against
+    /// ``signature`` (a map pointer is one of the maps the program refers to, kept alive by
+    /// whoever runs it; a key, value or memory argument lies in memory the program may access
+    /// and, on the stack, is initialised): it may leave out the run-time checks ``body`` makes
+    /// for unverified callers. `nil`: ``body`` serves every call. The JIT calls it from code
+    /// compiled with verified facts.
+    public let provenBody: Body?
     /// Argument and return types, checked by the verifier.
     public let signature: HelperSignature
     /// Whether only programs under a GPL-compatible licence may call it (as in the kernel).
     public let gplOnly: Bool
 
-    public init(id: Int32, name: String, signature: HelperSignature = .unknown, gplOnly: Bool = false, body: Body) {
+    public init(
+        id: Int32, name: String, signature: HelperSignature = .unknown, gplOnly: Bool = false, provenBody: Body? = nil, body: Body
+    ) {
         self.id = id
         self.name = name
         self.body = body
+        self.provenBody = provenBody
         self.signature = signature
         self.gplOnly = gplOnly
     }

@@ -14,6 +14,11 @@ public struct VerifiedFacts: Sendable, Hashable {
     /// Whether every path was proven to reach `exit` (no loops, or only loops the verifier bounded),
     /// so no instruction budget needs enforcing.
     public var terminates: Bool
+    /// Whether every stack byte the program reads, itself or through a helper, was written
+    /// earlier on every path (the verifier rejects any other read), so the stack area needs no
+    /// zero-filling before a run.
+    public var stackIsWrittenBeforeRead: Bool
+
     /// Indexed by instruction slot: `true` at each loop head (``ControlFlowGraph/isLoopHead``)
     /// whose loop was proven to exit. A run that stays inside the loop — the blocks of the head's
     /// function that the graph's depth-first search reached from the head — passes the head only
@@ -22,15 +27,18 @@ public struct VerifiedFacts: Sendable, Hashable {
     /// ``terminates`` is.
     public var loopHeadTerminates: [Bool]
 
+    /// - Parameter stackIsWrittenBeforeRead: `false` unless proven (the verifier proves it for every
+    ///   program it accepts): an engine then zero-fills the stack area it provides.
     public init(
         accessIsSafe: [Bool], divisorIsNonZero: [Bool], stackDepth: Int, maxCallDepth: Int, terminates: Bool,
-        loopHeadTerminates: [Bool] = []
+        stackIsWrittenBeforeRead: Bool = false, loopHeadTerminates: [Bool] = []
     ) {
         self.accessIsSafe = accessIsSafe
         self.divisorIsNonZero = divisorIsNonZero
         self.stackDepth = stackDepth
         self.maxCallDepth = maxCallDepth
         self.terminates = terminates
+        self.stackIsWrittenBeforeRead = stackIsWrittenBeforeRead
         self.loopHeadTerminates = loopHeadTerminates
     }
 

@@ -62,19 +62,9 @@ public struct DifferentialCampaignResult: Sendable {
         programCount += 1
         switch outcome.reference.termination {
         case .returned: returnedCount += 1
-        case .trapped(let trap): trapCounts[Self.kindName(of: trap), default: 0] += 1
+        case .trapped(let trap): trapCounts[trap.kindName, default: 0] += 1
         case .notRun: notRunCount += 1
         }
         if !outcome.agrees { failures.append(Failure(seed: seed, outcome: outcome)) }
-    }
-
-    static func kindName(of trap: ExecutionTrap) -> String {
-        switch trap {
-        case .outOfBounds: "outOfBounds"
-        case .budgetExhausted: "budgetExhausted"
-        case .callDepthExceeded: "callDepthExceeded"
-        case .unknownHelper: "unknownHelper"
-        case .invalidInstruction: "invalidInstruction"
-        }
     }
 }

@@ -113,7 +113,7 @@ public struct FuzzCampaign {
                 } else {
                     switch outcome.reference.termination {
                     case .returned: report.returned += 1
-                    case .trapped(let trap): report.trapped[Self.kindName(of: trap), default: 0] += 1
+                    case .trapped(let trap): report.trapped[trap.kindName, default: 0] += 1
                     case .notRun: report.notRun += 1
                     }
                 }
@@ -147,7 +147,7 @@ public struct FuzzCampaign {
         options: JITOptions, context: Int?, loops: VerifierOptions.LoopPolicy
     ) -> Failure {
         let minimized = harness.minimize(outcome)
-        let configuration = "jit: \(options.registerAllocation), bmi2 \(options.useBMI2), blinding \(options.constantBlinding)\(context == nil ? "" : ", verifier facts (loops: \(loops))")"
+        let configuration = "jit: \(options.registerMap), bmi2 \(options.useBMI2), blinding \(options.constantBlinding)\(context == nil ? "" : ", verifier facts (loops: \(loops))")"
         let name = "fuzz-\(preset.rawValue)-\(seed)"
         let regression = RegressionCase(
             name: name, program: minimized.program, memory: minimized.memory,
@@ -162,15 +162,5 @@ public struct FuzzCampaign {
             if FileManager.default.createFile(atPath: file, contents: Data(regression.text.utf8)) { path = file }
         }
         return Failure(seed: seed, preset: preset, configuration: configuration, outcome: minimized, regression: regression, path: path)
-    }
-
-    static func kindName(of trap: ExecutionTrap) -> String {
-        switch trap {
-        case .outOfBounds: "outOfBounds"
-        case .budgetExhausted: "budgetExhausted"
-        case .callDepthExceeded: "callDepthExceeded"
-        case .unknownHelper: "unknownHelper"
-        case .invalidInstruction: "invalidInstruction"
-        }
     }
 }

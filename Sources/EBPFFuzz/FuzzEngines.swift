@@ -6,28 +6,28 @@ import EBPFProgramGenerator
 import EBPFVerifier
 
 /// The engine configurations the fuzzer compares with the interpreter: the JIT under several
-/// register allocations (with and without BMI2), unverified (every run-time check in place) and
+/// register maps (with and without BMI2), unverified (every run-time check in place) and
 /// verified (the verifier's facts remove checks).
 public enum FuzzEngines {
     static let hasBMI2 = CPUFeatures.current.hasBMI2
 
-    /// JIT options cycled through by seed: the default allocation with and without BMI2 (without:
+    /// JIT options cycled through by seed: the default register map with and without BMI2 (without:
     /// also without loop-head padding), several
     /// rotations of the role order, seeded shuffles, and two with constant blinding.
     public static let jitOptions: [JITOptions] = {
         var options: [JITOptions] = [
-            JITOptions(registerAllocation: .default, useBMI2: hasBMI2),
-            JITOptions(registerAllocation: .default, useBMI2: false, alignLoopHeads: false),
+            JITOptions(registerMap: .default, useBMI2: hasBMI2),
+            JITOptions(registerMap: .default, useBMI2: false, alignLoopHeads: false),
         ]
         for steps in [1, 2, 3, 5, 7, 11] {
-            options.append(JITOptions(registerAllocation: .rotated(by: steps), useBMI2: hasBMI2 && steps % 2 == 1))
+            options.append(JITOptions(registerMap: .rotated(by: steps), useBMI2: hasBMI2 && steps % 2 == 1))
         }
         var generator = SplitMix64(seed: 0xf022_5eed)
         for index in 0..<4 {
-            options.append(JITOptions(registerAllocation: .random(using: &generator), useBMI2: hasBMI2 && index % 2 == 0))
+            options.append(JITOptions(registerMap: .random(using: &generator), useBMI2: hasBMI2 && index % 2 == 0))
         }
-        options.append(JITOptions(registerAllocation: .default, useBMI2: hasBMI2, constantBlinding: true))
-        options.append(JITOptions(registerAllocation: .rotated(by: 4), useBMI2: false, constantBlinding: true))
+        options.append(JITOptions(registerMap: .default, useBMI2: hasBMI2, constantBlinding: true))
+        options.append(JITOptions(registerMap: .rotated(by: 4), useBMI2: false, constantBlinding: true))
         return options
     }()
 

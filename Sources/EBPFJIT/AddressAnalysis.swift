@@ -1,10 +1,12 @@
 import EBPFCore
 
 /// What the JIT proves about memory accesses on its own, without the verifier: a forward
-/// data-flow analysis that tracks, per eBPF register, whether it holds a known constant, the
-/// input memory's base plus a constant, or the current frame's top (R10 at function entry) plus
-/// a constant. Only exact equalities are tracked, so at a join two different values give
-/// "unknown", and the analysis reaches its fixed point after a few visits of each block.
+/// data-flow analysis over the basic blocks of ``ProgramAnalysis/controlFlow``, run on EBPFCore's
+/// ``EBPFCore/WorklistSolver``, that tracks, per eBPF register, whether it holds a known
+/// constant, the input memory's base plus a constant, or the current frame's top (R10 at
+/// function entry) plus a constant. Only exact equalities are tracked, so at a join two different
+/// values give "unknown", and the analysis reaches its fixed point after a few visits of each
+/// block.
 ///
 /// The result is one ``AccessCheck`` per slot:
 /// - an access `[frame + c]` with `-512 <= c` and `c + size <= 0` lies inside the current
@@ -38,165 +40,111 @@ struct AddressAnalysis {
         static func constant(_ value: Int64) -> Value { Value(kind: .constant, offset: value) }
     }
 
-    /// Indexed by slot; `.generic` everywhere but loads, stores and atomics the analysis proved something about.
-    let checks: [AccessCheck]
+    /// The tracked values of R0–R10 at one point, inline (no heap storage per block).
+    struct Registers: DataflowState {
+        var values = InlineArray<11, Value>(repeating: .unknown)
 
-    init(_ analysis: ProgramAnalysis) {
-        var solver = Solver(analysis)
-        solver.solve()
-        self.checks = solver.checks
-    }
-
-    /// The fixed-point iteration, as a value with mutating methods (no closures capturing
-    /// mutable state, so no dynamic exclusivity checks on the hot path).
-    private struct Solver {
-        static let registerCount = 11
-        let analysis: ProgramAnalysis
-        var checks: [AccessCheck]
-        /// Block index of each leader slot, -1 elsewhere; the leaders in order.
-        var blockOf: [Int]
-        var leaders: [Int] = []
-        /// In-state of each block (`registerCount` values per block).
-        var states: [Value]
-        var reached: [Bool]
-        var queued: [Bool]
-        /// How many blocks are queued.
-        var pending = 0
-        /// The state while walking a block.
-        var state: [Value]
-        var calleeEntry: [Value]
-        var record = false
-
-        init(_ analysis: ProgramAnalysis) {
-            self.analysis = analysis
-            let count = analysis.slots.count
-            checks = Array(repeating: .generic, count: count)
-            blockOf = Array(repeating: -1, count: count)
-            for pc in 0..<count where analysis.isLeader[pc] {
-                blockOf[pc] = leaders.count
-                leaders.append(pc)
-            }
-            states = Array(repeating: .unknown, count: leaders.count * Self.registerCount)
-            reached = Array(repeating: false, count: leaders.count)
-            queued = Array(repeating: false, count: leaders.count)
-            state = Array(repeating: .unknown, count: Self.registerCount)
-            calleeEntry = Array(repeating: .unknown, count: Self.registerCount)
-            calleeEntry[10] = AddressAnalysis.anyInstructionWritesR10(analysis) ? .unknown : Value(kind: .frame, offset: 0)
+        subscript(_ n: UInt8) -> Value {
+            get { values[Int(n)] }
+            set { values[Int(n)] = newValue }
         }
 
-        mutating func solve() {
-            guard !leaders.isEmpty else { return }
-            state[1] = Value(kind: .input, offset: 0)
-            state[10] = Value(kind: .frame, offset: 0)
-            mergeState(into: 0)
-            // Sweeps in block order (close to reverse post-order for compiled code: a change
-            // reaches the blocks after it in the same sweep) until no block is queued.
-            while pending > 0 {
-                for block in 0..<leaders.count where queued[block] {
-                    queued[block] = false
-                    pending -= 1
-                    load(block)
-                    walk(block: block)
-                }
-            }
-            // Recording pass over the fixed point.
-            record = true
-            for block in 0..<leaders.count where reached[block] {
-                load(block)
-                walk(block: block)
-            }
-        }
-
-        mutating func load(_ block: Int) {
-            let base = block * Self.registerCount
-            for n in 0..<Self.registerCount { state[n] = states[base + n] }
-        }
-
-        /// Merges `state` (or the callee entry state) into block `block`'s in-state; queues it
-        /// when that changed.
-        mutating func mergeState(into block: Int, calleeEntry useCallee: Bool = false) {
-            let base = block * Self.registerCount
+        /// Where two paths disagree the value becomes unknown.
+        mutating func join(_ other: Registers) -> Bool {
             var changed = false
-            if !reached[block] {
-                reached[block] = true
-                for n in 0..<Self.registerCount { states[base + n] = useCallee ? calleeEntry[n] : state[n] }
+            for n in 0..<11 where values[n] != other.values[n] && values[n] != .unknown {
+                values[n] = .unknown
                 changed = true
-            } else {
-                for n in 0..<Self.registerCount {
-                    let incoming = useCallee ? calleeEntry[n] : state[n]
-                    if states[base + n] != incoming && states[base + n] != .unknown {
-                        states[base + n] = .unknown
-                        changed = true
-                    }
-                }
             }
-            if changed && !queued[block] {
-                queued[block] = true
-                pending += 1
-            }
+            return changed
         }
 
-        /// Walks the block with `state`, propagating to successors, and (when `record`) filling
-        /// in the checks.
-        mutating func walk(block: Int) {
-            let count = analysis.slots.count
-            let leader = leaders[block]
-            var pc = leader
-            while pc < count {
-                if pc != leader && analysis.isLeader[pc] {
-                    mergeState(into: blockOf[pc])
-                    return
-                }
-                guard let shape = analysis.shapes[pc] else {
-                    if case .trap = analysis.slots[pc] { return }
-                    pc += 1   // an lddw's second half, or a conditional trap not taken
-                    continue
-                }
-                let instruction = analysis.instructions[pc]
-                if record { checks[pc] = AddressAnalysis.check(instruction, shape, state) }
-                switch AddressAnalysis.transfer(instruction, shape, at: pc, state: &state) {
-                    case .fallThrough:
-                        pc += shape == .dstWideImmediate ? 2 : 1
-                    case .stop:
-                        return
-                    case .jump(let target, let fallsThrough):
-                        if let target, analysis.isValidTarget(target) { mergeState(into: blockOf[target]) }
-                        if !fallsThrough { return }
-                        pc += 1
-                    case .localCall(let target):
-                        if let target, analysis.isValidTarget(target) { mergeState(into: blockOf[target], calleeEntry: true) }
-                        // R0–R5 are the callee's results or clobbered; R6–R10 are restored.
-                        for n in 0...5 { state[n] = .unknown }
-                        pc += 1
-                }
-            }
+        /// R0–R5 clobbered: by a call, or by `ldabs`/`ldind` (as the kernel treats them).
+        mutating func clobberCallerSaved() {
+            for n in 0...5 { values[n] = .unknown }
         }
     }
 
-    /// Where control goes after one instruction.
-    enum Successor {
-        case fallThrough
-        case stop
-        case jump(target: Int?, fallsThrough: Bool)
-        case localCall(target: Int?)
+    /// Indexed by slot; `.generic` everywhere but loads, stores and atomics the analysis proved
+    /// something about. Empty when the verifier proved every access safe (the analysis is not run).
+    let checks: [AccessCheck]
+    /// Whether some access the verifier did not prove safe gets the generic check (which may
+    /// test the stack area).
+    let needsGenericCheck: Bool
+
+    /// Runs the analysis unless `facts` proves every load, store and atomic safe.
+    init(_ analysis: ProgramAnalysis, facts: VerifiedFacts? = nil) {
+        let unproven = analysis.slots.indices.filter { pc in
+            guard case .operation(let operation) = analysis.slots[pc], operation.isMemoryAccess else { return false }
+            return !(facts.map { pc < $0.accessIsSafe.count && $0.accessIsSafe[pc] } ?? false)
+        }
+        let checks = unproven.isEmpty ? [] : Self.solve(analysis)
+        self.checks = checks
+        self.needsGenericCheck = unproven.contains { checks[$0] == .generic }
+    }
+
+    /// The fixed point, then one recording pass over it.
+    private static func solve(_ analysis: ProgramAnalysis) -> [AccessCheck] {
+        let cfg = analysis.controlFlow
+        var checks = [AccessCheck](repeating: .generic, count: analysis.slots.count)
+        guard !cfg.blocks.isEmpty else { return checks }
+        var entry = Registers()
+        entry[1] = Value(kind: .input, offset: 0)
+        entry[10] = Value(kind: .frame, offset: 0)
+        var calleeEntry = Registers()
+        calleeEntry[10] = anyInstructionWritesR10(analysis) ? .unknown : Value(kind: .frame, offset: 0)
+
+        var solver = WorklistSolver<Registers>(blockCount: cfg.blocks.count)
+        solver.merge(entry, into: 0)
+        while let block = solver.nextBlock() {
+            var state = solver.state(of: block)!
+            guard walk(cfg.blocks[block], analysis, &state, checks: &checks, record: false) else { continue }
+            if analysis.hasLocalCalls, let callee = cfg.callees[block] { solver.merge(calleeEntry, into: callee) }
+            for successor in cfg.blocks[block].successors { solver.merge(state, into: successor) }
+        }
+        // Recording pass over the fixed point.
+        for block in cfg.blocks.indices {
+            guard var state = solver.state(of: block) else { continue }
+            _ = walk(cfg.blocks[block], analysis, &state, checks: &checks, record: true)
+        }
+        return checks
+    }
+
+    /// Runs `state` through `block`, filling in the check of each access in `checks` when
+    /// `record`; returns whether control leaves the block through its edges (`false` when it traps).
+    static func walk(
+        _ block: BasicBlock, _ analysis: ProgramAnalysis, _ state: inout Registers, checks: inout [AccessCheck], record: Bool
+    ) -> Bool {
+        for pc in block.slots {
+            switch analysis.slots[pc] {
+            case .trap:
+                return false
+            case .wideSecondHalf, .conditionalTrap:
+                continue
+            case .operation(let operation):
+                if record { checks[pc] = check(operation, state) }
+                transfer(operation, &state)
+            }
+        }
+        return true
     }
 
     /// The check for a load, store or atomic in `state`; `.generic` for anything else.
-    static func check(_ instruction: Instruction, _ shape: OperandShape, _ state: [Value]) -> AccessCheck {
-        let baseRegister: UInt8
-        switch InstructionClass(rawValue: instruction.opcode & 0x07)! {
-        case .ldx: baseRegister = instruction.src
-        case .st, .stx: baseRegister = instruction.dst
+    static func check(_ operation: DecodedOperation, _ state: Registers) -> AccessCheck {
+        let base: UInt8, size: MemorySize, displacement: Int16
+        switch operation {
+        case .load(let width, _, let register, let offset, _): (base, size, displacement) = (register, width, offset)
+        case .store(let width, let register, let offset, _): (base, size, displacement) = (register, width, offset)
+        case .atomic(_, let width, let register, let offset, _): (base, size, displacement) = (register, width, offset)
         default: return .generic
         }
-        let size = Int64(MemorySize(rawValue: instruction.opcode & 0x18)!.byteCount)
-        let value = state[Int(baseRegister)]
-        let (offset, overflow) = value.offset.addingReportingOverflow(Int64(instruction.offset))
+        let value = state[base]
+        let (offset, overflow) = value.offset.addingReportingOverflow(Int64(displacement))
         if overflow { return .generic }
         switch value.kind {
         case .frame:
             let frame = Int64(ExecutionLimits.stackFrameSize)
-            return offset >= -frame && offset + size <= 0 ? .none : .generic
+            return offset >= -frame && offset + Int64(size.byteCount) <= 0 ? .none : .generic
         case .input:
             if offset >= 0, let small = Int32(exactly: offset) { return .inputOffset(small) }
             return .generic
@@ -205,70 +153,34 @@ struct AddressAnalysis {
         }
     }
 
-    /// Applies one instruction to `state`; returns where control goes.
-    static func transfer(_ instruction: Instruction, _ shape: OperandShape, at pc: Int, state: inout [Value]) -> Successor {
-        let dst = Int(instruction.dst)
-        let src = Int(instruction.src)
-        let immediate = Int64(instruction.immediate)
-        switch InstructionClass(rawValue: instruction.opcode & 0x07)! {
-        case .alu64:
-            let operation = ALUOperation(rawValue: instruction.opcode & 0xf0)!
-            let isRegister = shape == .dstSource
-            let operand: Value = isRegister ? state[src] : .constant(immediate)
-            switch operation {
-            case .mov where instruction.offset == 0:
-                state[dst] = operand
-            case .add:
-                state[dst] = sum(state[dst], operand, negate: false)
-            case .sub:
-                state[dst] = sum(state[dst], operand, negate: true)
-            default:
-                state[dst] = .unknown
+    /// Applies one instruction to `state` (control flow is the graph's business).
+    static func transfer(_ operation: DecodedOperation, _ state: inout Registers) {
+        switch operation {
+        case .alu(let op, .bits64, let dst, let source):
+            let operand: Value = switch source {
+            case .register(let src): state[src]
+            case .immediate(let immediate): .constant(Int64(immediate))
             }
-            return .fallThrough
-        case .alu:
-            let operation = ALUOperation(rawValue: instruction.opcode & 0xf0)!
-            if operation == .mov && shape == .dstImmediate {
-                state[dst] = .constant(Int64(UInt32(bitPattern: instruction.immediate)))
-            } else {
-                state[dst] = .unknown
+            switch op {
+            case .mov: state[dst] = operand
+            case .add: state[dst] = sum(state[dst], operand, negate: false)
+            case .sub: state[dst] = sum(state[dst], operand, negate: true)
+            default: state[dst] = .unknown
             }
-            return .fallThrough
-        case .ld:
-            if shape == .dstWideImmediate {
-                state[dst] = .unknown
-            } else {
-                // ldabs/ldind write R0; treat R1–R5 as clobbered too (as the kernel does).
-                for n in 0...5 { state[n] = .unknown }
-            }
-            return .fallThrough
-        case .ldx:
+        case .alu(.mov, .bits32, let dst, .immediate(let immediate)):
+            state[dst] = .constant(Int64(UInt32(bitPattern: immediate)))
+        case .alu(_, _, let dst, _), .negate(_, let dst), .byteSwap(_, let dst), .moveSignExtended(_, let dst, _, _),
+             .loadImmediate64(let dst, _, _), .load(_, let dst, _, _, _):
             state[dst] = .unknown
-            return .fallThrough
-        case .st:
-            return .fallThrough
-        case .stx:
-            if MemoryMode(rawValue: instruction.opcode & 0xe0) == .atomic {
-                // Fetch forms write src; cmpxchg writes R0.
-                state[src] = .unknown
-                state[0] = .unknown
-            }
-            return .fallThrough
-        case .jmp, .jmp32:
-            switch shape {
-            case .helperCall, .registerCall:
-                for n in 0...5 { state[n] = .unknown }
-                return .fallThrough
-            case .localCall:
-                return .localCall(target: Program.branchTarget(of: instruction, at: pc))
-            case .none:
-                // exit
-                return .stop
-            default:
-                let operation = JumpOperation(rawValue: instruction.opcode & 0xf0)
-                let conditional = operation != .ja
-                return .jump(target: Program.branchTarget(of: instruction, at: pc), fallsThrough: conditional)
-            }
+        case .atomic(_, _, _, _, let src):
+            // Fetch forms write src; cmpxchg writes R0.
+            state[src] = .unknown
+            state[0] = .unknown
+        case .packetLoad, .callHelper, .callRegister, .callLocal:
+            // A local call: R0–R5 are the callee's results or clobbered; R6–R10 are restored.
+            state.clobberCallerSaved()
+        case .store, .jump, .conditionalJump, .exit:
+            break
         }
     }
 
@@ -284,20 +196,20 @@ struct AddressAnalysis {
         }
     }
 
-    /// Whether any instruction may write R10 (then a callee's R10 is not known to be its frame top).
+    /// Whether any instruction that runs may write R10 (then a callee's R10 is not known to be
+    /// its frame top). Every atomic counts as writing its source.
     static func anyInstructionWritesR10(_ analysis: ProgramAnalysis) -> Bool {
-        for pc in 0..<analysis.slots.count {
-            guard analysis.shapes[pc] != nil else { continue }
-            let instruction = analysis.instructions[pc]
-            switch InstructionClass(rawValue: instruction.opcode & 0x07)! {
-            case .alu, .alu64, .ldx, .ld:
-                if instruction.dst == 10 { return true }
-            case .stx:
-                if MemoryMode(rawValue: instruction.opcode & 0xe0) == .atomic && instruction.src == 10 { return true }
+        analysis.slots.contains { slot in
+            guard case .operation(let operation) = slot else { return false }
+            switch operation {
+            case .alu(_, _, let dst, _), .negate(_, let dst), .byteSwap(_, let dst), .moveSignExtended(_, let dst, _, _),
+                 .loadImmediate64(let dst, _, _), .load(_, let dst, _, _, _):
+                return dst == 10
+            case .atomic(_, _, _, _, let src):
+                return src == 10
             default:
-                break
+                return false
             }
         }
-        return false
     }
 }

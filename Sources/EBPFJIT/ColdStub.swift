@@ -14,7 +14,7 @@ enum ColdStub {
 
     /// A taken-or-not conditional back-edge whose count passed the budget: the compare again,
     /// then the budget trap if the jump is taken, else resume after it.
-    case budgetBackEdge(label: X86Label, compare: Instruction, resume: X86Label, pc: Int)
+    case budgetBackEdge(label: X86Label, compare: Comparison, resume: X86Label, pc: Int)
 
     /// Where the trap record's value comes from.
     enum TrapValue {

@@ -2,34 +2,37 @@
 /// ``JIT/compile(_:helpers:limits:facts:options:extraRegions:statistics:)``.
 ///
 /// The durations are readings of the monotonic clock (`ContinuousClock`, which reads
-/// `clock_gettime(CLOCK_MONOTONIC)`): a handful per compilation plus two per layout pass, no
-/// allocation. The phases do not overlap, so their sum is at most ``total``; the rest is the
-/// glue between them (building the ``CompiledProgram``, the code-size check).
+/// `clock_gettime(CLOCK_MONOTONIC)`): one per phase, no allocation. The phases do not overlap,
+/// so their sum is at most ``total``; the rest is the glue between them (the code-size check,
+/// building the ``CompiledProgram``).
 public struct CompilationStatistics: Sendable, Hashable {
-    /// Analysing the program: jump targets, which registers it uses, local calls, static traps.
+    /// Reading the decoded program (``EBPFCore/Program/decoded``, built when the program was):
+    /// how each slot is lowered, which registers the program uses, whether it calls helpers or
+    /// local functions, and which registers the prologue must zero (a data-flow pass over the
+    /// control-flow graph).
     public var analysis: Duration = .zero
-    /// Register allocation: applying the fixed register map (``RegisterAllocation``) to the
-    /// registers the program uses, which decides the live set and the callee-saved registers the
-    /// prologue saves. Summed over the layout passes (each pass sets up its lowering anew).
-    public var registerAllocation: Duration = .zero
-    /// Lowering every instruction to x86-64 and encoding it, over all layout passes (the
-    /// assembler reruns until its short/near jump choices settle), excluding
-    /// ``registerAllocation``.
+    /// The JIT's own address analysis (a data-flow pass that finds accesses needing no check or
+    /// a single compare); zero when the verifier proved every access safe, as it is then not run.
+    public var addressAnalysis: Duration = .zero
+    /// Setting up the lowering (the live set under the fixed ``RegisterMap``, the callee-saved
+    /// registers the prologue saves) and lowering every instruction to x86-64, each jump in its
+    /// rel32 form.
     public var emission: Duration = .zero
+    /// Shortening the jumps whose displacement fits in rel8 and rebuilding the code in place
+    /// (``X86Encoding/X86Assembler/relaxInPlace()``), then mapping the slot offsets to it.
+    public var branchRelaxation: Duration = .zero
     /// Mapping the code executable: `mmap`, copying the code, `mprotect` to read-execute
     /// (``ExecutableMemory``).
     public var executableMapping: Duration = .zero
     /// The whole compilation, from entry to the compiled program.
     public var total: Duration = .zero
-    /// How many times the assembler ran the lowering before the layout settled.
-    public var layoutPasses = 0
 
     /// Every phase zero; pass it to ``JIT/compile(_:helpers:limits:facts:options:extraRegions:statistics:)``.
     public init() {}
 
-    /// The sum of the four phases (at most ``total``).
+    /// The sum of the five phases (at most ``total``).
     public var phases: Duration {
-        analysis + registerAllocation + emission + executableMapping
+        analysis + addressAnalysis + emission + branchRelaxation + executableMapping
     }
 }
 
@@ -54,12 +57,4 @@ struct CompilationStopwatch {
 
     /// The time since the stopwatch was created.
     var elapsed: Duration { clock.now - start }
-
-    /// Runs `body` and adds how long it took to `duration`.
-    func measure<Result>(into duration: inout Duration, _ body: () -> Result) -> Result {
-        let before = clock.now
-        let result = body()
-        duration += clock.now - before
-        return result
-    }
 }

@@ -13,7 +13,7 @@ public enum JIT {
     ///   - facts: what the verifier proved; each fact removes the matching run-time check
     ///     (`accessIsSafe` → no bounds check, `divisorIsNonZero` → no zero test, `terminates` →
     ///     no budget counting, `maxCallDepth <= 8` → no depth check).
-    ///   - options: register allocation, BMI2 use, constant blinding and the code-size limit.
+    ///   - options: register map, BMI2 use, constant blinding and the code-size limit.
     ///   - extraRegions: memory besides the input and the stack that the program may access
     ///     (map storage from EBPFRuntime); accesses not proven safe are checked against it.
     public static func compile(
@@ -37,38 +37,47 @@ public enum JIT {
         var stopwatch = CompilationStopwatch()
         let analysis = ProgramAnalysis(program)
         statistics.analysis = stopwatch.lap()
-        var allocation = Duration.zero, passes = 0
-        var slotOffsets: [Int] = []
-        // One seed per compilation.
-        let blindingSeed: UInt64? = options.constantBlinding ? UInt64.random(in: .min ... .max) : nil
-        let assembler: X86Assembler
+        let addresses = AddressAnalysis(analysis, facts: facts)
+        statistics.addressAnalysis = stopwatch.lap()
+        // One emission with every jump long, then branch relaxation in place.
+        var assembler: X86Assembler
+        var slotOffsets: [Int]
+        let batchEntryOffset: Int
+        // The extra regions at the address the slow path's call passes as a constant.
+        let extraRegionTable = RegionTable(extraRegions)
         do {
-            // One emission with every jump long, then branch relaxation in place.
-            assembler = try X86Assembler.assembleOnce { assembler in
-                passes += 1
-                var lowering = stopwatch.measure(into: &allocation) {
-                    Lowering(analysis: analysis, helpers: helpers, limits: limits, facts: facts,
-                             options: options, assembler: assembler)
-                }
-                lowering.blindingSeed = blindingSeed
-                lowering.emitProgram()
-                slotOffsets = lowering.slotOffsets
-                assembler = lowering.a
-            }
+            var lowering = Lowering(
+                analysis: analysis, addresses: addresses, helpers: helpers, limits: limits, facts: facts, options: options,
+                assembler: X86Assembler())
+            // One seed per compilation.
+            lowering.blindingSeed = options.constantBlinding ? UInt64.random(in: .min ... .max) : nil
+            lowering.extraRegionPairs = extraRegionTable.address
+            lowering.extraRegionCount = extraRegionTable.count
+            lowering.emitProgram()
+            // The lowering ends here, so the assembler's buffers are not shared while relaxed.
+            assembler = lowering.a
+            slotOffsets = lowering.slotOffsets
+            batchEntryOffset = lowering.batchEntryOffset
+        }
+        statistics.emission = stopwatch.lap()
+        do {
+            try assembler.relaxInPlace()
         } catch {
             throw .internalError(error)
         }
-        slotOffsets = slotOffsets.map { assembler.relocated($0) }
-        (statistics.registerAllocation, statistics.emission, statistics.layoutPasses) = (allocation, stopwatch.lap() - allocation, passes)
+        for index in slotOffsets.indices { slotOffsets[index] = assembler.relocated(slotOffsets[index]) }
+        statistics.branchRelaxation = stopwatch.lap()
         if assembler.code.count > options.maxCodeSize {
             throw .codeTooLarge(size: assembler.code.count, limit: options.maxCodeSize)
         }
         _ = stopwatch.lap()
         let memory = try ExecutableMemory(code: assembler.code)
         statistics.executableMapping = stopwatch.lap()
-        let compiled = CompiledProgram(memory: memory, instructionOffsets: slotOffsets, limits: limits, staticTraps: analysis.staticTraps,
-                                       extraRegions: extraRegions, usesStack: analysis.usesStack,
-                                       recordsHelperRegions: analysis.hasHelperCalls)
+        let compiled = CompiledProgram(
+            memory: memory, instructionOffsets: slotOffsets, batchEntryOffset: assembler.relocated(batchEntryOffset),
+            limits: limits, staticTraps: analysis.staticTraps, extraRegions: extraRegions, extraRegionTable: extraRegionTable,
+            mayWriteInput: analysis.mayWriteOutsideStack(helpers: helpers), helperArgumentsProven: facts != nil,
+            batchHasOwnBody: options.inlinedBatchBody && !analysis.hasLocalCalls)
         statistics.total = stopwatch.elapsed
         return compiled
     }

@@ -7,8 +7,8 @@ public enum JITError: Error, Equatable, Sendable, CustomStringConvertible {
     case mmapFailed(errno: Int32)
     /// `mprotect(2)` failed with this errno while making the code executable.
     case mprotectFailed(errno: Int32)
-    /// The register allocation is not usable; the text says which rule it breaks.
-    case invalidRegisterAllocation(String)
+    /// The register map is not usable; the text says which rule it breaks.
+    case invalidRegisterMap(String)
     /// The options ask for an instruction-set extension this CPU does not have.
     case unsupportedCPUFeature(String)
     /// The code generator produced inconsistent code (a bug, reported instead of crashing).
@@ -20,7 +20,7 @@ public enum JITError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .mmapFailed(let errno): "mmap failed (errno \(errno))"
         case .mprotectFailed(let errno): "mprotect failed (errno \(errno))"
-        case .invalidRegisterAllocation(let reason): "invalid register allocation: \(reason)"
+        case .invalidRegisterMap(let reason): "invalid register map: \(reason)"
         case .unsupportedCPUFeature(let feature): "the CPU does not support \(feature)"
         case .internalError(let error): "internal JIT error: \(error)"
         case .codeTooLarge(let size, let limit): "the machine code would be \(size) bytes, more than the limit of \(limit)"

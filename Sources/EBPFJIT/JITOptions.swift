@@ -1,7 +1,7 @@
 /// Code-generation choices that do not change what a program computes.
 public struct JITOptions: Sendable, Hashable {
     /// Where eBPF registers and JIT state live.
-    public var registerAllocation: RegisterAllocation
+    public var registerMap: RegisterMap
     /// Use BMI2 `shlx`/`shrx`/`sarx` for shifts by a register instead of shifting by `cl`.
     /// Compiling with `true` on a CPU without BMI2 fails with ``JITError/unsupportedCPUFeature(_:)``.
     public var useBMI2: Bool
@@ -19,16 +19,24 @@ public struct JITOptions: Sendable, Hashable {
     /// with Intel's recommended multi-byte NOPs, so a loop's placement does not depend on the
     /// code before it.
     public var alignLoopHeads: Bool
+    /// Give the batch entry (``CompiledProgram/run(each:results:)``) its own copy of the body
+    /// inside its loop, so an input costs no call: no register saves, no context set-up, only
+    /// its R1, R2 and the result. For filters run over many packets (`ebpf filter` sets it);
+    /// it doubles the code and most of the emission time. Programs with local calls keep the
+    /// batch entry that calls the single entry per input.
+    public var inlinedBatchBody: Bool
 
     /// The default ``maxCodeSize``: 64 MiB (a 1,000,000-instruction program needs about 20 MiB).
     public static let defaultMaxCodeSize = 64 << 20
 
     public init(
-        registerAllocation: RegisterAllocation = .default, useBMI2: Bool = CPUFeatures.current.hasBMI2,
-        constantBlinding: Bool = false, maxCodeSize: Int = JITOptions.defaultMaxCodeSize, alignLoopHeads: Bool = true
+        registerMap: RegisterMap = .default, useBMI2: Bool = CPUFeatures.current.hasBMI2,
+        constantBlinding: Bool = false, maxCodeSize: Int = JITOptions.defaultMaxCodeSize, alignLoopHeads: Bool = true,
+        inlinedBatchBody: Bool = false
     ) {
         self.alignLoopHeads = alignLoopHeads
-        self.registerAllocation = registerAllocation
+        self.inlinedBatchBody = inlinedBatchBody
+        self.registerMap = registerMap
         self.useBMI2 = useBMI2
         self.constantBlinding = constantBlinding
         self.maxCodeSize = maxCodeSize

@@ -9,15 +9,15 @@ extension Lowering {
         case immediate(Int32)
     }
 
-    mutating func lowerALU(_ instruction: Instruction, descriptor: OpcodeDescriptor, at pc: Int) {
-        let width: OperandWidth = descriptor.instructionClass == .alu64 ? .bits64 : .bits32
-        let operation = ALUOperation(rawValue: instruction.opcode & 0xf0)!
-        let dst = r(instruction.dst)
-        let source: ALUSource = descriptor.shape == .dstSource ? .register(r(instruction.src)) : .immediate(instruction.immediate)
-        let signed = instruction.offset == 1
+    mutating func lowerALU(_ operation: BinaryOperator, _ width: OperandWidth, dst dstNumber: UInt8, source operand: Operand, at pc: Int) {
+        let dst = r(dstNumber)
+        let source: ALUSource = switch operand {
+        case .register(let src): .register(r(src))
+        case .immediate(let immediate): .immediate(immediate)
+        }
         switch operation {
         case .mov:
-            lowerMove(width, dst, source, signExtendFrom: descriptor.shape == .dstSource ? instruction.offset : 0)
+            lowerMove(width, dst, source, signExtendFrom: 0)
         case .add: emitBinary(.add, width, dst, source)
         case .sub: emitBinary(.sub, width, dst, source)
         case .or: emitBinary(.or, width, dst, source)
@@ -29,16 +29,13 @@ extension Lowering {
             case .immediate(let immediate) where blindsConstants: a.imul(width, dst, blindedImmediateInScratch(immediate, width))
             case .immediate(let immediate): a.imul(width, dst, dst, immediate: immediate)
             }
-        case .div, .mod:
+        case .div, .sdiv, .mod, .smod:
             let divisorKnownNonZero = facts.map { pc < $0.divisorIsNonZero.count && $0.divisorIsNonZero[pc] } ?? false
-            lowerDivision(width, dst, source, isModulo: operation == .mod, signed: signed, skipZeroTest: divisorKnownNonZero)
+            lowerDivision(width, dst, source, isModulo: operation == .mod || operation == .smod,
+                          signed: operation == .sdiv || operation == .smod, skipZeroTest: divisorKnownNonZero)
         case .lsh: lowerShift(width, dst, source, legacy: .shl, bmi2: .shlx)
         case .rsh: lowerShift(width, dst, source, legacy: .shr, bmi2: .shrx)
         case .arsh: lowerShift(width, dst, source, legacy: .sar, bmi2: .sarx)
-        case .neg:
-            a.unary(.neg, width, dst)
-        case .end:
-            lowerByteSwap(dst, bits: instruction.immediate, toBigEndian: instruction.opcode == 0xdc || instruction.opcode == 0xd7)
         }
     }
 
@@ -54,8 +51,9 @@ extension Lowering {
         }
     }
 
-    /// `mov`, `mov32` and `movsx`: constants use the shortest form (zero via `xor`).
-    mutating func lowerMove(_ width: OperandWidth, _ dst: X86Register, _ source: ALUSource, signExtendFrom bits: Int16) {
+    /// `mov`, `mov32` and `movsx` (`bits` 8, 16 or 32; 0 for a plain move): constants use the
+    /// shortest form (zero via `xor`).
+    mutating func lowerMove(_ width: OperandWidth, _ dst: X86Register, _ source: ALUSource, signExtendFrom bits: Int) {
         switch source {
         case .immediate(let immediate):
             if immediate == 0 {
@@ -124,8 +122,8 @@ extension Lowering {
 
     /// `le16/32/64` truncate; `be16/32/64` and `bswap16/32/64` swap within the width and zero
     /// the rest.
-    mutating func lowerByteSwap(_ dst: X86Register, bits: Int32, toBigEndian: Bool) {
-        switch (bits, toBigEndian) {
+    mutating func lowerByteSwap(_ dst: X86Register, bits: Int, reversesBytes: Bool) {
+        switch (bits, reversesBytes) {
         case (16, false):
             a.movzx(dst, .register(dst), from: .bits16)
         case (32, false):

@@ -9,8 +9,8 @@ extension Lowering {
     /// Whether program immediates must be blinded.
     var blindsConstants: Bool { blindingSeed != nil }
 
-    /// The next key: non-zero, sign-extended to 64 bits by `xor r64, imm32`. Deterministic within
-    /// one lowering pass (so every pass lays out the same code), random across compilations.
+    /// The next key: no zero byte, sign-extended to 64 bits by `xor r64, imm32`. A function of
+    /// the compilation's random seed and how many keys were drawn before it.
     mutating func nextBlindingKey() -> Int32 {
         blindingUses &+= 1
         var mixed = (blindingSeed ?? 0) &+ blindingUses &* 0x9e37_79b9_7f4a_7c15

@@ -72,11 +72,13 @@ extension Lowering {
         return keep.filter { $0.isCallerSaved }
     }
 
-    /// `call helper`: R1–R5 to rdi, rsi, rdx, rcx, r8; body address baked in; result to R0; a
-    /// non-null pointer from a helper returning memory is recorded as an accessible region.
+    /// `call helper`: R1–R5 to rdi, rsi, rdx, rcx, r8; body address baked in (the proven body
+    /// when the verifier's facts vouch for the arguments); result to R0; a non-null pointer from
+    /// a helper returning memory is recorded as an accessible region.
     mutating func emitHelperCall(_ helper: HelperFunction) {
         let arguments = X86Register.argumentRegisters
-        let address = UInt64(UInt(bitPattern: unsafeBitCast(helper.body, to: UnsafeRawPointer.self)))
+        let body = (facts != nil ? helper.provenBody : nil) ?? helper.body
+        let address = UInt64(UInt(bitPattern: unsafeBitCast(body, to: UnsafeRawPointer.self)))
         let r0 = r(0)
         emitNativeCall(
             preserving: helperCallPreserved,

@@ -1,83 +1,57 @@
 import EBPFCore
 import X86Encoding
 
-/// JMP and JMP32: conditional and unconditional jumps, with the budget check on back-edges;
-/// calls and exit are dispatched to `Lowering+Calls`.
+/// Conditional and unconditional jumps, with the budget check on back-edges (calls are in
+/// `Lowering+Calls`, `exit` in ``Lowering/lower(_:at:)``).
 extension Lowering {
-    mutating func lowerJump(_ instruction: Instruction, descriptor: OpcodeDescriptor, at pc: Int) {
-        switch descriptor.shape {
-        case .none:
-            // exit: from a local function the caller counts on, so the count must be current.
-            if analysis.hasLocalCalls { flushCount() }
-            pendingCount = 0
-            a.ret()
-        case .helperCall:
-            lowerHelperCall(id: instruction.immediate, at: pc)
-        case .registerCall:
-            lowerRegisterCall(dst: instruction.dst, at: pc)
-        case .localCall:
-            lowerLocalCall(target: pc + 1 + Int(instruction.immediate), at: pc)
-        case .jumpOffset:
-            emitBranch(nil, from: pc, to: pc + 1 + Int(instruction.offset))
-        case .jumpImmediateOffset:
-            emitBranch(nil, from: pc, to: pc + 1 + Int(instruction.immediate))
-        case .compareImmediate, .compareRegister:
-            emitBranch(instruction, from: pc, to: pc + 1 + Int(instruction.offset))
-        default:
-            a.jmp(staticTrap(at: pc))
-        }
-    }
-
-    /// `cmp`/`test` for a conditional jump, decided by the opcode alone (class, operation,
-    /// K/X bit), so it also serves malformed slots; returns the condition under which it is taken.
-    mutating func emitCompare(_ instruction: Instruction) -> X86Condition {
-        let width: OperandWidth = instruction.opcode & 0x07 == InstructionClass.jmp.rawValue ? .bits64 : .bits32
-        let operation = JumpOperation(rawValue: instruction.opcode & 0xf0)!
-        let dst = r(instruction.dst)
-        if instruction.opcode & OperandSource.register.rawValue == 0 {
-            let immediate = instruction.immediate
+    /// `cmp`/`test` for a conditional jump; returns the condition under which it is taken.
+    mutating func emitCompare(_ comparison: Comparison) -> X86Condition {
+        let width = OperandWidth(comparison.width)
+        let isTest = comparison.condition == .set
+        let dst = r(comparison.dst)
+        switch comparison.source {
+        case .immediate(let immediate):
             if immediate != 0 && blindsConstants {
                 let constant = blindedImmediateInScratch(immediate, width)
-                if operation == .jset { a.test(width, dst, constant) } else { a.alu(.cmp, width, dst, constant) }
-            } else if operation == .jset {
+                if isTest { a.test(width, dst, constant) } else { a.alu(.cmp, width, dst, constant) }
+            } else if isTest {
                 a.test(width, dst, immediate: immediate)
             } else if immediate == 0 {
                 a.test(width, dst, dst)  // same flags as cmp dst, 0 for every condition used
             } else {
                 a.alu(.cmp, width, dst, immediate: immediate)
             }
-        } else {
-            let src = r(instruction.src)
-            if operation == .jset {
+        case .register(let number):
+            let src = r(number)
+            if isTest {
                 a.test(width, dst, src)
             } else {
                 a.alu(.cmp, width, dst, src)
             }
         }
-        return Self.condition(for: operation)
+        return Self.condition(for: comparison.condition)
     }
 
-    /// A conditional jump whose taking traps (bad target or malformed slot).
-    mutating func lowerConditionalTrap(_ instruction: Instruction, at pc: Int) {
-        let condition = emitCompare(instruction)
+    /// A conditional jump whose taking traps (its target is bad).
+    mutating func lowerConditionalTrap(_ comparison: Comparison, at pc: Int) {
+        let condition = emitCompare(comparison)
         a.jcc(condition, staticTrap(at: pc))
     }
 
     /// The x86 condition under which an eBPF conditional jump is taken (after `cmp dst, src`,
     /// or `test dst, src` for jset).
-    static func condition(for operation: JumpOperation) -> X86Condition {
-        switch operation {
-        case .jeq: .equal
-        case .jne, .jset: .notEqual
-        case .jgt: .above
-        case .jge: .aboveOrEqual
-        case .jlt: .below
-        case .jle: .belowOrEqual
-        case .jsgt: .greater
-        case .jsge: .greaterOrEqual
-        case .jslt: .less
-        case .jsle: .lessOrEqual
-        case .ja, .call, .exit: .equal  // not conditional; never asked
+    static func condition(for condition: BranchCondition) -> X86Condition {
+        switch condition {
+        case .eq: .equal
+        case .ne, .set: .notEqual
+        case .gt: .above
+        case .ge: .aboveOrEqual
+        case .lt: .below
+        case .le: .belowOrEqual
+        case .sgt: .greater
+        case .sge: .greaterOrEqual
+        case .slt: .less
+        case .sle: .lessOrEqual
         }
     }
 
@@ -89,7 +63,7 @@ extension Lowering {
     /// jge` (the counter is ≥ 0 once the budget is exceeded): the unconditional one traps there;
     /// the conditional one goes to a cold path that repeats the compare and traps only if the
     /// jump is taken, else resumes after it. Hot path: `add; jge; cmp; jcc`, two fused pairs.
-    mutating func emitBranch(_ compare: Instruction?, from pc: Int, to target: Int) {
+    mutating func emitBranch(_ compare: Comparison?, from pc: Int, to target: Int) {
         guard analysis.isValidTarget(target) else {
             // Taken, it traps (not the budget trap, so the count need not be current).
             let trap = staticTrap(at: pc)

@@ -3,45 +3,45 @@ import X86Encoding
 
 /// Loads, stores, atomics, `lddw` and the legacy packet loads, with the run-time bounds check.
 extension Lowering {
-    mutating func lowerMemory(_ instruction: Instruction, descriptor: OpcodeDescriptor, at pc: Int) {
-        let mode = MemoryMode(rawValue: instruction.opcode & 0xe0)!
-        let size = MemorySize(rawValue: instruction.opcode & 0x18)!
+    /// `ldx` (`ldxs` sign-extends).
+    mutating func lowerLoad(_ size: MemorySize, dst dstNumber: UInt8, base baseNumber: UInt8, offset: Int16, signExtends: Bool, at pc: Int) {
         let width = OperandWidth(byteCount: size.byteCount)!
-        let offset = Int32(instruction.offset)
-        switch descriptor.instructionClass {
-        case .ldx:
-            let base = r(instruction.src)
-            let dst = r(instruction.dst)
-            emitAccessCheck(base: base, offset: offset, size: size.byteCount, isWrite: false, at: pc)
-            let memory = X86Memory.at(base, offset)
-            if mode == .memsx {
-                a.movsx(.bits64, dst, .memory(memory), from: width)
-            } else {
-                switch width {
-                case .bits8, .bits16: a.movzx(dst, .memory(memory), from: width)
-                case .bits32, .bits64: a.mov(width, dst, memory)
-                }
+        let base = r(baseNumber)
+        let dst = r(dstNumber)
+        emitAccessCheck(base: base, offset: Int32(offset), size: size.byteCount, isWrite: false, at: pc)
+        let memory = X86Memory.at(base, Int32(offset))
+        if signExtends {
+            a.movsx(.bits64, dst, .memory(memory), from: width)
+        } else {
+            switch width {
+            case .bits8, .bits16: a.movzx(dst, .memory(memory), from: width)
+            case .bits32, .bits64: a.mov(width, dst, memory)
             }
-        case .st:
-            let base = r(instruction.dst)
-            emitAccessCheck(base: base, offset: offset, size: size.byteCount, isWrite: true, at: pc)
-            if blindsConstants {
-                let constant = blindedImmediateInScratch(instruction.immediate, width == .bits64 ? .bits64 : .bits32)
-                a.mov(width, .at(base, offset), constant)
-            } else {
-                a.mov(width, .at(base, offset), immediate: instruction.immediate)
-            }
-        case .stx where mode == .atomic:
-            let base = r(instruction.dst)
-            emitAccessCheck(base: base, offset: offset, size: size.byteCount, isWrite: true, at: pc)
-            lowerAtomic(AtomicOperation(rawValue: instruction.immediate)!, width, base: base, offset: offset, src: r(instruction.src))
-        case .stx:
-            let base = r(instruction.dst)
-            emitAccessCheck(base: base, offset: offset, size: size.byteCount, isWrite: true, at: pc)
-            a.mov(width, .at(base, offset), r(instruction.src))
-        default:
-            a.jmp(staticTrap(at: pc))
         }
+    }
+
+    /// `st` (an immediate, blinded when constants are) and `stx` (a register).
+    mutating func lowerStore(_ size: MemorySize, base baseNumber: UInt8, offset: Int16, value: Operand, at pc: Int) {
+        let width = OperandWidth(byteCount: size.byteCount)!
+        let base = r(baseNumber)
+        let offset = Int32(offset)
+        emitAccessCheck(base: base, offset: offset, size: size.byteCount, isWrite: true, at: pc)
+        switch value {
+        case .immediate(let immediate) where blindsConstants:
+            let constant = blindedImmediateInScratch(immediate, width == .bits64 ? .bits64 : .bits32)
+            a.mov(width, .at(base, offset), constant)
+        case .immediate(let immediate):
+            a.mov(width, .at(base, offset), immediate: immediate)
+        case .register(let src):
+            a.mov(width, .at(base, offset), r(src))
+        }
+    }
+
+    /// An atomic read-modify-write, checked like a store.
+    mutating func lowerAtomicAccess(_ operation: AtomicOperation, _ size: MemorySize, base baseNumber: UInt8, offset: Int16, src: UInt8, at pc: Int) {
+        let base = r(baseNumber)
+        emitAccessCheck(base: base, offset: Int32(offset), size: size.byteCount, isWrite: true, at: pc)
+        lowerAtomic(operation, OperandWidth(byteCount: size.byteCount)!, base: base, offset: Int32(offset), src: r(src))
     }
 
     /// The bounds check before an access of `size` bytes at `base + offset`, unless the verifier
@@ -157,60 +157,86 @@ extension Lowering {
         a.pop(.rax)
     }
 
-    /// `lddw` (constants only) and the legacy packet loads `ldabs`/`ldind`.
-    mutating func lowerLoadImmediateOrPacket(_ instruction: Instruction, descriptor: OpcodeDescriptor, at pc: Int) {
-        if descriptor.shape == .dstWideImmediate {
-            guard instruction.src == LoadImmediateKind.constant.rawValue else {
-                a.jmp(staticTrap(at: pc))
-                return
-            }
-            let value = UInt64(UInt32(bitPattern: instruction.immediate))
-                | UInt64(UInt32(bitPattern: analysis.instructions[pc + 1].immediate)) << 32
-            let dst = r(instruction.dst)
-            if value == 0 {
-                a.alu(.xor, .bits32, dst, dst)
-            } else if blindsConstants {
-                emitBlindedConstant(value, .bits64, into: dst)
-            } else {
-                a.mov64(dst, immediate: value)
-            }
-            return
+    /// `lddw` of a constant.
+    mutating func lowerLoadImmediate(dst dstNumber: UInt8, value: UInt64) {
+        let dst = r(dstNumber)
+        if value == 0 {
+            a.alu(.xor, .bits32, dst, dst)
+        } else if blindsConstants {
+            emitBlindedConstant(value, .bits64, into: dst)
+        } else {
+            a.mov64(dst, immediate: value)
         }
-        // ldabs/ldind: offset = imm, or low32(src) + imm as a 32-bit unsigned sum; big-endian
-        // load into R0; out of range ends the program with R0 = 0.
-        let size = MemorySize(rawValue: instruction.opcode & 0x18)!.byteCount
+    }
+
+    /// The legacy packet loads `ldabs` (no `index`) and `ldind`: offset = imm, or low32(index) + imm
+    /// as a 32-bit unsigned sum; big-endian load into R0; out of range (offset + size > length)
+    /// ends the program with R0 = 0.
+    mutating func lowerPacketLoad(_ memorySize: MemorySize, index: UInt8?, immediate: Int32) {
+        let size = memorySize.byteCount
         let scratch = map.scratch
         let ctx = map.context
         let r0 = r(0)
-        if descriptor.shape == .packetIndirect {
-            a.mov(.bits32, scratch, r(instruction.src))
-            if instruction.immediate != 0 {
+        let address: X86Memory
+        if analysis.packetLoadsReadInputRegisters {
+            // R1 and R2 are the input's base and length for the whole run.
+            let base = r(1), length = r(2)
+            if index == nil, !blindsConstants, let end = Int32(exactly: Int64(UInt32(bitPattern: immediate)) + Int64(size)) {
+                a.alu(.cmp, .bits64, length, immediate: end)
+                a.jcc(.below, returnZero)
+                address = .at(base, end - Int32(size))
+            } else {
+                emitPacketOffsetPlusSize(size, index: index, immediate: immediate)
+                a.alu(.cmp, .bits64, scratch, length)
+                a.jcc(.above, returnZero)
+                address = X86Memory(base: base, index: scratch, scale: 1, displacement: -Int32(size))
+            }
+        } else if index == nil, !blindsConstants, let end = Int32(exactly: Int64(UInt32(bitPattern: immediate)) + Int64(size)) {
+            // A constant offset: compare the length with offset + size, then address from the base.
+            a.alu(.cmp, .bits64, .at(ctx, RunContextLayout.memoryLength), immediate: end)
+            a.jcc(.below, returnZero)
+            a.mov(.bits64, scratch, .at(ctx, RunContextLayout.memoryBase))
+            address = .at(scratch, end - Int32(size))
+        } else {
+            emitPacketOffsetPlusSize(size, index: index, immediate: immediate)
+            a.alu(.cmp, .bits64, scratch, .at(ctx, RunContextLayout.memoryLength))
+            a.jcc(.above, returnZero)
+            a.alu(.add, .bits64, scratch, .at(ctx, RunContextLayout.memoryBase))
+            address = .at(scratch, -Int32(size))
+        }
+        switch size {
+        case 1:
+            a.movzx(r0, .memory(address), from: .bits8)
+        case 2:
+            a.movzx(r0, .memory(address), from: .bits16)
+            a.shift(.rol, .bits16, r0, count: 8)
+        default:
+            a.mov(.bits32, r0, address)
+            a.bswap(.bits32, r0)
+        }
+    }
+
+    /// The scratch register = a legacy load's offset (the immediate, or low32(index) + imm as a
+    /// 32-bit unsigned sum) plus its size: below 2^33, so comparing it with the length cannot wrap.
+    mutating func emitPacketOffsetPlusSize(_ size: Int, index: UInt8?, immediate: Int32) {
+        let scratch = map.scratch
+        if let index {
+            a.mov(.bits32, scratch, r(index))
+            if immediate != 0 {
                 if blindsConstants {
                     // Two adds whose sum is the immediate (32-bit wrapping), neither equal to it.
                     let key = nextBlindingKey()
-                    a.alu(.add, .bits32, scratch, immediate: instruction.immediate &- key)
+                    a.alu(.add, .bits32, scratch, immediate: immediate &- key)
                     a.alu(.add, .bits32, scratch, immediate: key)
                 } else {
-                    a.alu(.add, .bits32, scratch, immediate: instruction.immediate)
+                    a.alu(.add, .bits32, scratch, immediate: immediate)
                 }
             }
         } else if blindsConstants {
-            emitBlindedConstant(UInt64(UInt32(bitPattern: instruction.immediate)), .bits32, into: scratch)
+            emitBlindedConstant(UInt64(UInt32(bitPattern: immediate)), .bits32, into: scratch)
         } else {
-            a.mov32(scratch, immediate: UInt32(bitPattern: instruction.immediate))
+            a.mov32(scratch, immediate: UInt32(bitPattern: immediate))
         }
-        a.alu(.cmp, .bits64, scratch, .at(ctx, RunContextLayout.memoryStartCount(size: size)))
-        a.jcc(.aboveOrEqual, returnZero)
-        a.alu(.add, .bits64, scratch, .at(ctx, RunContextLayout.memoryBase))
-        switch size {
-        case 1:
-            a.movzx(r0, .memory(.at(scratch)), from: .bits8)
-        case 2:
-            a.movzx(r0, .memory(.at(scratch)), from: .bits16)
-            a.shift(.rol, .bits16, r0, count: 8)
-        default:
-            a.mov(.bits32, r0, .at(scratch))
-            a.bswap(.bits32, r0)
-        }
+        a.alu(.add, .bits64, scratch, immediate: Int32(size))
     }
 }

@@ -91,14 +91,15 @@ extension Lowering {
 
     /// The shared slow path: called with rsp ≡ 0 (mod 16) (the body runs at 8, plus the return
     /// address), the address in the scratch register and the info in the context. Saves the
-    /// live caller-saved registers, calls ``RuntimeSupport/checkAccess``, and returns if it
-    /// allowed the access; otherwise leaves through the trap exit (which resets rsp).
+    /// live caller-saved registers, calls ``RuntimeSupport/checkAccess`` (with the program's
+    /// extra regions as constants), and returns if it allowed the access; otherwise leaves
+    /// through the trap exit (which resets rsp).
     mutating func emitSharedMemorySlowPath() {
         a.lea(.rsp, .at(.rsp, -8))  // back to the body's alignment, which emitNativeCall assumes
         emitNativeCall(
             preserving: slowPathPreserved,
             moves: [(.rdi, map.context), (.rsi, map.scratch)],
-            constants: [],
+            constants: [(.rdx, extraRegionPairs), (.rcx, UInt64(extraRegionCount))],
             target: .absolute(RuntimeSupport.checkAccessAddress),
             afterCall: { a in a.test(.bits64, .rax, .rax) }
         )

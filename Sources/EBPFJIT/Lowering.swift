@@ -1,20 +1,22 @@
 import EBPFCore
 import X86Encoding
 
-/// Translates one eBPF program into x86-64 machine code. One value emits one pass of the
-/// assembler; ``JIT`` runs passes until the short-jump layout settles.
+/// Translates one eBPF program into x86-64 machine code: one pass over the decoded slots emits
+/// everything with every jump in its rel32 form; ``JIT`` then has the assembler shorten the jumps
+/// in place (``X86Encoding/X86Assembler/relaxInPlace()``).
 ///
-/// Code layout:
+/// Code layout (the entries and exits: ``Lowering`` + Entry):
 /// ```
-/// prologue:  push used callee-saved registers; align rsp; move the context pointer (rdi) to the
-///            context register; save rsp in the context; load R1, R2, R10; zero other registers
-///            call body
-/// epilogue:  mov rax, R0; undo alignment; pop; ret
-/// trapExit:  mov rsp, [ctx + savedStackPointer]; jmp epilogue
-/// body:      the instructions in order (every `exit` is a `ret`: the entry frame returns to
-///            the epilogue, a local call to its caller)
-///            trap for falling off the end
-/// cold:      out-of-line stubs: trap records, memory-check slow paths
+/// single entry:  prologue (pushes, context block, stack area, R1, R2, R10); without local
+///                calls the body follows it, with local calls: call body; return sequence
+/// body:          the instructions in order (`exit` is the return sequence, or a `ret` to the
+///                caller when local calls make the body a called function; loop heads start
+///                at 16-byte boundaries)
+///                trap for falling off the end
+/// exits:         epilogue, trapExit, returnZero (ldabs/ldind out of range)
+/// batch entry:   a loop calling the single entry per input, or (JITOptions.inlinedBatchBody)
+///                a loop around its own copy of the body
+/// cold:          out-of-line stubs: trap records, budget back-edges, memory-check slow paths
 /// ```
 struct Lowering {
     let analysis: ProgramAnalysis
@@ -22,12 +24,12 @@ struct Lowering {
     let limits: ExecutionLimits
     let facts: VerifiedFacts?
     let options: JITOptions
-    let map: RegisterAllocation
+    let map: RegisterMap
     /// Whether the instruction budget is counted and enforced.
     let budgetEnabled: Bool
     /// Whether local calls check the call depth.
     let depthCheckEnabled: Bool
-    /// ``AddressAnalysis`` per slot, or empty when the verifier proved every access safe.
+    /// ``AddressAnalysis/checks``: per slot, or empty when no access needs a check.
     let accessChecks: [AddressAnalysis.AccessCheck]
     /// Holds the stack area's base for the run-time checks that test the stack area (the spare
     /// register), so they read no memory; nil when no check does.
@@ -61,34 +63,37 @@ struct Lowering {
     var slotOffsets: [Int] = []
     /// The random seed of this compilation's blinding keys; nil when constants are not blinded.
     var blindingSeed: UInt64?
-    /// Keys drawn so far in this pass.
+    /// Keys drawn so far.
     var blindingUses: UInt64 = 0
     /// Instructions executed since the budget counter was last brought up to date, at the
     /// current point of the emission (see ``flushCount()``).
     var pendingCount = 0
+    /// Where the batch entry starts (as emitted, before relaxation).
+    var batchEntryOffset = 0
+    /// Whether the single entry's prologue moves rsp below the context block (stack area,
+    /// helper-region ring), so its return sequence restores it.
+    var entryAllocates = false
+    /// The program's extra regions as (start, count) pairs in memory the compiled program
+    /// keeps, and their number: constants of the memory-check slow path's call.
+    var extraRegionPairs: UInt64 = 0
+    var extraRegionCount = 0
+    /// While the batch entry's own copy of the body is emitted: where its `exit`s go (the
+    /// loop's next step, R0 the result).
+    var batchContinue: X86Label?
 
-    init(analysis: ProgramAnalysis, helpers: HelperRegistry, limits: ExecutionLimits, facts: VerifiedFacts?,
-         options: JITOptions, assembler: X86Assembler) {
+    init(analysis: ProgramAnalysis, addresses: AddressAnalysis, helpers: HelperRegistry,
+         limits: ExecutionLimits, facts: VerifiedFacts?, options: JITOptions, assembler: X86Assembler) {
         self.analysis = analysis
         self.helpers = helpers
         self.limits = limits
         self.facts = facts
         self.options = options
-        let map = options.registerAllocation
+        let map = options.registerMap
         self.map = map
         self.budgetEnabled = !(facts?.terminates ?? false)
         self.depthCheckEnabled = analysis.hasLocalCalls && (facts.map { $0.maxCallDepth > ExecutionLimits.maxCallDepth || $0.maxCallDepth <= 0 } ?? true)
-
-        // Loads, stores and atomics the verifier did not prove safe; only they need the JIT's
-        // own address analysis (skipped when there are none).
-        var unproven: [Int] = []
-        for pc in 0..<analysis.slots.count {
-            guard let shape = analysis.shapes[pc], [.loadFromMemory, .storeRegister, .storeImmediate].contains(shape) else { continue }
-            if !(facts.map { pc < $0.accessIsSafe.count && $0.accessIsSafe[pc] } ?? false) { unproven.append(pc) }
-        }
-        let accessChecks = unproven.isEmpty ? [] : AddressAnalysis(analysis).checks
-        self.accessChecks = accessChecks
-        let checksStack = analysis.usesStack && unproven.contains { accessChecks[$0] == .generic }
+        self.accessChecks = addresses.checks
+        let checksStack = analysis.usesStack && addresses.needsGenericCheck
         self.stackBaseRegister = checksStack ? map.spare : nil
         var live: Set<X86Register> = [map.context, map.scratch]
         if budgetEnabled { live.insert(map.counter) }
@@ -119,20 +124,32 @@ struct Lowering {
     /// Emits the whole program.
     mutating func emitProgram() {
         let body = a.newLabel()
-        emitPrologue()
-        a.call(body)
-        a.bind(epilogue)
-        emitEpilogue()
-        a.bind(trapExit)
-        a.mov(.bits64, .rsp, .at(map.context, RunContextLayout.savedStackPointer))
-        a.jmp(epilogue)
-        a.bind(returnZero)
-        a.alu(.xor, .bits32, r(0), r(0))
-        a.mov(.bits64, .rsp, .at(map.context, RunContextLayout.savedStackPointer))
-        a.jmp(epilogue)
+        let singleEntry = a.newLabel()
+        a.bind(singleEntry)
+        let needs = entryNeeds
+        emitSingleEntry(body: body, needs: needs)
 
         a.bind(body)
         slotOffsets = Array(repeating: 0, count: analysis.slots.count)
+        emitBody(recordingOffsets: true)
+        // The end of the body, so listings can tell the last instruction's code from what follows.
+        slotOffsets.append(a.offset)
+        // Falling off the end.
+        a.jmp(staticTrap(at: analysis.slots.count))
+        emitExits()
+        if options.inlinedBatchBody && bodyFollowsEntry {
+            emitInlinedBatchEntry(needs: needs)
+        } else {
+            emitBatchEntry(singleEntry: singleEntry)
+        }
+        emitColdStubs()
+    }
+
+    /// The instructions in order, each at its slot label (``slotOffsets`` filled in when
+    /// `recordingOffsets`): once after the single entry, and once more in the batch entry's loop
+    /// when it has its own copy (``JITOptions/inlinedBatchBody``).
+    mutating func emitBody(recordingOffsets: Bool) {
+        pendingCount = 0
         var skip = 0
         for pc in 0..<analysis.slots.count {
             if skip > 0 {
@@ -141,20 +158,20 @@ struct Lowering {
                 continue
             }
             // Paths meet here: every one arrives with the counter up to date.
-            if analysis.isBranchTarget[pc] { flushCount() }
-            if options.alignLoopHeads && analysis.isLoopHead[pc] { a.alignNextInstruction() }
+            if analysis.controlFlow.isBranchTarget[pc] { flushCount() }
+            if options.alignLoopHeads && analysis.controlFlow.isBackwardJumpTarget[pc] { a.alignNextInstruction() }
             a.bind(slotLabels[pc])
-            slotOffsets[pc] = a.offset
+            if recordingOffsets { slotOffsets[pc] = a.offset }
             switch analysis.slots[pc] {
             case .wideSecondHalf:
                 break  // the lddw was counted once, at its first slot
             case .trap:
                 a.jmp(staticTrap(at: pc))
                 pendingCount = 0  // nothing falls through; the count is invisible in this trap
-            case .conditionalTrap:
+            case .conditionalTrap(let comparison):
                 pendingCount += 1
-                lowerConditionalTrap(analysis.instructions[pc], at: pc)
-            case .instruction(let descriptor):
+                lowerConditionalTrap(comparison, at: pc)
+            case .operation(let operation):
                 if let fused = fusion(at: pc) {
                     // Several slots as one x86 instruction; the later slots' code is empty.
                     switch fused.code {
@@ -163,21 +180,16 @@ struct Lowering {
                     }
                     for later in pc + 1..<pc + fused.slots {
                         a.bind(slotLabels[later])
-                        slotOffsets[later] = a.offset
+                        if recordingOffsets { slotOffsets[later] = a.offset }
                     }
                     skip = fused.slots - 1
                     pendingCount += fused.slots
                 } else {
                     pendingCount += 1
-                    lower(analysis.instructions[pc], descriptor: descriptor, at: pc)
+                    lower(operation, at: pc)
                 }
             }
         }
-        // The end of the body, so listings can tell the last instruction's code from what follows.
-        slotOffsets.append(a.offset)
-        // Falling off the end.
-        a.jmp(staticTrap(at: analysis.slots.count))
-        emitColdStubs()
     }
 
     /// Consecutive slots lowered as one x86 instruction.
@@ -197,94 +209,78 @@ struct Lowering {
     ///   (not with constant blinding, which keeps immediates out of the code);
     /// - `[mov64 dst, src] + lsh64 dst, 32 + rsh64 dst, 32` → `mov dst32, src32` (zero-extension).
     func fusion(at pc: Int) -> Fusion? {
-        let instructions = analysis.instructions
-        /// Slot `pc + k` exists, is a valid instruction, and does not start a block.
-        func inBlock(_ k: Int) -> Bool {
-            guard pc + k < analysis.slots.count, !analysis.isLeader[pc + k], case .instruction = analysis.slots[pc + k] else { return false }
+        /// The operation at `pc + k` if that slot runs and does not start a block.
+        func inBlock(_ k: Int) -> DecodedOperation? {
+            guard pc + k < analysis.slots.count, !analysis.controlFlow.isLeader[pc + k],
+                  case .operation(let operation) = analysis.slots[pc + k] else { return nil }
+            return operation
+        }
+        /// `lsh64 dst, 32` is `left` and `rsh64 dst, 32` follows it in the block at `pc + k + 1`.
+        func isZeroExtension(_ left: DecodedOperation, then k: Int, _ dst: UInt8) -> Bool {
+            guard case .alu(.lsh, .bits64, dst, .immediate(32)) = left,
+                  case .alu(.rsh, .bits64, dst, .immediate(32)) = inBlock(k + 1) else { return false }
             return true
         }
-        /// `lsh64 dst, 32` at `pc + k` (the caller knows that slot is fine) and `rsh64 dst, 32` after it.
-        func isZeroExtension(at k: Int, _ dst: UInt8) -> Bool {
-            guard inBlock(k + 1) else { return false }
-            let left = instructions[pc + k], right = instructions[pc + k + 1]
-            return left.opcode == 0x67 && left.dst == dst && left.immediate == 32
-                && right.opcode == 0x77 && right.dst == dst && right.immediate == 32
+        guard case .operation(let first) = analysis.slots[pc] else { return nil }
+        if case .alu(.lsh, .bits64, let dst, _) = first, isZeroExtension(first, then: 0, dst) {
+            return Fusion(slots: 2, code: .zeroExtend(r(dst), r(dst)))
         }
-        let first = instructions[pc]
-        if isZeroExtension(at: 0, first.dst) {
-            return Fusion(slots: 2, code: .zeroExtend(r(first.dst), r(first.dst)))
-        }
-        guard first.opcode == 0xbf, first.offset == 0, first.dst != first.src else { return nil }
-        let dst = r(first.dst)
-        let src = r(first.src)
-        if inBlock(1) && isZeroExtension(at: 1, first.dst) {
+        guard case .alu(.mov, .bits64, let dstNumber, .register(let srcNumber)) = first, dstNumber != srcNumber,
+              let second = inBlock(1) else { return nil }
+        let dst = r(dstNumber)
+        let src = r(srcNumber)
+        if isZeroExtension(second, then: 1, dstNumber) {
             return Fusion(slots: 3, code: .zeroExtend(dst, src))
         }
-        guard inBlock(1) else { return nil }
-        let second = instructions[pc + 1]
-        guard second.dst == first.dst else { return nil }
-        switch second.opcode {
-        case 0x07 where !blindsConstants:
-            return Fusion(slots: 2, code: .lea(dst, .at(src, second.immediate)))
-        case 0x17 where !blindsConstants && second.immediate != .min:
-            return Fusion(slots: 2, code: .lea(dst, .at(src, -second.immediate)))
-        case 0x0f where second.src != second.dst:
-            return Fusion(slots: 2, code: .lea(dst, X86Memory(base: src, index: r(second.src), scale: 1)))
+        switch second {
+        case .alu(.add, .bits64, dstNumber, .immediate(let immediate)) where !blindsConstants:
+            return Fusion(slots: 2, code: .lea(dst, .at(src, immediate)))
+        case .alu(.sub, .bits64, dstNumber, .immediate(let immediate)) where !blindsConstants && immediate != .min:
+            return Fusion(slots: 2, code: .lea(dst, .at(src, -immediate)))
+        case .alu(.add, .bits64, dstNumber, .register(let index)) where index != dstNumber:
+            return Fusion(slots: 2, code: .lea(dst, X86Memory(base: src, index: r(index), scale: 1)))
         default:
             return nil
         }
     }
 
     /// Dispatches one instruction to the topic-specific lowering.
-    mutating func lower(_ instruction: Instruction, descriptor: OpcodeDescriptor, at pc: Int) {
-        switch descriptor.instructionClass {
-        case .alu, .alu64: lowerALU(instruction, descriptor: descriptor, at: pc)
-        case .jmp, .jmp32: lowerJump(instruction, descriptor: descriptor, at: pc)
-        case .ld: lowerLoadImmediateOrPacket(instruction, descriptor: descriptor, at: pc)
-        case .ldx, .st, .stx: lowerMemory(instruction, descriptor: descriptor, at: pc)
+    mutating func lower(_ operation: DecodedOperation, at pc: Int) {
+        switch operation {
+        case .alu(let op, let width, let dst, let source):
+            lowerALU(op, OperandWidth(width), dst: dst, source: source, at: pc)
+        case .negate(let width, let dst):
+            a.unary(.neg, OperandWidth(width), r(dst))
+        case .moveSignExtended(let width, let dst, let src, let bits):
+            lowerMove(OperandWidth(width), r(dst), .register(r(src)), signExtendFrom: bits)
+        case .byteSwap(let swap, let dst):
+            lowerByteSwap(r(dst), bits: swap.bits, reversesBytes: swap.reversesBytes)
+        case .loadImmediate64(let dst, _, let value):
+            // Only constants reach here: an lddw with a map or address reference is a trap slot.
+            lowerLoadImmediate(dst: dst, value: value)
+        case .load(let size, let dst, let base, let offset, let signExtends):
+            lowerLoad(size, dst: dst, base: base, offset: offset, signExtends: signExtends, at: pc)
+        case .store(let size, let base, let offset, let value):
+            lowerStore(size, base: base, offset: offset, value: value, at: pc)
+        case .atomic(let op, let size, let base, let offset, let src):
+            lowerAtomicAccess(op, size, base: base, offset: offset, src: src, at: pc)
+        case .packetLoad(let size, let index, let immediate):
+            lowerPacketLoad(size, index: index, immediate: immediate)
+        case .jump(let target):
+            emitBranch(nil, from: pc, to: target)
+        case .conditionalJump(let condition, let width, let dst, let source, let target):
+            emitBranch(Comparison(condition: condition, width: width, dst: dst, source: source), from: pc, to: target)
+        case .callHelper(let id):
+            lowerHelperCall(id: id, at: pc)
+        case .callRegister(let dst):
+            lowerRegisterCall(dst: dst, at: pc)
+        case .callLocal(let target):
+            lowerLocalCall(target: target, at: pc)
+        case .exit:
+            // From a local function the caller counts on, so the count must be current.
+            if analysis.hasLocalCalls { flushCount() }
+            pendingCount = 0
+            emitExit()
         }
-    }
-
-    // MARK: Prologue and epilogue
-
-    mutating func emitPrologue() {
-        for register in savedCalleeRegisters { a.push(register) }
-        if prologuePadding != 0 { a.alu(.sub, .bits64, .rsp, immediate: prologuePadding) }
-        let ctx = map.context
-        if ctx != .rdi { a.mov(.bits64, ctx, .rdi) }
-        a.mov(.bits64, .at(ctx, RunContextLayout.savedStackPointer), .rsp)
-        if let stackBaseRegister { a.mov(.bits64, stackBaseRegister, .at(ctx, RunContextLayout.stackBase)) }
-        if depthCheckEnabled {
-            // Body rsp at depth d is (saved - 8) - d*frame; a call from depth >= maxCallDepth - 1 traps.
-            let frame = Int32(localCallSaved.count + 1) * 8 + localCallPadding
-            let limit = 8 + Int32(ExecutionLimits.maxCallDepth - 1) * frame
-            a.lea(map.scratch, .at(.rsp, -limit))
-            a.mov(.bits64, .at(ctx, RunContextLayout.callDepthLimit), map.scratch)
-        }
-        for n: UInt8 in 0...10 where analysis.usesRegister[Int(n)] {
-            switch n {
-            case 1: a.mov(.bits64, r(1), .at(ctx, RunContextLayout.memoryBase))
-            case 2: a.mov(.bits64, r(2), .at(ctx, RunContextLayout.memoryLength))
-            case 10: a.mov(.bits64, r(10), .at(ctx, RunContextLayout.stackTop))
-            default:
-                // Only registers some path may read before writing them need a defined value.
-                if analysis.registersNeedingZero & (1 << UInt16(n)) != 0 { a.alu(.xor, .bits32, r(n), r(n)) }
-            }
-        }
-        if budgetEnabled {
-            let start = RunContextLayout.counterStart(budget: limits.instructionBudget)
-            if Int32(exactly: start) != nil {
-                a.mov64(map.counter, immediate: UInt64(bitPattern: start))
-            } else {
-                a.mov(.bits64, map.counter, .at(ctx, RunContextLayout.counterStart))
-            }
-        }
-    }
-
-    mutating func emitEpilogue() {
-        if r(0) != .rax { a.mov(.bits64, .rax, r(0)) }
-        if prologuePadding != 0 { a.alu(.add, .bits64, .rsp, immediate: prologuePadding) }
-        for register in savedCalleeRegisters.reversed() { a.pop(register) }
-        a.ret()
     }
 }

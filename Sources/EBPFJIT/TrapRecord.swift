@@ -31,6 +31,14 @@ struct TrapRecord: Equatable {
         self.detail = UInt64(bitPattern: detail)
     }
 
+    /// A record from its four words as they lie in a context block.
+    init(rawKind: UInt64, pc: UInt64, value: UInt64, detail: UInt64) {
+        self.kind = rawKind
+        self.pc = pc
+        self.value = value
+        self.detail = detail
+    }
+
     /// The record in `context`.
     init(in context: JITRunContext) {
         kind = context[RunContextLayout.trapKind]

@@ -51,8 +51,24 @@ extension AbstractInterpreter {
     }
 
     /// The state on the side of the jump where `left comparison right` holds, or `nil` if that
-    /// side cannot happen.
+    /// side cannot happen: the registers' bounds refined, then the zone's constraints added and
+    /// the bounds tightened from them.
     private func branchState(
+        assuming comparison: ScalarBounds.Comparison, _ left: RegisterValue, _ right: RegisterValue, dst: UInt8,
+        src: UInt8?, is32: Bool
+    ) -> VerifierState? {
+        guard var result = valueBranchState(assuming: comparison, left, right, dst: dst, src: src, is32: is32) else {
+            return nil
+        }
+        guard Self.refineZone(in: &result, assuming: comparison, left, right, dst: dst, src: src, is32: is32) else {
+            return nil
+        }
+        return result
+    }
+
+    /// The side's state with the registers' bounds refined (intervals, known bits, null checks,
+    /// packet ranges), or `nil` if that side cannot happen.
+    private func valueBranchState(
         assuming comparison: ScalarBounds.Comparison, _ left: RegisterValue, _ right: RegisterValue, dst: UInt8,
         src: UInt8?, is32: Bool
     ) -> VerifierState? {

@@ -41,6 +41,7 @@ extension AbstractInterpreter {
         nextID = join.nextID
         var joined = joinedValues
         joined.relations = Self.joinedRelations(invariant.state, state, joined: joined)
+        joined.zone = joinedZone(invariant.state, state, joined: joined, widening: widening)
         appendLog { "\(self.pc): loop head joined (\(invariant.joins)): \(joined.kernelDescription)" }
         invariant.state = joined
         state = joined

@@ -124,12 +124,6 @@ extension AbstractInterpreter {
         guard case .pointer(let pointer) = value else {
             throw error(.safetyViolation, "R\(register) invalid mem access '\(value.typeName)'")
         }
-        switch pointer.region {
-        case .packetEnd, .mapPointer:
-            throw error(.safetyViolation, "R\(register) invalid mem access '\(pointer.typeName)'")
-        default:
-            if pointer.maybeNull { throw error(.safetyViolation, "R\(register) invalid mem access '\(pointer.typeName)'") }
-        }
         let variable = pointer.variableOffset
         let fixed = pointer.fixedOffset + offset
         let isFixed = variable.isConstant
@@ -137,6 +131,25 @@ extension AbstractInterpreter {
         let lowest = fixed + max(variable.signedMin, -limit)
         let highest = fixed + min(variable.signedMax, limit) + Int64(size)
         let access = CheckedAccess(pointer: pointer, lowest: lowest, highest: highest, isFixed: isFixed)
+        switch pointer.region {
+        case .packet, .packetEnd, .context:
+            // The input: proven when the zone shows the bytes below the length.
+            if zoneProvesInputAccess(register: register, offset: offset, size: size) { return access }
+            if case .packetEnd = pointer.region {
+                throw error(
+                    .safetyViolation,
+                    "R\(register) invalid mem access '\(pointer.typeName)': "
+                        + explainInputAccess(register: register, pointer: pointer, offset: offset, size: size, isWrite: isWrite))
+            }
+        case .mapPointer:
+            throw error(.safetyViolation, "R\(register) invalid mem access '\(pointer.typeName)'")
+        default:
+            if pointer.maybeNull { throw error(.safetyViolation, "R\(register) invalid mem access '\(pointer.typeName)'") }
+        }
+        func explained(_ message: String) -> String {
+            guard case .packet = pointer.region else { return message }
+            return message + ": " + explainInputAccess(register: register, pointer: pointer, offset: offset, size: size, isWrite: isWrite)
+        }
 
         if case .stack(let frame) = pointer.region {
             guard lowest >= -Int64(ExecutionLimits.stackFrameSize), highest <= 0, variable.signedMax < limit else {
@@ -151,10 +164,13 @@ extension AbstractInterpreter {
 
         if !isFixed {
             if variable.signedMin < 0 {
-                throw error(.safetyViolation, "R\(register) min value is negative, either use unsigned index or do a if (index >=0) check.")
+                throw error(
+                    .safetyViolation,
+                    explained("R\(register) min value is negative, either use unsigned index or do a if (index >=0) check."))
             }
             if variable.unsignedMax >= UInt64(limit) {
-                throw error(.safetyViolation, "R\(register) unbounded memory access, make sure to bounds check any such access")
+                throw error(
+                    .safetyViolation, explained("R\(register) unbounded memory access, make sure to bounds check any such access"))
             }
         }
         switch pointer.region {
@@ -174,10 +190,11 @@ extension AbstractInterpreter {
             guard fixed >= 0, fixed + Int64(size) <= pointer.range else {
                 throw error(
                     .safetyViolation,
-                    "invalid access to packet, off=\(fixed) size=\(size), R\(register)(id=\(pointer.id),off=\(pointer.fixedOffset),r=\(pointer.range))")
+                    explained(
+                        "invalid access to packet, off=\(fixed) size=\(size), R\(register)(id=\(pointer.id),off=\(pointer.fixedOffset),r=\(pointer.range))"))
             }
             if Int64(variable.unsignedMax) + fixed + Int64(size) > Self.maxPacketOffset {
-                throw error(.safetyViolation, "R\(register) offset is outside of the packet")
+                throw error(.safetyViolation, explained("R\(register) offset is outside of the packet"))
             }
         case .stack, .packetEnd, .mapPointer:
             break

@@ -9,13 +9,14 @@ import EBPFCore
 /// spills and fills of 8 bytes, adding a constant); anything else that writes a side (another
 /// ALU operation, a load, a store over a spilled side, a call, an exit) removes it.
 extension AbstractInterpreter {
-    /// Whether a pointer can be the pointer side of a relation: not null, arithmetic allowed,
-    /// and not a packet pointer (whose proven range and ids the relation would not follow).
+    /// Whether a pointer can be the pointer side of a relation: not null and arithmetic allowed.
+    /// A packet pointer qualifies too: the tightening narrows the bounds of its variable part,
+    /// not its value, so the range proven from its base and the pointers sharing its id stay right.
     static func isRelatable(_ pointer: PointerValue) -> Bool {
         guard !pointer.maybeNull else { return false }
         switch pointer.region {
-        case .context, .stack, .mapValue, .memory: return true
-        case .packet, .packetEnd, .mapPointer: return false
+        case .context, .stack, .mapValue, .memory, .packet: return true
+        case .packetEnd, .mapPointer: return false
         }
     }
 

@@ -92,6 +92,7 @@ final class AbstractInterpreter {
             entry.registers[2] = .scalar(.unsigned(upTo: UInt64(UInt32.max)), id: Self.memoryLengthID)
         }
         state = VerifierState(frames: [entry])
+        state.zone = Self.entryZone(contextSize: options.contextSize)
     }
 
     /// Explores every path; throws at the first unsafe instruction.
@@ -115,6 +116,7 @@ final class AbstractInterpreter {
             if processed > options.processedInstructionBudget {
                 throw error(.budgetExhausted, "BPF program is too large. Processed \(processed) insn")
             }
+            if isPrunePoint[pc] { normalizeZone() }
             if isPrunePoint[pc], try isCovered() {
                 prunedPaths += 1
                 appendLog { "\(self.pc): safe" }
@@ -122,15 +124,16 @@ final class AbstractInterpreter {
             }
             executed[pc] = true
             let pcBefore = pc
-            let pathEnded: Bool
-            if state.relations.isEmpty {
-                pathEnded = try step()
-            } else {
+            let operation = slots[pc].operation!
+            var relations: [LinearRelation]?
+            if !state.relations.isEmpty {
                 tightenRelatedPointers()
-                let relations = relationsAfterStep(slots[pc].operation!)
-                pathEnded = try step()
-                state.relations = relations
+                relations = relationsAfterStep(operation)
             }
+            let deferred = updateZone(before: operation)
+            let pathEnded = try step()
+            if let relations { state.relations = relations }
+            if let deferred { updateZone(after: deferred) }
             appendLog {
                 "\(pcBefore): \(InstructionText.render(self.program, at: pcBefore)) ; \(self.state.kernelDescription)"
             }
@@ -371,7 +374,9 @@ final class AbstractInterpreter {
         let facts = VerifiedFacts(
             accessIsSafe: accessIsSafe, divisorIsNonZero: divisorIsNonZero,
             stackDepth: stackDepthByFunction.values.max() ?? 0, maxCallDepth: maxCallDepth,
-            terminates: terminates, loopHeadTerminates: loopHeadTerminates)
+            terminates: terminates,
+            // readStack and checkHelperMemory reject every read of a stack byte not written before.
+            stackIsWrittenBeforeRead: true, loopHeadTerminates: loopHeadTerminates)
         return VerificationResult(
             facts: facts, loops: options.loops, liveRegisters: liveness.liveIn, stackDepthByFunction: stackDepthByFunction,
             statistics: VerifierStatistics(

@@ -32,7 +32,8 @@ extension VerifierState {
                 }
             }
         }
-        return true
+        if exact { return zone == current.zone }
+        return zone.isTrivial || zone.isEntailed(by: current.zone) { AbstractInterpreter.zoneInterval($0, in: current) }
     }
 
     static func value(_ old: RegisterValue, covers new: RegisterValue, ids: inout IdentityMap, exact: Bool) -> Bool {

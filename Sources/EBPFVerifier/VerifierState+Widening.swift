@@ -28,7 +28,8 @@ extension VerifierState {
                 guard AbstractInterpreter.satisfies(current, relation) else { return false }
             }
         }
-        return true
+        // Every constraint of the stored zone must hold in the new state.
+        return zone.isTrivial || zone.isEntailed(by: current.zone) { AbstractInterpreter.zoneInterval($0, in: current) }
     }
 
     static func value(_ old: RegisterValue, subsumes new: RegisterValue, ids: inout ForwardIdentityMap) -> Bool {
@@ -48,7 +49,8 @@ extension VerifierState {
             guard p.variableOffset.contains(shifted) else { return false }
             if case .packet = p.region {
                 // Bytes proven from p's base must be proven from q's: p.range <= q.range - shift.
-                guard p.range <= q.range - shift else { return false }
+                // (A range of 0 proves nothing, so any new range satisfies it.)
+                guard p.range == 0 || p.range <= q.range - shift else { return false }
                 return ids.matchPointer(p.id, q.id, shift: shift)
             }
             if p.maybeNull { return ids.matchPointer(p.id, q.id, shift: shift) }

@@ -3,6 +3,8 @@ struct VerifierState: Hashable, Sendable {
     var frames: [FunctionFrame]
     /// Pointer–counter relations (widening policy only; sorted, without duplicates).
     var relations: [LinearRelation] = []
+    /// Difference constraints between places, the input length and 0 (every policy).
+    var zone = Zone()
 
     var depth: Int { frames.count }
 
@@ -43,10 +45,20 @@ struct VerifierState: Hashable, Sendable {
             let text = frame.kernelDescription()
             parts.append(frames.count > 1 ? "frame\(index): " + text : text)
         }
+        if !zone.isTrivial {
+            parts.append(contentsOf: zone.description(naming: zoneName))
+        }
         for relation in relations {
             parts.append("\(name(relation.pointer))=\(relation.scale)*\(name(relation.counter))\(relation.offset < 0 ? "" : "+")\(relation.offset)")
         }
         return parts.joined(separator: " ")
+    }
+
+    /// `len`, `len>>3`, or the place's name.
+    private func zoneName(_ variable: Zone.Variable) -> String {
+        if let shift = Zone.lengthShift(variable) { return shift == 0 ? "len" : "len>>\(shift)" }
+        guard let place = Zone.place(of: variable) else { return "0" }
+        return name(place)
     }
 
     /// `R3`, `fp-264`, prefixed with `frameN:` outside the innermost frame.

@@ -33,6 +33,22 @@ struct WideningThresholds: Sendable {
         }
         signed = values.sorted()
         unsigned = Set(values.map { UInt64(bitPattern: $0) }).sorted()
+        var differences: Set<Int64> = []
+        for value in values where value.magnitude <= UInt64(Zone.limit) {
+            differences.insert(value)
+            differences.insert(-value)
+        }
+        self.differences = differences.sorted()
+    }
+
+    /// Ascending: the thresholds and their negations, for the zone's bounds on differences
+    /// (`i − len ≤ −4` widens through −4 before giving up).
+    let differences: [Int64]
+
+    /// The smallest difference threshold at least `value`, or nil (no bound).
+    func difference(atLeast value: Int64) -> Int64? {
+        let index = Self.firstIndex(in: differences) { $0 >= value }
+        return index < differences.count ? differences[index] : nil
     }
 
     /// The smallest threshold at least `value`, or the type's maximum.

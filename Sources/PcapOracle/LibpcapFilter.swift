@@ -1,5 +1,6 @@
 import CPcap
 import ClassicBPF
+import EBPFCore
 
 /// A classic program in libpcap's own form, run by libpcap's `bpf_filter`: the oracle that
 /// translated filters are compared with, and a baseline for benchmarks.
@@ -29,6 +30,25 @@ public final class LibpcapFilter: @unchecked Sendable {
     public func run(packet: UnsafeRawBufferPointer, wireLength: UInt32) -> UInt32 {
         let base = packet.baseAddress?.assumingMemoryBound(to: UInt8.self)
         return pcap.filter(instructions, base, wireLength, UInt32(packet.count))
+    }
+
+    /// `bpf_filter(3)` over each context in the ``ClassicBPF/CapturedPacketLayout`` (a 4-byte
+    /// little-endian wire length, then the captured bytes), writing the result for context *i*
+    /// to `results[i]`: libpcap's interpreter in a plain loop of direct calls, the baseline the
+    /// JIT's batch entry is measured against. A context shorter than the length word gives 0.
+    public func run(capturedPackets contexts: UnsafeBufferPointer<MemoryRegion>, results: UnsafeMutableBufferPointer<UInt64>) {
+        precondition(results.count >= contexts.count, "results must have a slot for every context")
+        let filter = pcap.filter
+        let header = CapturedPacketLayout.headerSize
+        for (index, context) in contexts.enumerated() {
+            guard context.count >= UInt64(header), let start = UnsafeRawPointer(bitPattern: UInt(context.start)) else {
+                results[index] = 0
+                continue
+            }
+            let wire = UInt32(littleEndian: start.loadUnaligned(as: UInt32.self))
+            let packet = (start + header).assumingMemoryBound(to: UInt8.self)
+            results[index] = UInt64(filter(instructions, packet, wire, UInt32(context.count) - UInt32(header)))
+        }
     }
 
     /// `pcap_offline_filter(3)`: whether the packet matches (the call tcpdump -r makes).

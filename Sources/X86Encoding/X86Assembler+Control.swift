@@ -1,31 +1,28 @@
 /// Control flow: jumps to labels, calls, `ret`, `int3`, and the atomic read-modify-write
 /// instructions that need the `lock` prefix.
 extension X86Assembler {
-    /// `jmp label`: EB rel8 when this jump is planned short, else E9 rel32.
+    /// `jmp label`: E9 rel32 (``X86Assembler/relaxInPlace()`` makes it EB rel8 where that fits).
     public mutating func jmp(_ label: X86Label) {
         let start = offset
-        let (number, isShort) = takeJumpNumber()
-        emit(isShort ? 0xeb : 0xe9)
-        addFixup(start: start, label: label, isShort: isShort, jumpNumber: number)
+        let number = takeJumpNumber()
+        emit(0xe9)
+        addFixup(start: start, label: label, jumpNumber: number)
     }
 
-    /// `jcc label`: 70+cc rel8 when this jump is planned short, else 0F 80+cc rel32.
+    /// `jcc label`: 0F 80+cc rel32 (``X86Assembler/relaxInPlace()`` makes it 70+cc rel8 where
+    /// that fits).
     public mutating func jcc(_ condition: X86Condition, _ label: X86Label) {
         let start = offset
-        let (number, isShort) = takeJumpNumber()
-        if isShort {
-            emit(0x70 | condition.rawValue)
-        } else {
-            emit([0x0f, 0x80 | condition.rawValue])
-        }
-        addFixup(start: start, label: label, isShort: isShort, jumpNumber: number)
+        let number = takeJumpNumber()
+        emit([0x0f, 0x80 | condition.rawValue])
+        addFixup(start: start, label: label, jumpNumber: number)
     }
 
     /// `call label` (E8 rel32).
     public mutating func call(_ label: X86Label) {
         let start = offset
         emit(0xe8)
-        addFixup(start: start, label: label, isShort: false, jumpNumber: nil)
+        addFixup(start: start, label: label, jumpNumber: nil)
     }
 
     /// `call r64` (FF /2). e.g. `41 ff d3    call r11`.

@@ -5,22 +5,13 @@
 /// methods (in the `X86Assembler+*.swift` files) only choose opcodes.
 ///
 /// ## Labels, fix-ups and short jumps
-/// Every `jmp`/`jcc` gets a sequence number in emission order and is recorded as a fix-up; all
-/// displacements are patched by ``finalize()`` once every label is bound. Whether jump *n* uses
-/// the 2-byte rel8 form or the rel32 form is decided by the `shortJumps` plan the assembler was
-/// created with. ``assemble(maxPasses:_:)`` runs the emitter repeatedly: pass 0 makes every jump
-/// long; each later pass makes short every jump that was short before, plus every jump whose
-/// rel8 displacement, measured in the previous pass's layout as if that jump alone were already
-/// short, fits.
-///
-/// ``assembleOnce(_:)`` reaches the same layout with one run of the emitter: everything long,
-/// then ``relaxInPlace()`` applies the same rule to the recorded fix-ups and rebuilds the bytes.
-///
-/// Invariant: the set of short jumps only grows from pass to pass and nothing else in the code
-/// depends on the layout, so the bytes between any two points only shrink. A displacement that
-/// fitted in rel8 in pass *k* therefore still fits in pass *k*+1, and every pass's output is
-/// valid; the passes stop when the plan no longer changes (``finalize()`` still checks each short
-/// jump and throws if the invariant were ever broken).
+/// Every `jmp`/`jcc` is emitted in its rel32 form, gets a sequence number in emission order and
+/// is recorded as a fix-up, as is every `call`. Once every label is bound, ``relaxInPlace()``
+/// does branch relaxation on the fix-ups: it shortens to rel8 every jump whose displacement fits,
+/// rebuilds the bytes and patches every displacement (``assemble(_:)`` runs an emitter and then
+/// that). Shortening only brings code closer together and nothing else in the code depends on
+/// the layout, so a jump that fitted keeps fitting; each short jump is still checked when its
+/// displacement is patched.
 public struct X86Assembler: Sendable {
     /// The machine code emitted so far.
     public private(set) var code: [UInt8] = []
@@ -28,8 +19,6 @@ public struct X86Assembler: Sendable {
     /// Offset of each label, `-1` while unbound.
     private var labelOffsets: [Int] = []
     private var fixups: [Fixup] = []
-    /// Whether jump number *n* is emitted in its short form.
-    private let shortJumps: [Bool]
     private var jumpCount = 0
     /// Offsets of the emitted code (ascending) where ``relaxInPlace()`` pads with NOPs to the next
     /// 16-byte boundary (``alignNextInstruction()``).
@@ -54,10 +43,8 @@ public struct X86Assembler: Sendable {
         var jumpNumber: Int?
     }
 
-    /// An assembler that emits jump *n* in rel8 form where `shortJumps[n]` is `true`.
-    public init(shortJumps: [Bool] = []) {
-        self.shortJumps = shortJumps
-    }
+    /// An empty assembler.
+    public init() {}
 
     /// The current offset, where the next instruction will start.
     @inlinable public var offset: Int { code.count }
@@ -82,25 +69,21 @@ public struct X86Assembler: Sendable {
         return value < 0 ? nil : value
     }
 
-    /// Whether the next jump will be emitted in its short form.
-    mutating func takeJumpNumber() -> (number: Int, isShort: Bool) {
-        let number = jumpCount
-        jumpCount += 1
-        return (number, number < shortJumps.count && shortJumps[number])
+    /// The sequence number of the next jump.
+    mutating func takeJumpNumber() -> Int {
+        defer { jumpCount += 1 }
+        return jumpCount
     }
 
-    /// Records a displacement of `isShort ? 1 : 4` bytes at the end of the code and reserves it.
-    mutating func addFixup(start: Int, label: X86Label, isShort: Bool, jumpNumber: Int?) {
+    /// Records a rel32 displacement at the end of the code and reserves its 4 bytes.
+    mutating func addFixup(start: Int, label: X86Label, jumpNumber: Int?) {
         let site = code.count
-        if isShort { code.append(0) } else { code.append(contentsOf: [0, 0, 0, 0]) }
-        fixups.append(Fixup(start: start, site: site, end: code.count, label: label, isShort: isShort, jumpNumber: jumpNumber))
+        code.append(contentsOf: [0, 0, 0, 0])
+        fixups.append(Fixup(start: start, site: site, end: code.count, label: label, isShort: false, jumpNumber: jumpNumber))
     }
 
-    /// Patches every displacement and returns the short-jump plan for the next pass: jumps that
-    /// are short now stay short, and a long jump becomes short if, were it 2 bytes long in this
-    /// layout, its displacement would fit in rel8.
-    public mutating func finalize() throws(X86AssemblerError) -> [Bool] {
-        var plan = Array(repeating: false, count: jumpCount)
+    /// Patches every displacement; a short jump whose target is out of rel8 range is an error.
+    private mutating func patchDisplacements() throws(X86AssemblerError) {
         for fixup in fixups {
             let target = labelOffsets[fixup.label.id]
             guard target >= 0 else { throw .unboundLabel(id: fixup.label.id) }
@@ -114,39 +97,13 @@ public struct X86Assembler: Sendable {
                 let rel32 = UInt32(bitPattern: Int32(displacement))
                 for i in 0..<4 { code[fixup.site + i] = UInt8(truncatingIfNeeded: rel32 >> (8 * UInt32(i))) }
             }
-            if let number = fixup.jumpNumber {
-                // The displacement this jump would have as a 2-byte jump: forward, the bytes between
-                // its end and the target are unchanged by its own size; backward, the jump starts
-                // at the same place and ends 2 bytes later.
-                let shortDisplacement = target >= fixup.end ? displacement : target - (fixup.start + 2)
-                plan[number] = fixup.isShort || Int8(exactly: shortDisplacement) != nil
-            }
-        }
-        return plan
-    }
-
-    /// Runs `emit` until the short-jump plan settles (see the type's discussion) and returns the
-    /// finalized assembler of the last pass.
-    public static func assemble(
-        maxPasses: Int = 12, _ emit: (inout X86Assembler) -> Void
-    ) throws(X86AssemblerError) -> X86Assembler {
-        var plan: [Bool] = []
-        var pass = 0
-        while true {
-            var assembler = X86Assembler(shortJumps: plan)
-            emit(&assembler)
-            let next = try assembler.finalize()
-            pass += 1
-            if next == plan || pass >= maxPasses { return assembler }
-            plan = next
         }
     }
 
-    /// Runs `emit` once with every jump in its rel32 form, then shortens jumps in place (see
-    /// ``relaxInPlace()``): the same code as ``assemble(maxPasses:_:)`` would settle on, but the
-    /// emitter runs once. Offsets the emitter recorded map to the final code through
+    /// Runs `emit` (every jump in its rel32 form), then shortens jumps in place (see
+    /// ``relaxInPlace()``). Offsets the emitter recorded map to the final code through
     /// ``relocated(_:)``; label offsets are already final.
-    public static func assembleOnce(_ emit: (inout X86Assembler) -> Void) throws(X86AssemblerError) -> X86Assembler {
+    public static func assemble(_ emit: (inout X86Assembler) -> Void) throws(X86AssemblerError) -> X86Assembler {
         var assembler = X86Assembler()
         emit(&assembler)
         try assembler.relaxInPlace()
@@ -164,8 +121,6 @@ public struct X86Assembler: Sendable {
     /// Asks ``relaxInPlace()`` to start the next instruction at a 16-byte boundary, padding with
     /// the recommended multi-byte NOPs (``nopPadding(_:)``, at most 15 bytes). Branch relaxation
     /// assumes the worst padding between a jump and its target, so every short jump still fits.
-    /// Only ``relaxInPlace()`` (``assembleOnce(_:)``) inserts padding; the multi-pass
-    /// ``assemble(maxPasses:_:)`` ignores the request.
     public mutating func alignNextInstruction() {
         if alignmentPoints.last != code.count { alignmentPoints.append(code.count) }
     }
@@ -197,11 +152,12 @@ public struct X86Assembler: Sendable {
 
     /// Branch relaxation on the recorded fix-ups of code emitted with every jump long: marks
     /// short every jump whose rel8 displacement fits, measured in the layout with the jumps marked
-    /// so far already short and as if it alone were short too (the rule of the multi-pass
-    /// ``assemble(maxPasses:_:)``), repeating until nothing changes. Shortening only brings
-    /// code closer together, so a jump that fitted keeps fitting. Then it rebuilds the code with
-    /// `EB rel8` / `70+cc rel8` for those jumps, moves labels and fix-ups, and patches every
-    /// displacement through ``finalize()`` (which re-checks each short jump).
+    /// so far already short and as if it alone were short too, repeating until nothing changes.
+    /// Shortening only brings code closer together, so a jump that fitted keeps fitting, and at
+    /// the end no long jump would fit in rel8 even alone. Then it rebuilds the code with
+    /// `EB rel8` / `70+cc rel8` for those jumps and NOP padding at alignment points, moves labels
+    /// and fix-ups, and patches every displacement (re-checking each short jump). Call it once,
+    /// after every label is bound.
     public mutating func relaxInPlace() throws(X86AssemblerError) {
         precondition(shiftOffsets.isEmpty && !fixups.contains { $0.isShort }, "relaxInPlace expects an all-long emission, once")
         let slack = Self.maximumPadding
@@ -247,7 +203,7 @@ public struct X86Assembler: Sendable {
         // (E9 rel32 -> EB rel8; 0F 80+cc rel32 -> 70+cc rel8) and each alignment point (NOPs up
         // to the next 16-byte boundary of the new code; a point at a jump's start pads first).
         guard isShort.contains(true) || !alignmentPoints.isEmpty else {
-            _ = try finalize()
+            try patchDisplacements()
             return
         }
         var output: [UInt8] = []
@@ -307,7 +263,7 @@ public struct X86Assembler: Sendable {
         for id in labelOffsets.indices where labelOffsets[id] >= 0 {
             labelOffsets[id] = relocated(labelOffsets[id])
         }
-        _ = try finalize()
+        try patchDisplacements()
     }
 
     // MARK: Raw bytes

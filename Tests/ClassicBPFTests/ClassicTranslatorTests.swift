@@ -6,6 +6,49 @@ import EBPFTestSupport
 /// Translated programs must verify and give the reference interpreter's result, bit for bit, in
 /// every engine.
 @Suite struct ClassicTranslatorTests {
+    /// The translation sets up only what the classic program reads before writing: A = 0 and
+    /// X = 0 where some path reads them unwritten, the length where `len` is read; nothing else
+    /// comes before the first classic instruction's code (but a captured packet's length check).
+    @Test(arguments: [
+        // ldh [12]; ret a: A written first, nothing to set up.
+        ([(0x28, 0, 0, 12), (0x16, 0, 0, 0)], false, false, false),
+        // ret a: A read unwritten.
+        ([(0x16, 0, 0, 0)], true, false, false),
+        // txa; ret a: X read unwritten, A written by txa.
+        ([(0x87, 0, 0, 0), (0x16, 0, 0, 0)], false, true, false),
+        // ld len; ret a.
+        ([(0x80, 0, 0, 0), (0x16, 0, 0, 0)], false, false, true),
+        // jeq #1 before any load: A read unwritten.
+        ([(0x15, 0, 1, 1), (0x06, 0, 0, 1), (0x06, 0, 0, 0)], true, false, false),
+        // ldh [12]; jeq #1 jt 0 jf 1; ld #5; ret a: A written on both paths to ret a.
+        ([(0x28, 0, 0, 12), (0x15, 0, 1, 1), (0x00, 0, 0, 5), (0x16, 0, 0, 0)], false, false, false),
+        // ldx #1 on one path only, then ld [x+0]: X read unwritten on the other.
+        ([(0x28, 0, 0, 12), (0x15, 0, 1, 1), (0x01, 0, 0, 1), (0x50, 0, 0, 0), (0x16, 0, 0, 0)], false, true, false),
+        // ldx 4*([14]&0xf) keeps A around its byte load: A read unwritten.
+        ([(0xb1, 0, 0, 14), (0x87, 0, 0, 0), (0x16, 0, 0, 0)], true, false, false),
+    ] as [([(UInt16, UInt8, UInt8, UInt32)], Bool, Bool, Bool)])
+    func prologueSetsUpOnlyWhatIsRead(code: [(UInt16, UInt8, UInt8, UInt32)], zeroesA: Bool, zeroesX: Bool, readsLength: Bool) throws {
+        let classic = ClassicProgram(code.map { ClassicInstruction(code: $0.0, jumpIfTrue: $0.1, jumpIfFalse: $0.2, k: $0.3) })
+        for kind: ClassicFilterKind in [.socketFilter, .capturedPacket] {
+            let translation = try ClassicTranslator.translation(of: classic, kind: kind)
+            var prologue = Array(translation.program.instructions[0..<translation.classicStarts[0]])
+            if kind == .capturedPacket {
+                // The context's length check: jge r2, 4, +2; mov32 r0, 0; exit.
+                #expect(prologue.count >= 3 && prologue[0].opcode == 0x35 && prologue[2].opcode == Opcode.exit)
+                prologue.removeFirst(3)
+            }
+            var expected: [Instruction] = []
+            if readsLength {
+                expected.append(kind == .socketFilter
+                    ? Instruction(opcode: 0xbc, dst: 9, src: 2)             // mov32 r9, r2
+                    : Instruction(opcode: 0x61, dst: 9, src: 1))            // ldxw r9, [r1]
+            }
+            if zeroesA { expected.append(Instruction(opcode: 0xb4, dst: 0)) }  // mov32 r0, 0
+            if zeroesX { expected.append(Instruction(opcode: 0xb4, dst: 7)) }  // mov32 r7, 0
+            #expect(prologue == expected, "\(kind)")
+        }
+    }
+
     static let kinds: [ClassicFilterKind] = [.socketFilter, .capturedPacket, .seccomp]
 
     @Test(arguments: kinds)

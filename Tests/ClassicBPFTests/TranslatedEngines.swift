@@ -5,11 +5,14 @@ import EBPFJIT
 import EBPFVerifier
 
 /// A classic program translated once and prepared for every engine: the interpreter, the JIT
-/// without facts (every check at run time), and the JIT with the verifier's facts.
+/// without facts (every check at run time), the JIT with the verifier's facts, and that JIT's
+/// batch entry with its own copy of the body (as `ebpf filter` runs it).
 struct TranslatedEngines {
     let kind: ClassicFilterKind
     let program: Program
     let runners: [(name: String, runner: any ProgramRunner)]
+    /// Run through ``CompiledProgram/run(each:results:)``, one context per batch.
+    let batch: CompiledProgram
 
     init(_ classic: ClassicProgram, kind: ClassicFilterKind) throws {
         self.kind = kind
@@ -21,14 +24,25 @@ struct TranslatedEngines {
             ("jit", try JIT.compile(program)),
             ("jit+facts", try JIT.compile(program, facts: facts)),
         ]
+        batch = try JIT.compile(program, facts: facts, options: JITOptions(inlinedBatchBody: true))
     }
 
     /// Runs every engine over a copy of `context` and returns each result (nil for a trap).
     func run(context: [UInt8]) -> [(name: String, result: UInt64?)] {
-        runners.map { entry in
+        var copy = context
+        var result: UInt64 = 0
+        let batched: UInt64? = copy.withUnsafeMutableBytes { bytes in
+            let region = [MemoryRegion(bytes)]
+            return region.withUnsafeBufferPointer { regions in
+                withUnsafeMutablePointer(to: &result) { slot in
+                    (try? batch.run(each: regions, results: UnsafeMutableBufferPointer(start: slot, count: 1))).map { slot.pointee }
+                }
+            }
+        }
+        return runners.map { entry in
             var copy = context
             return (entry.name, try? entry.runner.run(&copy))
-        }
+        } + [("jit+facts batch", batched)]
     }
 
     /// The context a packet is run over for this kind.

@@ -32,7 +32,7 @@ import Testing
                     jit: options, limits: limits, verifiedContextSize: context,
                     loops: context == nil ? .bounded : regression.verifierLoops ?? .bounded)
                 let outcome = harness.compare(regression.program, memory: regression.memory)
-                #expect(outcome.agrees, "\(file.lastPathComponent) \(options.registerAllocation) facts: \(context != nil)\n\(outcome)")
+                #expect(outcome.agrees, "\(file.lastPathComponent) \(options.registerMap) facts: \(context != nil)\n\(outcome)")
             }
         }
     }

@@ -83,10 +83,10 @@ import EBPFJIT
     ]
 
     static let configurations: [JITOptions] = [
-        JITOptions(registerAllocation: .default, useBMI2: CPUFeatures.current.hasBMI2),
-        JITOptions(registerAllocation: .default, useBMI2: false),
-        JITOptions(registerAllocation: .rotated(by: 1), useBMI2: false),
-        JITOptions(registerAllocation: .rotated(by: 4), useBMI2: false),
+        JITOptions(registerMap: .default, useBMI2: CPUFeatures.current.hasBMI2),
+        JITOptions(registerMap: .default, useBMI2: false),
+        JITOptions(registerMap: .rotated(by: 1), useBMI2: false),
+        JITOptions(registerMap: .rotated(by: 4), useBMI2: false),
     ]
 
     /// Runs `body` (which stores results through R1) under every configuration and returns each

@@ -22,10 +22,10 @@ struct ConformanceTests {
             var memory = testCase.memory
             let result = try compiled.run(&memory)
             if let expected = testCase.expectedResult {
-                #expect(result == expected, "\(testCase.name) under \(options.registerAllocation) bmi2=\(options.useBMI2)")
+                #expect(result == expected, "\(testCase.name) under \(options.registerMap) bmi2=\(options.useBMI2)")
             }
             let outcome = JITConfigurations.harness(options, helpers: .conformance).compare(program, memory: testCase.memory)
-            #expect(outcome.agrees, "\(testCase.name) under \(options.registerAllocation) bmi2=\(options.useBMI2): \(outcome)")
+            #expect(outcome.agrees, "\(testCase.name) under \(options.registerMap) bmi2=\(options.useBMI2): \(outcome)")
         }
     }
 }

@@ -115,16 +115,16 @@ import EBPFJIT
         }
     }
 
-    @Test func invalidAllocationsAreRejected() {
-        let ebpf = RegisterAllocation.default.ebpf
-        #expect(throws: JITError.self) { try RegisterAllocation(ebpf: ebpf, context: .rsp, counter: .r10, scratch: .r11) }
-        #expect(throws: JITError.self) { try RegisterAllocation(ebpf: ebpf, context: .rax, counter: .r10, scratch: .r11) }
-        #expect(throws: JITError.self) { try RegisterAllocation(ebpf: Array(ebpf.prefix(10)), context: .r12, counter: .r10, scratch: .r11) }
+    @Test func invalidRegisterMapsAreRejected() {
+        let ebpf = RegisterMap.default.ebpf
+        #expect(throws: JITError.self) { try RegisterMap(ebpf: ebpf, context: .rsp, counter: .r10, scratch: .r11) }
+        #expect(throws: JITError.self) { try RegisterMap(ebpf: ebpf, context: .rax, counter: .r10, scratch: .r11) }
+        #expect(throws: JITError.self) { try RegisterMap(ebpf: Array(ebpf.prefix(10)), context: .r12, counter: .r10, scratch: .r11) }
         #expect(throws: JITError.self) {
-            try RegisterAllocation(ebpf: [.rbx, .rdi, .rsi, .r9, .rcx, .r8, .rax, .r13, .r14, .r15, .rbp], context: .r12, counter: .r10, scratch: .rdx)
+            try RegisterMap(ebpf: [.rbx, .rdi, .rsi, .r9, .rcx, .r8, .rax, .r13, .r14, .r15, .rbp], context: .r12, counter: .r10, scratch: .rdx)
         }
         // Every rotation and shuffle is valid.
-        for steps in 0..<15 { #expect(Set(RegisterAllocation.rotated(by: steps).roleOrder).count == 15) }
+        for steps in 0..<15 { #expect(Set(RegisterMap.rotated(by: steps).roleOrder).count == 15) }
     }
 }
 

@@ -11,16 +11,16 @@ enum JITConfigurations {
 
     static let all: [JITOptions] = {
         var options: [JITOptions] = [
-            JITOptions(registerAllocation: .default, useBMI2: hasBMI2),
+            JITOptions(registerMap: .default, useBMI2: hasBMI2),
             // Also the layout without loop-head padding.
-            JITOptions(registerAllocation: .default, useBMI2: false, alignLoopHeads: false),
+            JITOptions(registerMap: .default, useBMI2: false, alignLoopHeads: false),
         ]
         for steps in [1, 3, 5, 7, 11] {
-            options.append(JITOptions(registerAllocation: .rotated(by: steps), useBMI2: hasBMI2 && steps % 2 == 1 && steps > 3))
+            options.append(JITOptions(registerMap: .rotated(by: steps), useBMI2: hasBMI2 && steps % 2 == 1 && steps > 3))
         }
         var generator = SplitMix64(seed: 0x5eed_0f_0a9)
         for index in 0..<3 {
-            options.append(JITOptions(registerAllocation: .random(using: &generator), useBMI2: hasBMI2 && index == 1))
+            options.append(JITOptions(registerMap: .random(using: &generator), useBMI2: hasBMI2 && index == 1))
         }
         return options
     }()

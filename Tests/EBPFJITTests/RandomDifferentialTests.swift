@@ -20,7 +20,7 @@ import EBPFTestSupport
         let harness = JITConfigurations.harness(options, helpers: TestHelpers.registry, limits: limits)
         let start = Self.settings.firstSeed + UInt64(configuration) * 1_000_003_000
         let result = harness.campaign(generator: RandomProgramGenerator(), seeds: start..<(start + Self.seedsPerConfiguration))
-        #expect(result.failures.isEmpty, "\(options.registerAllocation): \(result.failures.first.map { "seed \($0.seed): \(harness.minimize($0.outcome))" } ?? "")")
+        #expect(result.failures.isEmpty, "\(options.registerMap): \(result.failures.first.map { "seed \($0.seed): \(harness.minimize($0.outcome))" } ?? "")")
         #expect(result.programCount == Int(Self.seedsPerConfiguration))
     }
 
@@ -31,7 +31,7 @@ import EBPFTestSupport
         let harness = JITConfigurations.harness(options, helpers: TestHelpers.registry, limits: limits)
         let start = Self.settings.firstSeed + 500_000_000 + UInt64(configuration) * 1_000_003_000
         let result = harness.campaign(generator: RandomProgramGenerator(options: .unsafe), seeds: start..<(start + Self.seedsPerConfiguration))
-        #expect(result.failures.isEmpty, "\(options.registerAllocation): \(result.failures.first.map { "seed \($0.seed): \(harness.minimize($0.outcome))" } ?? "")")
+        #expect(result.failures.isEmpty, "\(options.registerMap): \(result.failures.first.map { "seed \($0.seed): \(harness.minimize($0.outcome))" } ?? "")")
         #expect(result.trapCounts.values.reduce(0, +) > 0, "the unsafe profile should produce traps")
     }
 }

@@ -37,7 +37,7 @@ import Testing
         let reference = observe(Interpreter(program: program, helpers: helpers, extraRegions: extraRegions))
         for options in JITConfigurations.all {
             let compiled = try! JIT.compile(program, helpers: helpers, options: options, extraRegions: extraRegions)
-            #expect(observe(compiled) == reference, "\(options.registerAllocation)")
+            #expect(observe(compiled) == reference, "\(options.registerMap)")
         }
         return reference
     }

@@ -38,7 +38,7 @@ import EBPFJIT
         for options in JITConfigurations.all {
             let compiled = try! JIT.compile(program, helpers: helpers, limits: limits, options: options)
             let result = observe(compiled)
-            #expect(result == reference, "\(options.registerAllocation)")
+            #expect(result == reference, "\(options.registerMap)")
             if first == nil { first = result }
         }
         return first!

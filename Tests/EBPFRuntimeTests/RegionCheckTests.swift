@@ -158,21 +158,20 @@ struct RegionCase: Sendable, CustomTestStringConvertible {
         jitAccepts(address: check.address, size: check.size, stackBase: 0, ring: ring, extra: extra)
     }
 
-    /// ``JITRunContext/regionsContain(address:size:)`` over a context prepared as a run prepares
-    /// it, with `ring` as the helper-returned regions recorded so far.
+    /// ``JITRunContext/regionsContain(address:size:extraRegions:)`` over a context set up as the
+    /// prologue of code with a slow path sets it up, with `ring` as the helper-returned regions
+    /// recorded so far.
     static func jitAccepts(address: UInt64, size: UInt64, stackBase: UInt64, ring: [UInt64], extra: [UInt64]) -> Bool {
         let block = UnsafeMutableRawPointer.allocate(byteCount: RunContextLayout.size, alignment: 16)
         let ringBlock = UnsafeMutableRawPointer.allocate(byteCount: RunContextLayout.helperRegionRingSize, alignment: 16)
         defer { block.deallocate(); ringBlock.deallocate() }
         ringBlock.copyMemory(from: ring, byteCount: 8 * ring.count)
         let context = JITRunContext(block)
+        context[RunContextLayout.stackBase] = stackBase
+        context[RunContextLayout.helperRegions] = UInt64(UInt(bitPattern: ringBlock))
+        context[RunContextLayout.helperRegionCount] = UInt64(ring.count / 2)
         return extra.withUnsafeBufferPointer { pairs in
-            context.prepare(
-                memoryBase: 0, memoryLength: 0, stackBase: stackBase, instructionBudget: 0,
-                helperRegions: UInt64(UInt(bitPattern: ringBlock)),
-                extraRegions: UInt64(UInt(bitPattern: pairs.baseAddress)), extraRegionCount: UInt64(extra.count / 2))
-            context[RunContextLayout.helperRegionCount] = UInt64(ring.count / 2)
-            return context.regionsContain(address: address, size: size)
+            context.regionsContain(address: address, size: size, extraRegions: MemoryRegions(pairs))
         }
     }
 }

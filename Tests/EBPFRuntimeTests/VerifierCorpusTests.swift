@@ -19,24 +19,40 @@ struct VerifierCorpusTests {
         return files.filter { $0.hasSuffix(".c") }.map { String($0.dropLast(2)) }.sorted()
     }()
 
-    /// Programs proven with the length only in R2 (no `contextSize`): the verifier must keep
-    /// proving these. Grows as the verifier learns; issue #16 aims at every program. Each takes
-    /// well under a second in a debug build (the `automatic` policy's bounded attempt is capped,
-    /// so a fallback to widening costs milliseconds in a release build).
+    /// Programs proven under the default policy (`automatic`) with the length only in R2 (no
+    /// `contextSize`): the verifier must keep proving these. Grows as the verifier learns; issue
+    /// #16 aims at every program. Each takes well under a second in a debug build (the zone
+    /// proves the access; `automatic` caps its bounded attempt before falling back to widening).
     static let verifiesWithLengthInR2: Set<String> = [
         "binary_search_table", "bubble_sort_stack", "clamped_length", "compare_records", "copy_to_stack",
-        "map_key_loop",
+        "dns_labels", "header_parser", "ipv6_next_header", "last_bytes", "map_key_loop", "protocol_switch",
+        "u16_stride_pairs", "vlan_port_filter", "xdp_end_pointer",
     ]
 
-    /// Programs proven with a fixed input size of 1,500 bytes.
+    /// Programs proven with a fixed input size of 1,500 bytes under the default policy.
     static let verifiesWithFixedSize: Set<String> = [
         "binary_search_table", "bubble_sort_stack", "clamped_length", "compare_records", "copy_to_stack",
         "crc32_bitwise", "dns_labels", "find_byte", "fnv1a", "header_parser", "histogram_stack",
-        "internet_checksum", "last_bytes", "local_call_sum", "map_key_loop", "max_byte", "nested_prefix",
-        "palindrome", "parse_decimal", "popcount", "protocol_switch", "reverse_scan", "run_lengths", "sum_bytes",
-        "sum_words_guarded", "token_count", "two_buffers_stack", "u16_stride_pairs", "unrolled_by_four",
-        "vlan_port_filter", "word_loop_div8", "xdp_end_pointer",
+        "internet_checksum", "ipv6_next_header", "last_bytes", "local_call_sum", "map_key_loop", "max_byte",
+        "nested_prefix", "palindrome", "parse_decimal", "popcount", "protocol_switch", "reverse_scan",
+        "run_lengths", "sum_bytes", "sum_words_guarded", "token_count", "two_buffers_stack", "u16_stride_pairs",
+        "unrolled_by_four", "vlan_port_filter", "word_loop_div8", "xdp_end_pointer",
     ]
+
+    /// Programs the `widening` policy proves with the length only in R2, in milliseconds: the
+    /// zone keeps `i < len`, `p = data + i` and `i + 4 <= len` across loop joins. Not proven:
+    /// copy_to_stack (its second loop reads stack bytes the first wrote only for i < n: `bounded`
+    /// proves it), data_dependent_inner and offset_from_data (`i + j < len` and
+    /// `i < len - off` relate three values, beyond differences), sieve (`j = i * i`).
+    static let wideningVerifiesWithLengthInR2: Set<String> = Set(names).subtracting([
+        "copy_to_stack", "data_dependent_inner", "offset_from_data", "sieve",
+    ])
+
+    /// Programs the `widening` policy proves with a fixed size of 1,500 bytes (the same three
+    /// are out of reach).
+    static let wideningVerifiesWithFixedSize: Set<String> = Set(names).subtracting([
+        "data_dependent_inner", "offset_from_data", "sieve",
+    ])
 
     /// Lengths every program is run at: all short ones (where header checks fail one by one),
     /// then a few long ones.
@@ -48,11 +64,13 @@ struct VerifierCorpusTests {
         return try object.link(name)
     }
 
-    static func configuration(engine: Engine, verify: Bool, contextSize: Int? = nil) -> ExecutionConfiguration {
+    static func configuration(
+        engine: Engine, verify: Bool, contextSize: Int? = nil, loops: VerifierOptions.LoopPolicy = .automatic
+    ) -> ExecutionConfiguration {
         var configuration = ExecutionConfiguration()
         configuration.engine = engine
         configuration.verify = verify
-        configuration.verifierOptions.loops = .automatic
+        configuration.verifierOptions.loops = loops
         configuration.verifierOptions.contextSize = contextSize
         return configuration
     }
@@ -63,6 +81,8 @@ struct VerifierCorpusTests {
         let known = Set(Self.names)
         #expect(Self.verifiesWithLengthInR2.subtracting(known).isEmpty)
         #expect(Self.verifiesWithFixedSize.subtracting(known).isEmpty)
+        #expect(Self.wideningVerifiesWithLengthInR2.count == Self.names.count - 4)
+        #expect(Self.wideningVerifiesWithFixedSize.count == Self.names.count - 3)
     }
 
     @Test("safe at every length: unverified runs with run-time checks never trap, and both engines agree",
@@ -104,6 +124,21 @@ struct VerifierCorpusTests {
     func provenWithFixedSize(name: String) throws {
         let linked = try Self.link(name)
         let result = try linked.verify(configuration: Self.configuration(engine: .jit, verify: true, contextSize: 1500))
+        #expect(result != nil)
+    }
+
+    @Test("widening verifies with the length only in R2", arguments: wideningVerifiesWithLengthInR2.sorted())
+    func provenByWideningWithLengthInR2(name: String) throws {
+        let linked = try Self.link(name)
+        let result = try linked.verify(configuration: Self.configuration(engine: .jit, verify: true, loops: .widening))
+        #expect(result != nil)
+    }
+
+    @Test("widening verifies with a fixed input size", arguments: wideningVerifiesWithFixedSize.sorted())
+    func provenByWideningWithFixedSize(name: String) throws {
+        let linked = try Self.link(name)
+        let result = try linked.verify(
+            configuration: Self.configuration(engine: .jit, verify: true, contextSize: 1500, loops: .widening))
         #expect(result != nil)
     }
 

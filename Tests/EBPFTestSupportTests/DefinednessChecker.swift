@@ -172,7 +172,9 @@ struct DefinednessChecker {
                 effect.scalarReads = effect.reads
                 clobberArguments()
             default:
-                let target = Program.branchTarget(of: slot, at: pc)!
+                // Worked out here from the encoding, not from the decoder, so the two cannot share
+                // a mistake: `ja32` jumps by its immediate, every other jump by its offset.
+                let target = pc + 1 + (slot.opcode == Opcode.ja32 ? Int(slot.immediate) : Int(slot.offset))
                 if slot.opcode == Opcode.ja || slot.opcode == Opcode.ja32 {
                     effect.successors = [target]
                 } else {

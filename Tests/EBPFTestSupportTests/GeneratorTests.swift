@@ -36,7 +36,7 @@ import Testing
             let validated = try Program(validating: slots)
             #expect(validated.bytes == generated.program.bytes)
             // Every jump and call lands on an instruction, and nothing can fall off the end.
-            #expect(generated.program.staticTraps().enumerated().allSatisfy { index, trap in
+            #expect(generated.program.decoded.staticTraps.enumerated().allSatisfy { index, trap in
                 trap == nil || (index > 0 && slots[index - 1].opcode == Opcode.lddw)
             }, "seed \(seed)")
             #expect(slots.last?.opcode == Opcode.exit, "seed \(seed)")
@@ -95,9 +95,9 @@ import Testing
     @Test func straightLineOptionsHaveNoBackEdgesAndNoCalls() {
         let generator = RandomProgramGenerator(options: .straightLine)
         for seed in UInt64(0)..<500 {
-            let slots = generator.generate(seed: seed).program.instructions
-            for (index, slot) in slots.enumerated() {
-                if let target = Program.branchTarget(of: slot, at: index) { #expect(target > index, "seed \(seed) at \(index)") }
+            let program = generator.generate(seed: seed).program
+            for (index, slot) in program.instructions.enumerated() {
+                if let target = program.decoded[index]?.branchTarget { #expect(target > index, "seed \(seed) at \(index)") }
                 #expect(slot.opcode != Opcode.call && slot.opcode != Opcode.callx, "seed \(seed) at \(index)")
             }
         }

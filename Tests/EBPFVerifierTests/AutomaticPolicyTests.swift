@@ -56,12 +56,13 @@ import Testing
             """
         let roomy = try Self.verify(short, VerifierOptions(loops: .automatic, contextSize: 64)).get()
         #expect(roomy.loops == .bounded)
-        let tight = try Self.verify(short, VerifierOptions(loops: .automatic, processedInstructionBudget: 50, contextSize: 64)).get()
+        let tight = try Self.verify(short, VerifierOptions(loops: .automatic, processedInstructionBudget: 150, contextSize: 64)).get()
         #expect(tight.loops == .widening)
     }
 
-    /// A loop `bounded` proves only past the cap (180,000 processed instructions) and `widening`
-    /// cannot (the index is a second counter that no test bounds): `automatic` walks it again
+    /// A loop `bounded` proves only past the cap (60,000 processed instructions) and `widening`
+    /// cannot: `x` alternates between 0 and 1, the access is at `63 − 63x + 63x`, and neither
+    /// intervals nor differences see that the two terms add up to 63. `automatic` walks it again
     /// with the whole budget rather than reject what `bounded` accepts.
     @Test func automaticKeepsWhatBoundedProves() throws {
         let source = """
@@ -70,18 +71,21 @@ import Testing
             mov %r4, 0
             loop:
             mov %r5, %r4
-            div %r5, 400
-            mov %r6, %r1
+            mul %r5, 63
+            mov %r6, 63
+            sub %r6, %r5
             add %r6, %r5
-            ldxb %r7, [%r6+0]
-            add %r0, %r7
+            mov %r7, %r1
+            add %r7, %r6
+            ldxb %r8, [%r7+0]
+            add %r0, %r8
+            xor %r4, 1
             add %r3, 1
-            add %r4, 1
-            jlt %r3, 20000, loop
+            jlt %r3, 5000, loop
             exit
             """
         guard case .failure(let error) = try Self.verify(source, VerifierOptions(loops: .widening, contextSize: 64)) else {
-            Issue.record("widening proved the second counter: the case does not show the fallback")
+            Issue.record("widening proved the alternating index: the case does not show the fallback")
             return
         }
         #expect(error.kind == .safetyViolation, "\(error)")

@@ -32,7 +32,7 @@ import X86Encoding
 
     @Test func backwardLoopToAnAlignedHead() throws {
         var headOut: X86Label?
-        let assembler = try X86Assembler.assembleOnce { a in
+        let assembler = try X86Assembler.assemble { a in
             let head = a.newLabel()
             a.ret(); a.ret(); a.ret()       // c3 c3 c3
             a.alignNextInstruction()        // 13 bytes of NOPs
@@ -48,7 +48,7 @@ import X86Encoding
     }
 
     @Test func forwardJumpOverPaddingAndAlreadyAlignedPoint() throws {
-        let assembler = try X86Assembler.assembleOnce { a in
+        let assembler = try X86Assembler.assemble { a in
             let target = a.newLabel()
             a.jmp(target)                   // eb 0e (2 bytes; 2 -> 16)
             a.int3(); a.int3()              // cc cc
@@ -68,7 +68,7 @@ import X86Encoding
     /// long: 120 bytes + up to 15 of padding exceed 127.
     @Test func relaxationReservesTheWorstPadding() throws {
         var targetOut: X86Label?
-        let assembler = try X86Assembler.assembleOnce { a in
+        let assembler = try X86Assembler.assemble { a in
             let target = a.newLabel()
             targetOut = target
             a.jmp(target)
@@ -107,7 +107,7 @@ import X86Encoding
         var aimed: [Int] = []        // label index of every jump and call, in emission order
         var aligned = Set<Int>()
         var allLabels: [X86Label] = []
-        let assembler = try X86Assembler.assembleOnce { a in
+        let assembler = try X86Assembler.assemble { a in
             var state = seed &* 0x9e37_79b9_7f4a_7c15 &+ 1
             func next(_ bound: UInt64) -> Int {
                 state ^= state << 13; state ^= state >> 7; state ^= state << 17

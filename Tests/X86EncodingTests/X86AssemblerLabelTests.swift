@@ -1,22 +1,26 @@
 import Testing
 import X86Encoding
 
-/// Labels, fix-ups and the short-jump passes. Expected bytes follow from the opcode tables:
+/// Labels, fix-ups and short jumps. Expected bytes follow from the opcode tables:
 /// `jmp rel8` EB, `jmp rel32` E9, `jcc rel8` 70+cc, `jcc rel32` 0F 80+cc, `call rel32` E8;
 /// displacements are relative to the end of the jump.
 @Suite struct X86AssemblerLabelTests {
-    @Test func firstPassUsesLongJumps() throws {
+    @Test func jumpsAreEmittedLongThenRelaxed() throws {
         var assembler = X86Assembler()
         let target = assembler.newLabel()
         assembler.jmp(target)
         assembler.jcc(.equal, target)
         assembler.bind(target)
-        _ = try assembler.finalize()
-        // jmp +6 (over the 6-byte jcc); je +0.
-        #expect(assembler.code == [0xe9, 0x06, 0, 0, 0, 0x0f, 0x84, 0, 0, 0, 0])
+        // Emitted in rel32 form, displacements not yet patched.
+        #expect(assembler.code == [0xe9, 0, 0, 0, 0, 0x0f, 0x84, 0, 0, 0, 0])
+        #expect(assembler.offset(of: target) == 11)
+        try assembler.relaxInPlace()
+        // jmp +2 (over the 2-byte je); je +0; the label moved with the code.
+        #expect(assembler.code == [0xeb, 0x02, 0x74, 0x00])
+        #expect(assembler.offset(of: target) == 4)
     }
 
-    @Test func passesShortenJumpsThatFit() throws {
+    @Test func relaxationShortensJumpsThatFit() throws {
         let assembler = try X86Assembler.assemble { a in
             let top = a.newLabel()
             let bottom = a.newLabel()
@@ -65,7 +69,7 @@ import X86Encoding
         assembler.ret()
         assembler.bind(function)
         assembler.ret()
-        _ = try assembler.finalize()
+        try assembler.relaxInPlace()
         #expect(assembler.code == [0xe8, 0x01, 0, 0, 0, 0xc3, 0xc3])
         #expect(assembler.offset(of: function) == 6)
     }
@@ -74,7 +78,7 @@ import X86Encoding
         var assembler = X86Assembler()
         let nowhere = assembler.newLabel()
         assembler.jmp(nowhere)
-        #expect(throws: X86AssemblerError.unboundLabel(id: nowhere.id)) { _ = try assembler.finalize() }
+        #expect(throws: X86AssemblerError.unboundLabel(id: nowhere.id)) { try assembler.relaxInPlace() }
     }
 
     @Test func registerNamesFollowIntelSyntax() {

@@ -1,14 +1,14 @@
 import Testing
 import X86Encoding
 
-/// Branch relaxation in place (`assembleOnce`, `relaxInPlace`, `relocated`): hand-checked bytes
-/// for small cases, and for generated jump mazes the very bytes the multi-pass `assemble`
-/// settles on. Opcodes: `jmp rel8` EB, `jmp rel32` E9, `jcc rel8` 70+cc, `jcc rel32` 0F 80+cc,
+/// Branch relaxation in place (`assemble`, `relaxInPlace`, `relocated`): hand-checked bytes
+/// for small cases, and for generated jump mazes the relaxation's invariants, read back from the
+/// bytes. Opcodes: `jmp rel8` EB, `jmp rel32` E9, `jcc rel8` 70+cc, `jcc rel32` 0F 80+cc,
 /// `call rel32` E8, `int3` CC, `ret` C3.
 @Suite struct X86AssemblerRelaxationTests {
     @Test func shortensWhatFitsAndRelocatesOffsets() throws {
         var recorded: [Int] = []
-        let assembler = try X86Assembler.assembleOnce { a in
+        let assembler = try X86Assembler.assemble { a in
             let top = a.newLabel()
             let bottom = a.newLabel()
             a.bind(top)
@@ -26,7 +26,7 @@ import X86Encoding
     }
 
     @Test func farJumpsAndCallsKeepRel32() throws {
-        let assembler = try X86Assembler.assembleOnce { a in
+        let assembler = try X86Assembler.assemble { a in
             let far = a.newLabel()
             let function = a.newLabel()
             a.jmp(far)               // e9 <200 + 5>
@@ -42,34 +42,102 @@ import X86Encoding
         #expect(assembler.code.count == 212)
     }
 
-    /// A deterministic maze of jumps (forward and backward, short and far) and filler, emitted
-    /// through both schemes: the bytes must be identical.
-    @Test(arguments: 0..<200)
-    func matchesTheMultiPassLayout(seed: UInt64) throws {
-        func maze(_ a: inout X86Assembler) {
-            var state = seed &* 0x9e37_79b9_7f4a_7c15 &+ 1
-            func next(_ bound: UInt64) -> Int {
-                state ^= state << 13; state ^= state >> 7; state ^= state << 17
-                return Int(state % bound)
+    /// One step of a generated maze.
+    enum Step {
+        case jmp(label: Int)
+        case jne(label: Int)
+        case call(label: Int)
+        case filler(count: Int)
+        case bind(label: Int)
+        case ret
+    }
+
+    /// A deterministic maze of jumps (forward and backward, short and far), calls and filler over
+    /// 12 labels, each bound once.
+    static func maze(seed: UInt64) -> [Step] {
+        var state = seed &* 0x9e37_79b9_7f4a_7c15 &+ 1
+        func next(_ bound: UInt64) -> Int {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Int(state % bound)
+        }
+        var steps: [Step] = []
+        var bound = Set<Int>()
+        for step in 0..<60 {
+            switch next(5) {
+            case 0: steps.append(.jmp(label: next(12)))
+            case 1: steps.append(.jne(label: next(12)))
+            case 2: steps.append(.filler(count: next(90)))
+            case 3: steps.append(.call(label: next(12)))
+            default:
+                if bound.insert(step % 12).inserted { steps.append(.bind(label: step % 12)) }
             }
-            let labels = (0..<12).map { _ in a.newLabel() }
-            var bound = Set<Int>()
-            for step in 0..<60 {
-                switch next(5) {
-                case 0: a.jmp(labels[next(12)])
-                case 1: a.jcc(.notEqual, labels[next(12)])
-                case 2: for _ in 0..<next(90) { a.int3() }
-                case 3: a.call(labels[next(12)])
-                default:
-                    let index = step % 12
-                    if !bound.contains(index) { a.bind(labels[index]); bound.insert(index) }
+        }
+        for index in 0..<12 where bound.insert(index).inserted { steps.append(.bind(label: index)) }
+        steps.append(.ret)
+        return steps
+    }
+
+    /// Walks the relaxed code alongside the steps that emitted it: every byte is the step's
+    /// instruction in one of its two forms, every jump and call lands on its label, every label
+    /// and every offset recorded while emitting (mapped through `relocated`) is where its step
+    /// starts, and no jump left long would fit in rel8 even if it alone were shortened.
+    @Test(arguments: 0..<200)
+    func relaxedMazesKeepTheirInvariants(seed: UInt64) throws {
+        let steps = Self.maze(seed: seed)
+        var recorded: [Int] = []
+        var labels: [X86Label] = []
+        let assembler = try X86Assembler.assemble { a in
+            labels = (0..<12).map { _ in a.newLabel() }
+            for step in steps {
+                recorded.append(a.offset)
+                switch step {
+                case .jmp(let label): a.jmp(labels[label])
+                case .jne(let label): a.jcc(.notEqual, labels[label])
+                case .call(let label): a.call(labels[label])
+                case .filler(let count): for _ in 0..<count { a.int3() }
+                case .bind(let label): a.bind(labels[label])
+                case .ret: a.ret()
                 }
             }
-            for index in 0..<12 where !bound.contains(index) { a.bind(labels[index]) }
-            a.ret()
         }
-        let multiPass = try X86Assembler.assemble { maze(&$0) }
-        let once = try X86Assembler.assembleOnce { maze(&$0) }
-        #expect(once.code == multiPass.code)
+        let code = assembler.code
+        func target(_ label: Int) -> Int { assembler.offset(of: labels[label])! }
+        func rel32(endingAt end: Int) -> Int {
+            Int(Int32(bitPattern: code[(end - 4)..<end].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }))
+        }
+        var offset = 0
+        for (index, step) in steps.enumerated() {
+            #expect(assembler.relocated(recorded[index]) == offset, "step \(index)")
+            switch step {
+            case .jmp(let label), .jne(let label):
+                let (short, long): (UInt8, [UInt8]) = if case .jmp = step { (0xeb, [0xe9]) } else { (0x75, [0x0f, 0x85]) }
+                if code[offset] == short {
+                    #expect(offset + 2 + Int(Int8(bitPattern: code[offset + 1])) == target(label))
+                    offset += 2
+                } else {
+                    #expect(Array(code[offset..<offset + long.count]) == long, "step \(index)")
+                    let end = offset + long.count + 4
+                    #expect(end + rel32(endingAt: end) == target(label))
+                    // As a 2-byte jump (nothing else moving) its target would be out of rel8
+                    // range: forward, the bytes in between stay; backward, it would end 2 bytes in.
+                    let distance = target(label) >= end ? target(label) - end : target(label) - (offset + 2)
+                    #expect(Int8(exactly: distance) == nil, "long jump at \(offset) would fit: \(distance)")
+                    offset = end
+                }
+            case .call(let label):
+                #expect(code[offset] == 0xe8)
+                #expect(offset + 5 + rel32(endingAt: offset + 5) == target(label))
+                offset += 5
+            case .filler(let count):
+                #expect(code[offset..<offset + count].allSatisfy { $0 == 0xcc })
+                offset += count
+            case .bind(let label):
+                #expect(target(label) == offset)
+            case .ret:
+                #expect(code[offset] == 0xc3)
+                offset += 1
+            }
+        }
+        #expect(offset == code.count)
     }
 }

@@ -16,6 +16,9 @@
 ///
 /// Sweeping in slot order is close to reverse post-order for compiled code: a change reaches the
 /// blocks after it in the same sweep, so most programs settle in two or three sweeps.
+///
+/// Every method is inlinable, so each analysis gets the solver specialized for its state (no
+/// generic metadata lookups or witness calls per merge).
 public struct WorklistSolver<State: DataflowState> {
     /// The order blocks are visited in within one sweep.
     public enum Direction: Sendable {
@@ -27,42 +30,44 @@ public struct WorklistSolver<State: DataflowState> {
 
     /// The entry state of each block (the exit state, for a backward analysis); `nil` for blocks
     /// no merge has reached.
-    public private(set) var states: [State?]
-    private var queued: [Bool]
-    private var pending = 0
-    private var cursor: Int
-    private let direction: Direction
+    @inlinable public var states: [State?] { blockStates }
+    @usableFromInline var blockStates: [State?]
+    @usableFromInline var queued: [Bool]
+    @usableFromInline var pending = 0
+    @usableFromInline var cursor: Int
+    @usableFromInline let direction: Direction
 
-    public init(blockCount: Int, direction: Direction = .forward) {
-        states = Array(repeating: nil, count: blockCount)
+    @inlinable public init(blockCount: Int, direction: Direction = .forward) {
+        blockStates = Array(repeating: nil, count: blockCount)
         queued = Array(repeating: false, count: blockCount)
         self.direction = direction
         cursor = direction == .forward ? 0 : blockCount - 1
     }
 
     /// The state of `block`, or `nil` if nothing reached it.
-    @inlinable public func state(of block: Int) -> State? { states[block] }
+    @inlinable public func state(of block: Int) -> State? { blockStates[block] }
 
     /// Whether some merge reached `block`.
-    public func isReached(_ block: Int) -> Bool { states[block] != nil }
+    @inlinable public func isReached(_ block: Int) -> Bool { blockStates[block] != nil }
 
     /// Joins `state` into `block`'s state, and queues the block when that changed it (or when it
     /// is reached for the first time).
-    public mutating func merge(_ state: State, into block: Int) {
-        if states[block] == nil {
-            states[block] = state
-        } else if !states[block]!.join(state) {
+    @inlinable public mutating func merge(_ state: State, into block: Int) {
+        if blockStates[block] == nil {
+            blockStates[block] = state
+        } else if !blockStates[block]!.join(state) {
             return
         }
-        if !queued[block] {
-            queued[block] = true
-            pending += 1
-        }
+        queue(block)
     }
 
     /// Replaces `block`'s state outright and queues it (for analyses that narrow or restart).
-    public mutating func set(_ state: State, for block: Int) {
-        states[block] = state
+    @inlinable public mutating func set(_ state: State, for block: Int) {
+        blockStates[block] = state
+        queue(block)
+    }
+
+    @inlinable mutating func queue(_ block: Int) {
         if !queued[block] {
             queued[block] = true
             pending += 1
@@ -70,7 +75,7 @@ public struct WorklistSolver<State: DataflowState> {
     }
 
     /// The next queued block in sweep order, taken off the queue; `nil` at the fixed point.
-    public mutating func nextBlock() -> Int? {
+    @inlinable public mutating func nextBlock() -> Int? {
         guard pending > 0 else { return nil }
         let count = queued.count
         while true {

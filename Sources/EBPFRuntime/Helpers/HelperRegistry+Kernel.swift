@@ -18,20 +18,25 @@ extension HelperRegistry {
     /// | 132 | `bpf_ringbuf_submit(data, flags)` | |
     /// | 133 | `bpf_ringbuf_discard(data, flags)` | |
     ///
-    /// Add your own helpers with ``register(_:)`` on a copy: their ``HelperSignature`` is what the
-    /// verifier checks calls against.
+    /// The map helpers (1–3) also have a ``HelperFunction/provenBody`` for code the verifier
+    /// accepted: it takes the map at R1 as is and the key and value pointers on trust, with no
+    /// run context. Add your own helpers with ``register(_:)`` on a copy: their
+    /// ``HelperSignature`` is what the verifier checks calls against.
     public static let kernel = HelperRegistry([
         HelperFunction(
             id: KernelHelpers.mapLookupElemID, name: "bpf_map_lookup_elem",
             signature: HelperSignature(arguments: [.mapPointer, .mapKey], returns: .mapValueOrNull),
+            provenBody: { map, key, _, _, _ in KernelHelpers.mapLookupProven(map, key) },
             body: { map, key, _, _, _ in KernelHelpers.mapLookup(map, key) }),
         HelperFunction(
             id: KernelHelpers.mapUpdateElemID, name: "bpf_map_update_elem",
             signature: HelperSignature(arguments: [.mapPointer, .mapKey, .mapValue, .scalar], returns: .scalar),
+            provenBody: { map, key, value, flags, _ in KernelHelpers.mapUpdateProven(map, key, value, flags) },
             body: { map, key, value, flags, _ in KernelHelpers.mapUpdate(map, key, value, flags) }),
         HelperFunction(
             id: KernelHelpers.mapDeleteElemID, name: "bpf_map_delete_elem",
             signature: HelperSignature(arguments: [.mapPointer, .mapKey], returns: .scalar),
+            provenBody: { map, key, _, _, _ in KernelHelpers.mapDeleteProven(map, key) },
             body: { map, key, _, _, _ in KernelHelpers.mapDelete(map, key) }),
         HelperFunction(
             id: KernelHelpers.ktimeGetNsID, name: "bpf_ktime_get_ns",

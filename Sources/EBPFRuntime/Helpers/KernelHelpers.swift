@@ -70,6 +70,50 @@ enum KernelHelpers {
         }
     }
 
+    // MARK: Maps, arguments proven
+
+    // The proven bodies (HelperFunction.provenBody) of the map helpers, for code the verifier
+    // accepted: R1 is one of the maps the program refers to (the linker put its
+    // BPFMap.programAddress there, and the linked program keeps the map alive), and the key and
+    // value pointers cover the map's sizes in memory the program may access. So no run context
+    // and no registry lookup: the map is the object at R1.
+
+    /// The map at `address`, a live map's ``BPFMap/programAddress``, without retaining it.
+    @inline(__always)
+    private static func withProvenMap<R>(_ address: UInt64, _ body: (BPFMap) -> R) -> R {
+        Unmanaged<BPFMap>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(address))!)._withUnsafeGuaranteedRef(body)
+    }
+
+    static func mapLookupProven(_ mapAddress: UInt64, _ keyAddress: UInt64) -> UInt64 {
+        let key = UnsafeRawPointer(bitPattern: UInt(keyAddress))!
+        return withProvenMap(mapAddress) { map in UInt64(UInt(bitPattern: map.lookupFromProgram(key: key))) }
+    }
+
+    static func mapUpdateProven(_ mapAddress: UInt64, _ keyAddress: UInt64, _ valueAddress: UInt64, _ flags: UInt64) -> UInt64 {
+        let key = UnsafeRawPointer(bitPattern: UInt(keyAddress))!
+        let value = UnsafeRawPointer(bitPattern: UInt(valueAddress))!
+        return withProvenMap(mapAddress) { map in
+            do throws(MapError) {
+                try map.update(key: key, value: value, flags: MapUpdateFlags(rawValue: flags))
+                return 0
+            } catch {
+                return error.kernelReturnValue
+            }
+        }
+    }
+
+    static func mapDeleteProven(_ mapAddress: UInt64, _ keyAddress: UInt64) -> UInt64 {
+        let key = UnsafeRawPointer(bitPattern: UInt(keyAddress))!
+        return withProvenMap(mapAddress) { map in
+            do throws(MapError) {
+                try map.delete(key: key)
+                return 0
+            } catch {
+                return error.kernelReturnValue
+            }
+        }
+    }
+
     // MARK: Time, randomness, CPU
 
     static func ktimeGetNs() -> UInt64 {

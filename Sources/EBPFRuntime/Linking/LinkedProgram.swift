@@ -24,9 +24,8 @@ public struct LinkedProgram: Sendable {
     public let regions: [MemoryRegion]
     /// The licence (from the ELF `license` section), for GPL-only helpers.
     public let license: String?
-    /// ``maps`` as a list of (``BPFMap/programAddress``, map), which the map helpers search first
-    /// during a run: a few compares instead of the process-wide registry's lock and hash lookup.
-    let mapsByAddress: [(address: UInt64, map: BPFMap)]
+    /// What helpers consult during a run (regions, maps by address), shared by every copy.
+    @usableFromInline let tables: LinkedProgramTables
 
     init(name: String, verifierProgram: Program, program: Program, helpers: HelperRegistry,
          maps: [Int32: BPFMap], regions: [MemoryRegion], license: String?) {
@@ -37,7 +36,7 @@ public struct LinkedProgram: Sendable {
         self.maps = maps
         self.regions = regions
         self.license = license
-        self.mapsByAddress = maps.values.map { ($0.programAddress, $0) }
+        self.tables = LinkedProgramTables(program: program, maps: maps, regions: regions)
     }
 
     /// Key and value sizes, types and sizes of the maps by handle, for the verifier.
@@ -54,13 +53,30 @@ public struct LinkedProgram: Sendable {
     /// Runs the program once with `runner` (an engine built from ``program``, ``helpers`` and
     /// ``regions``) over `memory`, and returns R0.
     ///
-    /// Installs the run context helpers use (tail calls, pointer checks, `trace`) and gives the
-    /// engine a fresh zero-filled stack area.
+    /// A runner that calls helpers with proven arguments (JIT code compiled with the verifier's
+    /// facts, ``EBPFCore/ProgramRunner/helperArgumentsProven``) runs the program directly, with
+    /// its own stack area, when every helper the program calls can do without the run context
+    /// (the map helpers' proven bodies take the map and pointers on trust): nothing is built,
+    /// copied or installed for the run. Otherwise this installs the run context helpers use
+    /// (tail calls, pointer checks, `trace`) and gives the engine a fresh zero-filled stack
+    /// area.
     /// - Parameter trace: where `bpf_trace_printk` writes; standard error when `nil`.
+    @inlinable
     public func run(
         using runner: some ProgramRunner, memory: UnsafeMutableRawBufferPointer, trace: TraceLog? = nil
     ) throws(ExecutionTrap) -> UInt64 {
-        // A zero-filled stack area in this frame.
+        if runner.helperArgumentsProven && !tables.needsRunContextWhenProven {
+            return try runner.run(memory: memory, stack: nil)
+        }
+        return try runWithContext(using: runner, memory: memory, trace: trace)
+    }
+
+    /// ``run(using:memory:trace:)`` with the run context installed and a zero-filled stack area
+    /// in this frame, which the context knows for pointer checks.
+    @usableFromInline
+    func runWithContext(
+        using runner: some ProgramRunner, memory: UnsafeMutableRawBufferPointer, trace: TraceLog?
+    ) throws(ExecutionTrap) -> UInt64 {
         let outcome = StackArea.withZeroFilled { stack -> Result<UInt64, ExecutionTrap> in
             var context = RunContext(memory: memory, stack: stack, program: self, trace: trace)
             do throws(ExecutionTrap) {
@@ -109,14 +125,15 @@ public struct LinkedProgram: Sendable {
     /// stack, this program's regions for pointer checks. Returns R0, or records a trap in the
     /// context.
     func runAsTailCall(using runner: some ProgramRunner, in context: UnsafeMutablePointer<RunContext>) -> UInt64 {
-        let outerProgram = context.pointee.program
+        let outerTables = context.pointee.tables
         let outerStack = context.pointee.stack
         defer {
-            context.pointee.program = outerProgram
+            context.pointee.tables = outerTables
             context.pointee.stack = outerStack
         }
         return StackArea.withZeroFilled { stack -> UInt64 in
-            context.pointee.program = self
+            // `self` (and so its tables) stays alive until this returns.
+            context.pointee.tables = tables
             context.pointee.stack = stack
             do throws(ExecutionTrap) {
                 return try runner.run(memory: context.pointee.memory, stack: stack)

@@ -13,8 +13,10 @@ import EBPFCore
 struct RunContext {
     let memory: UnsafeMutableRawBufferPointer
     var stack: UnsafeMutableRawBufferPointer
-    var program: LinkedProgram
-    let trace: TraceLog?
+    /// The running program's tables; not retained: the program running keeps them alive.
+    unowned(unsafe) var tables: LinkedProgramTables
+    /// Not retained: the caller of the run keeps it alive.
+    unowned(unsafe) let trace: TraceLog?
     /// Tail calls taken so far in this run (the kernel stops at 33).
     var tailCallCount = 0
     /// R0 of the last tail-called program, read by the linked program's tail-call trampoline.
@@ -27,7 +29,7 @@ struct RunContext {
     init(memory: UnsafeMutableRawBufferPointer, stack: UnsafeMutableRawBufferPointer, program: LinkedProgram, trace: TraceLog?) {
         self.memory = memory
         self.stack = stack
-        self.program = program
+        self.tables = program.tables
         self.trace = trace
     }
 
@@ -46,7 +48,7 @@ struct RunContext {
         if StackArea.region(base: UInt64(UInt(bitPattern: stack.baseAddress))).contains(address: address, size: size) {
             return true
         }
-        return program.regions.contains { $0.contains(address: address, size: size) }
+        return tables.regions.contains { $0.contains(address: address, size: size) }
     }
 
     /// The map a program refers to by `address`: one of the running program's maps, found
@@ -54,7 +56,7 @@ struct RunContext {
     ///
     /// `mutating` for the same reason as ``allows(address:size:)``: no copy of the context.
     mutating func map(at address: UInt64) -> BPFMap? {
-        for entry in program.mapsByAddress where entry.address == address { return entry.map }
+        for entry in tables.mapsByAddress where entry.address == address { return entry.map }
         return LiveMaps.map(at: address)
     }
 

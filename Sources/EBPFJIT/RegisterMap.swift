@@ -1,7 +1,7 @@
 import X86Encoding
 
-/// Which x86-64 register holds each eBPF register (R0–R10) and each piece of JIT state for the
-/// whole program.
+/// Which x86-64 register holds each eBPF register (R0–R10) and each piece of JIT state: one fixed
+/// map for the whole program (the JIT does no register allocation of its own).
 ///
 /// ## The default map
 /// | eBPF | x86 | why |
@@ -16,13 +16,13 @@ import X86Encoding
 /// | scratch | r11 | caller-saved temporary for addresses, divisors and moves |
 ///
 /// r9 is left unused. Division clobbers rax/rdx and variable shifts without BMI2 need rcx; the
-/// lowering saves whichever live registers sit there, so any allocation works, only with a few
+/// lowering saves whichever live registers sit there, so any map works, only with a few
 /// more moves.
 ///
-/// ## Rules every allocation obeys
+/// ## Rules every map obeys
 /// The 14 registers are distinct, none is rsp, and `scratch` is not rax, rcx or rdx (the
 /// registers that division and shifts by `cl` use implicitly).
-public struct RegisterAllocation: Sendable, Hashable, CustomStringConvertible {
+public struct RegisterMap: Sendable, Hashable, CustomStringConvertible {
     /// `ebpf[n]` holds eBPF register Rn, n = 0...10.
     public let ebpf: [X86Register]
     /// Holds the address of the per-run context (bounds, trap record, saved rsp).
@@ -34,12 +34,12 @@ public struct RegisterAllocation: Sendable, Hashable, CustomStringConvertible {
 
     /// Checks the rules above.
     public init(ebpf: [X86Register], context: X86Register, counter: X86Register, scratch: X86Register) throws(JITError) {
-        guard ebpf.count == 11 else { throw .invalidRegisterAllocation("needs 11 eBPF registers, got \(ebpf.count)") }
+        guard ebpf.count == 11 else { throw .invalidRegisterMap("needs 11 eBPF registers, got \(ebpf.count)") }
         let all = ebpf + [context, counter, scratch]
-        guard !all.contains(.rsp) else { throw .invalidRegisterAllocation("rsp cannot hold a register") }
-        guard Set(all).count == all.count else { throw .invalidRegisterAllocation("registers must be distinct: \(all)") }
+        guard !all.contains(.rsp) else { throw .invalidRegisterMap("rsp cannot hold a register") }
+        guard Set(all).count == all.count else { throw .invalidRegisterMap("registers must be distinct: \(all)") }
         guard ![.rax, .rcx, .rdx].contains(scratch) else {
-            throw .invalidRegisterAllocation("the scratch register cannot be rax, rcx or rdx (got \(scratch))")
+            throw .invalidRegisterMap("the scratch register cannot be rax, rcx or rdx (got \(scratch))")
         }
         self.ebpf = ebpf
         self.context = context
@@ -48,7 +48,7 @@ public struct RegisterAllocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The default map (see the type's discussion).
-    public static let `default` = try! RegisterAllocation(
+    public static let `default` = try! RegisterMap(
         ebpf: [.rax, .rdi, .rsi, .rdx, .rcx, .r8, .rbx, .r13, .r14, .r15, .rbp],
         context: .r12, counter: .r10, scratch: .r11
     )
@@ -66,12 +66,12 @@ public struct RegisterAllocation: Sendable, Hashable, CustomStringConvertible {
         return used + X86Register.allCases.filter { $0 != .rsp && !used.contains($0) }
     }
 
-    /// Builds an allocation from the first 14 of `registers` in role order (R0–R10, context,
+    /// Builds a map from the first 14 of `registers` in role order (R0–R10, context,
     /// counter, scratch). If the scratch position holds rax, rcx or rdx, it is swapped with the
     /// first later role, or failing that the last earlier role, that holds another register, so
-    /// any permutation of the usable registers yields a valid allocation.
-    public static func fromRoleOrder(_ registers: [X86Register]) throws(JITError) -> RegisterAllocation {
-        guard registers.count >= 14 else { throw .invalidRegisterAllocation("needs 14 registers, got \(registers.count)") }
+    /// any permutation of the usable registers yields a valid map.
+    public static func fromRoleOrder(_ registers: [X86Register]) throws(JITError) -> RegisterMap {
+        guard registers.count >= 14 else { throw .invalidRegisterMap("needs 14 registers, got \(registers.count)") }
         var order = registers
         let forbidden: Set<X86Register> = [.rax, .rcx, .rdx]
         if forbidden.contains(order[13]) {
@@ -80,20 +80,20 @@ public struct RegisterAllocation: Sendable, Hashable, CustomStringConvertible {
                 order.swapAt(13, swap)
             }
         }
-        return try RegisterAllocation(ebpf: Array(order[0..<11]), context: order[11], counter: order[12], scratch: order[13])
+        return try RegisterMap(ebpf: Array(order[0..<11]), context: order[11], counter: order[12], scratch: order[13])
     }
 
     /// The default's role order rotated by `steps` (role i gets the register of role i + steps).
-    public static func rotated(by steps: Int) -> RegisterAllocation {
-        let order = RegisterAllocation.default.roleOrder
+    public static func rotated(by steps: Int) -> RegisterMap {
+        let order = RegisterMap.default.roleOrder
         let n = order.count
         let rotated = (0..<n).map { order[(($0 + steps) % n + n) % n] }
         return try! fromRoleOrder(rotated)
     }
 
-    /// A random valid allocation.
-    public static func random(using generator: inout some RandomNumberGenerator) -> RegisterAllocation {
-        try! fromRoleOrder(RegisterAllocation.default.roleOrder.shuffled(using: &generator))
+    /// A random valid map.
+    public static func random(using generator: inout some RandomNumberGenerator) -> RegisterMap {
+        try! fromRoleOrder(RegisterMap.default.roleOrder.shuffled(using: &generator))
     }
 
     /// The eBPF register `n`'s x86 register.
