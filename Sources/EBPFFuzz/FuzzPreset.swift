@@ -21,6 +21,10 @@ public enum FuzzPreset: String, Sendable, Hashable, CaseIterable {
     /// Safe programs whose loops run up to 300 times (nested, up to 60,000 instructions per run):
     /// what the widening loop policy is for. Not part of ``mixed``.
     case longLoops
+    /// The verifier soundness campaign (``VerifierSoundnessCampaign``): generated programs with
+    /// accesses at the edges of their regions, mutated, verified under three policies, and every
+    /// accepted one run with all run-time checks. Not part of ``mixed``; not a differential run.
+    case verifierSoundness
 
     /// The generator options of this preset (``mixed`` resolves per seed, see ``resolved(seed:)``).
     public var generatorOptions: RandomProgramGenerator.Options {
@@ -31,6 +35,7 @@ public enum FuzzPreset: String, Sendable, Hashable, CaseIterable {
         case .aluJump: return Self.aluJumpOptions
         case .kernelStack: return Self.kernelStackOptions
         case .longLoops: return Self.longLoopOptions
+        case .verifierSoundness: return VerifierSoundnessCampaign.memoryOptions
         }
     }
 

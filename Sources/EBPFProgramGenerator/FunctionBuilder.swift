@@ -154,6 +154,8 @@ struct FunctionBuilder {
     enum Statement: CaseIterable {
         case alu, wideConstant, conditional, loop, stackStore, stackLoad, bufferStore, bufferLoad
         case atomic, localCall, helperCall, packetLoad
+        // Last, so that while their weights are 0 the other statements are drawn as before.
+        case guardedBufferAccess, stackIndexedAccess, narrowSpill
     }
 
     func weight(of statement: Statement) -> Int {
@@ -173,6 +175,9 @@ struct FunctionBuilder {
         case .localCall: return options.localCalls && index + 1 < functionCount ? weights.localCall : 0
         case .helperCall: return options.helperCalls || options.registerCalls ? weights.helperCall : 0
         case .packetLoad: return options.packetLoads && memorySize > 0 ? weights.packetLoad : 0
+        case .guardedBufferAccess: return memorySize > 0 ? weights.guardedBufferAccess : 0
+        case .stackIndexedAccess: return weights.stackIndexedAccess
+        case .narrowSpill: return memorySize > 0 ? weights.narrowSpill : 0
         }
     }
 
@@ -212,6 +217,9 @@ struct FunctionBuilder {
         case .localCall: emitLocalCall()
         case .helperCall: emitHelperCall()
         case .packetLoad: emitPacketLoad()
+        case .guardedBufferAccess: emitGuardedBufferAccess()
+        case .stackIndexedAccess: emitStackIndexedAccess()
+        case .narrowSpill: emitNarrowSpill()
         }
     }
 

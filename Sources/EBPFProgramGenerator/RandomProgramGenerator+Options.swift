@@ -78,6 +78,14 @@ extension RandomProgramGenerator {
         public var localCall = 4
         public var helperCall = 3
         public var packetLoad = 2
+        /// A computed index checked against a bound that lets the access reach the input
+        /// memory's last byte (`if i > bound goto skip; p = mem + i; *(p + off)`). 0 by default.
+        public var guardedBufferAccess = 0
+        /// A masked index into a stack array that reaches up to the frame's last byte. 0 by default.
+        public var stackIndexedAccess = 0
+        /// A masked index stored to the stack in 1, 2 or 4 bytes, loaded back and used to read the
+        /// input memory up to its last byte. 0 by default.
+        public var narrowSpill = 0
 
         public init() {}
     }

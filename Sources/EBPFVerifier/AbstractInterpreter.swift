@@ -22,6 +22,9 @@ final class AbstractInterpreter {
     /// Where states are stored and compared (``PrunePoints``).
     let isPrunePoint: [Bool]
     let liveness: Liveness
+    /// Stack slots that may be read before written (the bounded walk ignores the others when
+    /// it compares states); `nil` under widening, whose joins keep every slot.
+    let stackLiveness: StackLiveness?
     let helpers: HelperRegistry
     let options: VerifierOptions
 
@@ -67,8 +70,11 @@ final class AbstractInterpreter {
         self.slots = program.slots
         self.isPrunePoint = PrunePoints.of(program)
         self.liveness = Liveness(program, helpers: helpers)
+        self.stackLiveness =
+            options.loops == .widening ? nil : StackLiveness(program, helpers: helpers, maps: options.maps, isPrunePoint: isPrunePoint)
         self.helpers = helpers
         self.options = options
+
         let count = program.count
         visited = Array(repeating: [], count: count)
         executed = Array(repeating: false, count: count)
@@ -204,14 +210,15 @@ final class AbstractInterpreter {
     private func isCoveredByVisitedState() throws(VerifierError) -> Bool {
         let live = liveness.liveIn[pc]
         let callerLive = { (callSite: Int) -> UInt16 in self.liveness.liveIn[callSite + 1] & Liveness.calleeSaved }
-        let fingerprint = Self.fingerprint(state, live: live)
+        let liveStack = stackLiveness?.liveBytes[pc]
+        let fingerprint = Self.fingerprint(state, live: live, liveStack: liveStack)
         var inLoop = false
         var index = 0
         var list = visited[pc]
         while index < list.count {
             let old = list[index]
             if old.branches == 0 {
-                if old.state.covers(state, liveRegisters: live, callerLive: callerLive, exact: false) {
+                if old.state.covers(state, liveRegisters: live, callerLive: callerLive, liveStack: liveStack, exact: false) {
                     old.hits += 1
                     visited[pc] = list
                     return true
@@ -224,7 +231,7 @@ final class AbstractInterpreter {
             } else {
                 inLoop = true
                 if old.fingerprint == fingerprint,
-                    old.state.covers(state, liveRegisters: live, callerLive: callerLive, exact: true)
+                    old.state.covers(state, liveRegisters: live, callerLive: callerLive, liveStack: liveStack, exact: true)
                 {
                     visited[pc] = list
                     // Every branch since the stored state was decided by the state itself: every
@@ -261,7 +268,7 @@ final class AbstractInterpreter {
     }
 
     /// Hash of what exact equality compares, ignoring ids (which may be renamed).
-    private static func fingerprint(_ state: VerifierState, live: UInt16) -> Int {
+    private static func fingerprint(_ state: VerifierState, live: UInt16, liveStack: StackLiveness.LiveBytes?) -> Int {
         var hasher = Hasher()
         hasher.combine(state.frames.count)
         let frame = state.frames[state.frames.count - 1]
@@ -276,7 +283,11 @@ final class AbstractInterpreter {
                 hasher.combine(pointer.range)
             }
         }
-        for slot in frame.stack { hasher.combine(slot.kinds) }
+        for (index, slot) in frame.stack.enumerated() {
+            let mask = UInt64(liveStack?.mask(ofSlot: index) ?? 0xff)
+            let bytes = (0..<8).reduce(UInt64(0)) { mask & (1 << UInt64($1)) != 0 ? $0 | (0xff << UInt64(8 * $1)) : $0 }
+            hasher.combine(slot.kinds & bytes)
+        }
         return hasher.finalize()
     }
 

@@ -24,8 +24,11 @@ public struct Verifier: Sendable {
     /// Under ``VerifierOptions/LoopPolicy/automatic`` this is `bounded` within
     /// ``VerifierOptions/automaticBoundedBudget``, then `widening` when `bounded` gave up without
     /// finding anything unsafe (``VerifierError/isRetriedWithWidening``: it ran out of budget, or
-    /// a state repeated after undecided branches); the duration in the statistics covers both
-    /// attempts, and the error of a program both reject is the one from `widening`.
+    /// a state repeated after undecided branches). When `widening` rejects a program whose
+    /// bounded walk was only cut short by that cap, `bounded` runs again with the whole
+    /// ``VerifierOptions/processedInstructionBudget``, so `automatic` accepts everything
+    /// `bounded` does. The duration in the statistics covers every attempt; the error of a
+    /// program they all reject is the one from `widening`.
     public func verify(_ program: Program) throws(VerifierError) -> VerificationResult {
         guard options.loops == .automatic else { return try verify(program, options: options) }
         let clock = ContinuousClock()
@@ -33,14 +36,27 @@ public struct Verifier: Sendable {
         var bounded = options
         bounded.loops = .bounded
         bounded.processedInstructionBudget = min(options.processedInstructionBudget, options.automaticBoundedBudget)
+        let capped = bounded.processedInstructionBudget < options.processedInstructionBudget
         do {
             return try verify(program, options: bounded)
         } catch where error.isRetriedWithWidening {
             var widening = options
             widening.loops = .widening
-            var result = try verify(program, options: widening)
-            result.statistics.duration = clock.now - start
-            return result
+            do {
+                var result = try verify(program, options: widening)
+                result.statistics.duration = clock.now - start
+                return result
+            } catch let wideningError {
+                guard capped, error.kind == .budgetExhausted else { throw wideningError }
+                bounded.processedInstructionBudget = options.processedInstructionBudget
+                do {
+                    var result = try verify(program, options: bounded)
+                    result.statistics.duration = clock.now - start
+                    return result
+                } catch {
+                    throw wideningError
+                }
+            }
         }
     }
 

@@ -18,10 +18,11 @@ public struct VerifierOptions: Sendable {
         /// `bounded` first, within ``VerifierOptions/automaticBoundedBudget`` processed
         /// instructions; when that gives up without finding anything unsafe (an error of kind
         /// ``VerifierError/Kind/budgetExhausted`` or ``VerifierError/Kind/repeatedState``, see
-        /// ``VerifierError/isRetriedWithWidening``), `widening`. Kernel semantics (and proven
-        /// termination) where they suffice, widening where loops are too long to walk or their
-        /// progress is beyond the bounded walk. ``VerificationResult/loops`` says which policy
-        /// produced the facts.
+        /// ``VerifierError/isRetriedWithWidening``), `widening`; and when `widening` rejects a
+        /// program that only the cap stopped, `bounded` again with the whole budget (so nothing
+        /// `bounded` accepts is lost). Kernel semantics (and proven termination) where they
+        /// suffice, widening where loops are too long to walk or their progress is beyond the
+        /// bounded walk. ``VerificationResult/loops`` says which policy produced the facts.
         case automatic
     }
 
@@ -31,11 +32,12 @@ public struct VerifierOptions: Sendable {
     /// Instructions the analysis may step through over all paths before giving up
     /// (`BPF program is too large`), as the kernel's complexity limit.
     public var processedInstructionBudget: Int
-    /// Under ``LoopPolicy/automatic``, the processed-instruction budget of the `bounded`
-    /// attempt (at most ``processedInstructionBudget``): past it, `widening` takes over. Small,
-    /// so that a program `bounded` cannot walk costs milliseconds before the fallback (a
-    /// processed instruction costs about 0.3–4 µs in a release build, depending on how many
-    /// states each prune point compares).
+    /// Under ``LoopPolicy/automatic``, the processed-instruction budget of the first `bounded`
+    /// attempt (at most ``processedInstructionBudget``): past it, `widening` takes over (and
+    /// only when `widening` rejects the program does `bounded` get the whole budget). Small, so
+    /// that a program `widening` proves costs milliseconds after the cut (a processed
+    /// instruction costs about 0.3–4 µs in a release build, depending on how many states each
+    /// prune point compares).
     public var automaticBoundedBudget: Int
     /// The size of the input memory (R1, with its length in R2) when the caller knows it. When
     /// `nil` the memory is treated like packet data: R1 + R2 is its end, and every access must

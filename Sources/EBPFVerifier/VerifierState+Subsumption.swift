@@ -4,10 +4,12 @@
 extension VerifierState {
     /// Whether every concrete state of `current` is a concrete state of `self`, looking only at
     /// registers in `liveRegisters` for the innermost frame and at R6–R9 (`callerLive`) for the
-    /// caller frames. With `exact`, the states must be equal (up to renaming of ids), which is
-    /// how a loop that makes no progress is recognised.
+    /// caller frames, and only at the innermost frame's stack bytes in `liveStack`
+    /// (``StackLiveness``; `nil`: all). With `exact`, the states must be equal (up to renaming of
+    /// ids), which is how a loop that makes no progress is recognised.
     func covers(
-        _ current: VerifierState, liveRegisters: UInt16, callerLive: (Int) -> UInt16, exact: Bool
+        _ current: VerifierState, liveRegisters: UInt16, callerLive: (Int) -> UInt16,
+        liveStack: StackLiveness.LiveBytes? = nil, exact: Bool
     ) -> Bool {
         guard frames.count == current.frames.count else { return false }
         var ids = IdentityMap(fixed: [AbstractInterpreter.memoryLengthID])
@@ -21,8 +23,13 @@ extension VerifierState {
                     return false
                 }
             }
+            let stack = index == frames.count - 1 ? liveStack : nil
             for slot in 0..<FunctionFrame.slotCount {
-                guard Self.slot(old.stack[slot], covers: new.stack[slot], ids: &ids, exact: exact) else { return false }
+                let live = stack?.mask(ofSlot: slot) ?? 0xff
+                guard live != 0 else { continue }
+                guard Self.slot(old.stack[slot], covers: new.stack[slot], live: live, ids: &ids, exact: exact) else {
+                    return false
+                }
             }
         }
         if exact { return zone == current.zone }
@@ -53,15 +60,23 @@ extension VerifierState {
         }
     }
 
-    static func slot(_ old: StackSlot, covers new: StackSlot, ids: inout IdentityMap, exact: Bool) -> Bool {
+    /// Whether slot `old` covers slot `new` on the bytes whose bits are set in `live` (bit `i`
+    /// for byte `i` in address order; the other bytes are never read before being written).
+    static func slot(_ old: StackSlot, covers new: StackSlot, live: UInt8 = 0xff, ids: inout IdentityMap, exact: Bool) -> Bool {
+        func isLive(_ byte: Int) -> Bool { live & (1 << UInt8(byte)) != 0 }
+        func overlapsLive(_ part: StackSlot.Part) -> Bool { (part.start..<part.end).contains(where: isLive) }
         if old.isEmpty && (!exact || new.isEmpty) { return true }
         if old.isSpill {
             guard new.isSpill else { return false }
             return value(old.spilled, covers: new.spilled, ids: &ids, exact: exact)
         }
         if exact {
-            guard old.kinds == new.kinds, old.parts.count == new.parts.count else { return false }
-            for (a, b) in zip(old.parts, new.parts) {
+            let mask = (0..<8).reduce(UInt64(0)) { isLive($1) ? $0 | (0xff << UInt64(8 * $1)) : $0 }
+            guard old.kinds & mask == new.kinds & mask else { return false }
+            let oldParts = old.parts.filter(overlapsLive)
+            let newParts = new.parts.filter(overlapsLive)
+            guard oldParts.count == newParts.count else { return false }
+            for (a, b) in zip(oldParts, newParts) {
                 guard a.start == b.start, a.size == b.size, value(a.value, covers: b.value, ids: &ids, exact: true) else {
                     return false
                 }
@@ -69,13 +84,13 @@ extension VerifierState {
             return true
         }
         // A narrow store covers the same bytes holding a value it contains (zeros are the value 0).
-        for part in old.parts {
+        for part in old.parts where overlapsLive(part) {
             guard let newValue = new.partValue(start: part.start, size: part.size),
                 value(part.value, covers: newValue, ids: &ids, exact: false)
             else { return false }
         }
         let newSpillIsScalar = new.isSpill && new.spilled.scalarBounds != nil
-        for byte in 0..<8 {
+        for byte in 0..<8 where isLive(byte) {
             switch old.kind(at: byte) {
             case .invalid, .part:
                 continue

@@ -22,6 +22,8 @@ struct FuzzCommand: ParsableCommand {
     @Option(name: .customLong("save-failures"), help: "Directory for minimized failures.") var saveFailures: String?
     @Option(name: .customLong("max-failures"), help: "Stop after this many divergences.") var maxFailures: Int = 10
     @Flag(help: "Also run ALU/JMP programs on the Linux kernel (BPF_PROG_TEST_RUN).") var kernel = false
+    @Option(name: .customLong("kernel-limit"), help: "With --preset verifierSoundness and --kernel: programs sent to the kernel at most.")
+    var kernelLimit: Int = 2_000
     @Flag(help: "Print a progress line every 10000 programs.") var progress = false
     @Flag(name: .customLong("blinding-cost"), help: "Measure code size and run time with and without constant blinding, then exit.")
     var blindingCost = false
@@ -38,6 +40,20 @@ struct FuzzCommand: ParsableCommand {
         }
         if kernel && !KernelOracle.isAvailable {
             print("warning: bpf() is refused here (needs root or CAP_BPF); running without the kernel oracle")
+        }
+        if FuzzPreset(rawValue: preset) == .verifierSoundness {
+            let campaign = VerifierSoundnessCampaign(
+                firstSeed: seed, duration: seconds.map { .milliseconds(Int64($0 * 1000)) }, maxPrograms: programs,
+                maxFailures: maxFailures, usesKernel: kernel && KernelOracle.isAvailable, kernelLimit: kernelLimit)
+            let report = campaign.run { partial in
+                if progress {
+                    print("… \(partial.programs) programs, \(partial.acceptedPrograms) accepted, last seed \(partial.lastSeed), \(partial.failures.count) failures, \(partial.elapsed)")
+                }
+            }
+            print(report)
+            print("seeds \(seed)...\(report.lastSeed)")
+            if !report.failures.isEmpty || !report.kernelFailures.isEmpty { throw ExitCode(1) }
+            return
         }
         let campaign = FuzzCampaign(
             preset: FuzzPreset(rawValue: preset)!, firstSeed: seed,

@@ -60,6 +60,40 @@ import Testing
         #expect(tight.loops == .widening)
     }
 
+    /// A loop `bounded` proves only past the cap (60,000 processed instructions) and `widening`
+    /// cannot: `x` alternates between 0 and 1, the access is at `63 − 63x + 63x`, and neither
+    /// intervals nor differences see that the two terms add up to 63. `automatic` walks it again
+    /// with the whole budget rather than reject what `bounded` accepts.
+    @Test func automaticKeepsWhatBoundedProves() throws {
+        let source = """
+            mov %r0, 0
+            mov %r3, 0
+            mov %r4, 0
+            loop:
+            mov %r5, %r4
+            mul %r5, 63
+            mov %r6, 63
+            sub %r6, %r5
+            add %r6, %r5
+            mov %r7, %r1
+            add %r7, %r6
+            ldxb %r8, [%r7+0]
+            add %r0, %r8
+            xor %r4, 1
+            add %r3, 1
+            jlt %r3, 5000, loop
+            exit
+            """
+        guard case .failure(let error) = try Self.verify(source, VerifierOptions(loops: .widening, contextSize: 64)) else {
+            Issue.record("widening proved the alternating index: the case does not show the fallback")
+            return
+        }
+        #expect(error.kind == .safetyViolation, "\(error)")
+        let result = try Self.verify(source, VerifierOptions(loops: .automatic, contextSize: 64)).get()
+        #expect(result.loops == .bounded)
+        #expect(result.statistics.processedInstructions > VerifierOptions.defaultAutomaticBoundedBudget)
+    }
+
     /// A state that repeats after a branch on input data: the bounded walk cannot tell whether
     /// the loop ends (it may not), nothing is unsafe, and widening accepts it without claiming
     /// termination.
