@@ -46,6 +46,15 @@ public struct X86Assembler: Sendable {
     /// An empty assembler.
     public init() {}
 
+    /// An empty assembler with room for `codeBytes` bytes of code, `labels` labels and `jumps`
+    /// jumps and calls before any of its buffers grows (so a caller that can estimate its code
+    /// does not pay for the buffers' repeated growth).
+    public init(reservingCodeBytes codeBytes: Int, labels: Int, jumps: Int) {
+        code.reserveCapacity(codeBytes)
+        labelOffsets.reserveCapacity(labels)
+        fixups.reserveCapacity(jumps)
+    }
+
     /// The current offset, where the next instruction will start.
     @inlinable public var offset: Int { code.count }
 
@@ -78,7 +87,7 @@ public struct X86Assembler: Sendable {
     /// Records a rel32 displacement at the end of the code and reserves its 4 bytes.
     mutating func addFixup(start: Int, label: X86Label, jumpNumber: Int?) {
         let site = code.count
-        code.append(contentsOf: [0, 0, 0, 0])
+        withUnsafeBytes(of: UInt32(0)) { code.append(contentsOf: $0) }
         fixups.append(Fixup(start: start, site: site, end: code.count, label: label, isShort: false, jumpNumber: jumpNumber))
     }
 
@@ -282,12 +291,12 @@ public struct X86Assembler: Sendable {
 
     /// Appends a little-endian 32-bit value.
     public mutating func emit32(_ value: UInt32) {
-        for i in 0..<4 { code.append(UInt8(truncatingIfNeeded: value >> (8 * UInt32(i)))) }
+        withUnsafeBytes(of: value.littleEndian) { code.append(contentsOf: $0) }
     }
 
     /// Appends a little-endian 64-bit value.
     public mutating func emit64(_ value: UInt64) {
-        for i in 0..<8 { code.append(UInt8(truncatingIfNeeded: value >> (8 * UInt64(i)))) }
+        withUnsafeBytes(of: value.littleEndian) { code.append(contentsOf: $0) }
     }
 
     // MARK: Encoding core
