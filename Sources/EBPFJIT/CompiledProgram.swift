@@ -42,7 +42,7 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     /// trap's counter into a count.
     private let counterStart: Int64
     /// The invalid-instruction traps by slot (plus falling off the end), as trap records name them.
-    private let staticTraps: [ExecutionTrap?]
+    private let staticTraps: StaticTrapTable
     /// Memory besides the input and the stack that the program may access (map storage, for
     /// EBPFRuntime), consulted by the slow path of an access check.
     public let extraRegions: [MemoryRegion]
@@ -62,7 +62,7 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     let batchHasOwnBody: Bool
 
     init(memory: consuming ExecutableMemory, instructionOffsets: [Int], batchEntryOffset: Int, limits: ExecutionLimits,
-         staticTraps: [ExecutionTrap?], extraRegions: [MemoryRegion], extraRegionTable: RegionTable, mayWriteInput: Bool,
+         staticTraps: StaticTrapTable, extraRegions: [MemoryRegion], extraRegionTable: RegionTable, mayWriteInput: Bool,
          helperArgumentsProven: Bool, batchHasOwnBody: Bool) {
         self.helperArgumentsProven = helperArgumentsProven
         self.batchHasOwnBody = batchHasOwnBody
@@ -237,6 +237,9 @@ final class RegionTable: @unchecked Sendable {
     /// The pairs' address, 0 when there are none (so code without extra regions does not
     /// depend on where a table was allocated).
     var address: UInt64 { count == 0 ? 0 : UInt64(UInt(bitPattern: pairs.baseAddress)) }
+
+    /// The table of no regions, shared by every program without extra regions.
+    static let empty = RegionTable([])
 
     init(_ regions: [MemoryRegion]) {
         let values = MemoryRegion.pairs(regions)

@@ -44,7 +44,7 @@ public enum JIT {
         var slotOffsets: [Int]
         let batchEntryOffset: Int
         // The extra regions at the address the slow path's call passes as a constant.
-        let extraRegionTable = RegionTable(extraRegions)
+        let extraRegionTable = extraRegions.isEmpty ? RegionTable.empty : RegionTable(extraRegions)
         do {
             // Room for the usual code up front (each buffer grows once at most, instead of
             // doubling its way up): about 16 bytes, two labels and one jump per slot, a few
@@ -71,7 +71,7 @@ public enum JIT {
         } catch {
             throw .internalError(error)
         }
-        for index in slotOffsets.indices { slotOffsets[index] = assembler.relocated(slotOffsets[index]) }
+        assembler.relocate(&slotOffsets)
         statistics.branchRelaxation = stopwatch.lap()
         if assembler.code.count > options.maxCodeSize {
             throw .codeTooLarge(size: assembler.code.count, limit: options.maxCodeSize)

@@ -212,7 +212,9 @@ struct Lowering {
     /// - `mov64 dst, src` + `add64 dst, imm` / `sub64 dst, imm` / `add64 dst, reg` → `lea dst, [src + imm]` / `[src + reg]`
     ///   (not with constant blinding, which keeps immediates out of the code);
     /// - `[mov64 dst, src] + lsh64 dst, 32 + rsh64 dst, 32` → `mov dst32, src32` (zero-extension).
-    func fusion(at pc: Int) -> Fusion? {
+    /// (`mutating` though it changes nothing: called once per slot from the mutating emission,
+    /// a non-mutating call made the optimizer copy the whole lowering, 473 bytes, each time.)
+    mutating func fusion(at pc: Int) -> Fusion? {
         /// The operation at `pc + k` if that slot runs and does not start a block.
         func inBlock(_ k: Int) -> DecodedOperation? {
             guard pc + k < analysis.slots.count, !analysis.controlFlow.isLeader[pc + k],

@@ -23,7 +23,7 @@ struct ProgramAnalysis {
     let slots: [Slot]
     /// ``EBPFCore/DecodedProgram/staticTraps`` plus the fell-off-the-end trap at index `count`:
     /// the exact invalid-instruction traps both engines raise. Trap records index this table.
-    let staticTraps: [ExecutionTrap?]
+    let staticTraps: StaticTrapTable
     /// The program's control-flow graph (``EBPFCore/DecodedProgram/controlFlow``): blocks and
     /// their edges, leaders, jump targets (where the budget counter is brought up to date),
     /// backward-jump targets (the loop heads the lowering aligns).
@@ -46,8 +46,7 @@ struct ProgramAnalysis {
     init(_ program: Program) {
         let decoded = program.decoded
         let count = decoded.count
-        var traps = decoded.staticTraps
-        traps.append(.fellOffEnd(programCount: count))
+        let traps = decoded.staticTraps
         var slots: [Slot] = []
         slots.reserveCapacity(count)
         var named = RegisterMask.register(0)
@@ -85,9 +84,11 @@ struct ProgramAnalysis {
         self.packetLoadsReadInputRegisters = hasPacketLoads && written.intersection(inputRegisters).isEmpty
         if packetLoadsReadInputRegisters { named.formUnion(inputRegisters) }
         self.slots = slots
-        self.staticTraps = traps
+        self.staticTraps = StaticTrapTable(slots: traps)
         self.controlFlow = decoded.controlFlow
-        self.usesRegister = (0...10).map { named.contains(register: UInt8($0)) }
+        var uses = [Bool](repeating: false, count: 11)
+        for n in 0..<11 where named.contains(register: UInt8(n)) { uses[n] = true }
+        self.usesRegister = uses
         self.hasHelperCalls = hasHelperCalls
         self.hasLocalCalls = hasLocalCalls
         self.registersNeedingZero = RegisterDefinedness(self).needsZero
