@@ -14,7 +14,8 @@ import Glibc
 /// - ``run(each:results:)``: one filter over many inputs in one call (packet filters, capture
 ///   tools); the code loops over the inputs itself.
 /// - ``run(memory:stack:)`` with `stack: nil`, ``run(_:)-(UnsafeMutableRawBufferPointer)``,
-///   ``run(reading:)`` (for programs that cannot write their input, ``mayWriteInput``), and
+///   ``run(reading:)`` on a buffer or a `RawSpan` (for programs that cannot write their input,
+///   ``mayWriteInput``), and
 ///   ``run(_:)-([UInt8])`` over an array (the same path after `withUnsafeMutableBytes`).
 public final class CompiledProgram: ProgramRunner, Sendable {
     /// The single entry: `(input base or 0, input length, stack area base or 0)`. Returns R0 in
@@ -124,6 +125,19 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     public func run(reading input: UnsafeRawBufferPointer) throws(ExecutionTrap) -> UInt64 {
         precondition(!mayWriteInput, "run(reading:) needs a program that cannot write its input (mayWriteInput is true)")
         return try call(base: input.baseAddress, count: input.count, stackBase: 0)
+    }
+
+    /// Runs the program over the bytes of `input`, which it must not write (``run(reading:)-(UnsafeRawBufferPointer)``
+    /// for a span: `array.span.bytes`, a `Data`'s or a `RawSpan` from any other container).
+    ///
+    /// - Precondition: the code cannot write outside its stack area (``mayWriteInput`` is
+    ///   `false`).
+    @inlinable @inline(__always)
+    public func run(reading input: RawSpan) throws(ExecutionTrap) -> UInt64 {
+        precondition(!mayWriteInput, "run(reading:) needs a program that cannot write its input (mayWriteInput is true)")
+        return try input.withUnsafeBytes { (bytes) throws(ExecutionTrap) -> UInt64 in
+            try call(base: bytes.baseAddress, count: bytes.count, stackBase: 0)
+        }
     }
 
     /// Runs the program over a copy of `bytes` that the program may modify, written back into

@@ -37,6 +37,10 @@ struct ProgramAnalysis {
     /// either), so R1 and R2 hold the input's base and length for the whole run: the loads read
     /// them there instead of from the context block (and they count as used).
     let packetLoadsReadInputRegisters: Bool
+    /// R1 is read only by legacy packet loads (``packetLoadsReadInputRegisters``, and no
+    /// instruction names R1): each reads it only after comparing the length in R2 with its end,
+    /// which an empty input fails, so R1's value for an empty input is never seen.
+    let inputBaseOnlyBasesPacketLoads: Bool
     /// Bit n set: Rn may be read before it is written, so the prologue zeroes it
     /// (``RegisterDefinedness``).
     private(set) var registersNeedingZero: UInt16 = 0
@@ -82,6 +86,7 @@ struct ProgramAnalysis {
         if hasHelperCalls { named.formUnion(.callerSaved) }
         let inputRegisters = RegisterMask.register(1).union(.register(2))
         self.packetLoadsReadInputRegisters = hasPacketLoads && written.intersection(inputRegisters).isEmpty
+        self.inputBaseOnlyBasesPacketLoads = packetLoadsReadInputRegisters && !named.contains(register: 1)
         if packetLoadsReadInputRegisters { named.formUnion(inputRegisters) }
         self.slots = slots
         self.staticTraps = StaticTrapTable(slots: traps)
