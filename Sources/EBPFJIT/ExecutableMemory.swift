@@ -14,14 +14,21 @@ public struct ExecutableMemory: ~Copyable, @unchecked Sendable {
     public let mappedSize: Int
     /// Bytes of code (the rest of the mapping is `int3`).
     public let codeSize: Int
+    /// Where the pages came from and go back to.
+    private let pool: CodePagePool
 
     /// Puts `code` into pages of its own from the ``CodePagePool``: written while they are
     /// read-write, then switched to read-execute (one `mprotect`).
     public init(code: [UInt8]) throws(JITError) {
+        try self.init(code: code, pool: .shared)
+    }
+
+    /// Puts `code` into pages from `pool` (tests use pools of their own).
+    init(code: [UInt8], pool: CodePagePool) throws(JITError) {
         let pageSize = CodePagePool.pageSize
         let pages = max(1, (code.count + pageSize - 1) / pageSize)
         let size = pages * pageSize
-        let pointer = try CodePagePool.shared.take(pages: pages)
+        let pointer = try pool.take(pages: pages)
         let bytes = pointer.bindMemory(to: UInt8.self, capacity: size)
         code.withUnsafeBufferPointer { source in
             if let base = source.baseAddress { bytes.update(from: base, count: code.count) }
@@ -29,16 +36,17 @@ public struct ExecutableMemory: ~Copyable, @unchecked Sendable {
         (bytes + code.count).update(repeating: 0xcc, count: size - code.count)
         guard mprotect(pointer, size, PROT_READ | PROT_EXEC) == 0 else {
             let error = errno
-            CodePagePool.shared.release(pointer, pages: pages)
+            pool.release(pointer, pages: pages)
             throw .mprotectFailed(errno: error)
         }
         self.baseAddress = UnsafeRawPointer(pointer)
         self.mappedSize = size
         self.codeSize = code.count
+        self.pool = pool
     }
 
     deinit {
-        CodePagePool.shared.release(UnsafeMutableRawPointer(mutating: baseAddress), pages: mappedSize / CodePagePool.pageSize)
+        pool.release(UnsafeMutableRawPointer(mutating: baseAddress), pages: mappedSize / CodePagePool.pageSize)
     }
 
     /// The code bytes (a copy).
