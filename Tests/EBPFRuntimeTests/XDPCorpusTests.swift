@@ -5,8 +5,9 @@ import Foundation
 import Testing
 
 /// Every program of the XDP corpus on 1,000 generated frames: the interpreter and the JIT (both
-/// after the verifier) give the same verdict and output packet, and where bpf() is allowed so
-/// does the kernel's `BPF_PROG_TEST_RUN`, bit for bit.
+/// after the verifier) and the interpreter without the verifier (every access checked at run
+/// time) give the same verdict and output packet, and where bpf() is allowed so does the
+/// kernel's `BPF_PROG_TEST_RUN`, bit for bit.
 @Suite struct XDPCorpusTests {
     static let packets = XDPCorpus.packets(count: 1_000)
 
@@ -17,6 +18,7 @@ import Testing
         #expect(program.type == .xdp)
         let interpreter = try program.prepare(configuration: ExecutionConfiguration(engine: .interpreter))
         let jit = try program.prepare(configuration: ExecutionConfiguration(engine: .jit))
+        let unverified = try program.prepare(configuration: ExecutionConfiguration(engine: .interpreter, verify: false))
         var kernel: KernelProgram?
         switch XDPCorpus.kernelInstructions(object, name) {
         case .success(let instructions):
@@ -43,6 +45,11 @@ import Testing
             let compiled = try program.run(using: jit, xdp: &second)
             verdicts[expected.action.rawValue, default: 0] += 1
             if compiled != expected { mismatches.append("packet \(index): interpreter \(expected.action), jit \(compiled.action)") }
+            var third = packet
+            let checked = try program.run(using: unverified, xdp: &third)
+            if checked != expected {
+                mismatches.append("packet \(index): interpreter \(expected.action), unverified \(checked.action)")
+            }
             if let kernel {
                 let run = try KernelBPF.testRun(kernel, packet: packet)
                 if run.returnValue != expected.action.rawValue || run.packet != expected.packet {
