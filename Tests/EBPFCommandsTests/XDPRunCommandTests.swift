@@ -18,9 +18,20 @@ struct XDPRunCommandTests {
         #expect(written == Array(frame[6..<12] + frame[0..<6] + frame[12...]))
     }
 
+    @Test("socket and tc programs print their result", arguments: [
+        ("Tests/Corpus/skb/tc_drop_ports.o", "examples/c/packets/tcp_ssh.bin", "2 TC_ACT_SHOT\n"),
+        ("Tests/Corpus/skb/tc_drop_ports.o", "examples/c/packets/tcp_http.bin", "0 TC_ACT_OK\n"),
+        ("Tests/Corpus/skb/socket_tcp_port.o", "examples/c/packets/tcp_http.bin", "96\n"),
+    ])
+    func socketBuffer(program: String, packet: String, expected: String) throws {
+        let result = try ToolProcess.run("ebpf", ["run", program, "--packet", packet])
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        #expect(result.standardOutput == expected)
+    }
+
     @Test("an XDP program without --packet, and --packet with a raw program, are errors", arguments: [
         (["run", "Tests/Corpus/xdp/xdp_pass.o"], "--packet"),
-        (["run", "examples/c/packet_counter.o", "--packet", "examples/c/packets/arp.bin"], "XDP program"),
+        (["run", "examples/c/packet_counter.o", "--packet", "examples/c/packets/arp.bin"], "raw program"),
     ])
     func misuse(arguments: [String], fragment: String) throws {
         let result = try ToolProcess.run("ebpf", arguments)

@@ -59,7 +59,7 @@ import Testing
                 }
             }
         }
-        #expect(mismatches.isEmpty, "\(name): \(mismatches.count) mismatches, first: \(mismatches.prefix(3))")
+        #expect(mismatches.count == 0, "\(name): \(mismatches.count) mismatches, first: \(mismatches.prefix(3))")
         print("\(name): verdicts \(verdicts.sorted { $0.key < $1.key }), kernel \(kernel == nil ? "skipped" : "compared")")
     }
 }

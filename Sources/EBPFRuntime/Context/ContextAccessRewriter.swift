@@ -134,8 +134,10 @@ struct ContextAccessRewriter {
                 }
                 propagate(state, to: next)
             case .packetLoad:
-                state.registers[0] = .other
-                propagate(state, to: next)
+                // The engines read these from the input memory's start, which is the context
+                // block here, not the packet (the kernel reads the socket buffer's data).
+                throw .invalidContextAccess(
+                    index: pc, reason: "BPF_LD_ABS/BPF_LD_IND are not supported with a \(layout.name) context; use bpf_skb_load_bytes")
             case .jump(let target):
                 propagate(state, to: target)
             case .conditionalJump(_, _, _, _, let target):

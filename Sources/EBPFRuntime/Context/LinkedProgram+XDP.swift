@@ -21,12 +21,12 @@ extension LinkedProgram {
     public func run(
         using runner: some ProgramRunner, xdp packet: inout [UInt8], ingressInterface: UInt32 = 1, rxQueue: UInt32 = 0,
         trace: TraceLog? = nil
-    ) throws(XDPRunError) -> XDPResult {
-        guard type == .xdp else { throw .notXDP(type) }
+    ) throws(PacketRunError) -> XDPResult {
+        guard type == .xdp else { throw .wrongType(type, expected: "an XDP program") }
         guard packet.count >= XDPContext.minPacketLength else { throw .packetTooShort(length: packet.count) }
         guard packet.count <= XDPContext.maxPacketLength else { throw .packetTooLong(length: packet.count) }
         var buffer = [UInt8](repeating: 0, count: XDPContext.blockSize + XDPContext.frameSize)
-        var outcome: Result<XDPResult, XDPRunError> = .failure(.packetTooShort(length: 0))
+        var outcome: Result<XDPResult, PacketRunError> = .failure(.packetTooShort(length: 0))
         let input = packet
         buffer.withUnsafeMutableBytes { memory in
             let base = memory.baseAddress!

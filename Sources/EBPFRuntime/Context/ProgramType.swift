@@ -8,10 +8,11 @@ public enum ProgramType: String, Sendable, Hashable, CaseIterable {
     /// (``XDPContext``) and the result an XDP action (``XDPAction``).
     case xdp
     /// `BPF_PROG_TYPE_SOCKET_FILTER` (`SEC("socket")`, `socket/...`): R1 is a
-    /// `struct __sk_buff *`; not runnable yet.
+    /// `struct __sk_buff *` (``SocketBufferContext``), the packet from its network header.
     case socketFilter = "socket"
     /// `BPF_PROG_TYPE_SCHED_CLS` (`SEC("tc")`, `classifier`, `tc/...`, `tcx/...`): R1 is a
-    /// `struct __sk_buff *`; not runnable yet.
+    /// `struct __sk_buff *` (``SocketBufferContext``) with direct packet access, the packet from
+    /// its Ethernet header.
     case schedClassifier = "tc"
 
     /// The type libbpf gives a program in section `section` (its `SEC()` name): the part
@@ -41,7 +42,9 @@ public enum ProgramType: String, Sendable, Hashable, CaseIterable {
     public var contextLayout: ContextLayout? {
         switch self {
         case .xdp: XDPContext.layout
-        case .raw, .socketFilter, .schedClassifier: nil
+        case .socketFilter: SocketBufferContext.socketFilterLayout
+        case .schedClassifier: SocketBufferContext.classifierLayout
+        case .raw: nil
         }
     }
 }

@@ -13,6 +13,7 @@ extension HelperRegistry {
     /// | 7 | `bpf_get_prandom_u32()` | |
     /// | 8 | `bpf_get_smp_processor_id()` | the CPU the thread runs on |
     /// | 12 | `bpf_tail_call(ctx, prog_array, index)` | see ``ProgramLinker`` |
+    /// | 26 | `bpf_skb_load_bytes(skb, offset, to, len)` | socket filter and tc only; 0 or -EFAULT |
     /// | 44 | `bpf_xdp_adjust_head(ctx, delta)` | XDP only; 0 or -errno |
     /// | 54 | `bpf_xdp_adjust_meta(ctx, delta)` | XDP only; 0 or -errno |
     /// | 65 | `bpf_xdp_adjust_tail(ctx, delta)` | XDP only; 0 or -errno |
@@ -64,6 +65,10 @@ extension HelperRegistry {
             id: KernelHelpers.tailCallID, name: "bpf_tail_call",
             signature: HelperSignature(arguments: [.context, .mapPointer, .scalar], returns: .scalar),
             body: { context, map, index, _, _ in KernelHelpers.tailCall(context, map, index) }),
+        HelperFunction(
+            id: KernelHelpers.skbLoadBytesID, name: "bpf_skb_load_bytes",
+            signature: HelperSignature(arguments: [.context, .scalar, .writableMemory, .memorySize], returns: .scalar),
+            body: { context, offset, to, length, _ in KernelHelpers.skbLoadBytes(context, offset, to, length) }),
         HelperFunction(
             id: KernelHelpers.xdpAdjustHeadID, name: "bpf_xdp_adjust_head",
             signature: HelperSignature(arguments: [.context, .scalar], returns: .scalar, changesPacketData: true),

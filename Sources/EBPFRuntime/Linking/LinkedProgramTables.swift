@@ -28,6 +28,7 @@ final class LinkedProgramTables: Sendable {
         let contextHelpers: Set<Int32> = [
             KernelHelpers.tracePrintkID, KernelHelpers.tailCallID, KernelHelpers.tailCallResultID, KernelHelpers.ringbufOutputID,
             KernelHelpers.xdpAdjustHeadID, KernelHelpers.xdpAdjustTailID, KernelHelpers.xdpAdjustMetaID,
+            KernelHelpers.skbLoadBytesID,
         ]
         self.needsRunContextWhenProven = program.decoded.slots.contains { slot in
             switch slot {
