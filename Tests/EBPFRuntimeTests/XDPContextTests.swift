@@ -142,6 +142,24 @@ import Testing
 
     /// The adjust helpers' limits, as the kernel's: the head may not move into the frame's
     /// reserved start nor leave fewer than 14 bytes, the tail may not pass the reserved end.
+    /// `bpf_redirect` returns the kernel's verdict and the run records the target.
+    @Test(arguments: [(UInt64(0), UInt64(4), PacketRedirect(interface: 7, flags: 0) as PacketRedirect?), (1, 0, nil)])
+    func redirectIsRecorded(flags: UInt64, verdict: UInt64, redirect: PacketRedirect?) throws {
+        let linked = try Self.link("""
+            mov %r1, 7
+            mov %r2, \(flags)
+            call 23
+            exit
+            """)
+        for engine in Engine.allCases {
+            let runner = try linked.prepare(configuration: ExecutionConfiguration(engine: engine))
+            var packet = Self.frame
+            let result = try linked.run(using: runner, xdp: &packet)
+            #expect(result.returnValue == verdict)
+            #expect(result.redirect == redirect)
+        }
+    }
+
     static let adjustCases: [(helper: Int32, delta: Int32, expected: Int64)] = [
         (44, -216, 0), (44, -217, -22), (44, 50, 0), (44, 51, -22),
         (65, 3456, 0), (65, 3457, -22), (65, -50, 0), (65, -51, -22),

@@ -40,7 +40,9 @@ extension LinkedProgram {
                 var packet = Array(memory[frameStart..<(frameStart + frame.count)])
                 // The kernel gives the pulled Ethernet header back as zeros.
                 for index in 0..<pulled { packet[index] = 0 }
-                outcome = .success(SocketBufferResult(returnValue: r0, packet: packet))
+                outcome = .success(
+                    SocketBufferResult(
+                        returnValue: r0, packet: packet, redirect: PacketRedirect.recorded(in: base, at: SocketBufferContext.redirectOffset)))
             } catch {
                 outcome = .failure(.trap(error))
             }

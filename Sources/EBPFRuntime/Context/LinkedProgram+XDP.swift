@@ -52,7 +52,8 @@ extension LinkedProgram {
                 outcome = .success(
                     XDPResult(
                         action: XDPAction(rawValue: UInt32(truncatingIfNeeded: r0)), returnValue: r0,
-                        packet: Array(memory[start..<end]), metadata: Array(memory[meta..<start])))
+                        packet: Array(memory[start..<end]), metadata: Array(memory[meta..<start]),
+                        redirect: PacketRedirect.recorded(in: base, at: XDPContext.redirectOffset)))
             } catch {
                 outcome = .failure(.trap(error))
             }

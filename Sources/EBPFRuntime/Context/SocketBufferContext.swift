@@ -33,6 +33,8 @@ public enum SocketBufferContext {
     static let dataOffset = 80
     static let dataEndOffset = 88
     static let napiOffset = 96
+    /// Where `bpf_redirect` records its target: interface (4), set (4), flags (8).
+    static let redirectOffset = 104
 
     private static func scalar(_ name: String, _ offset: Int, writable: Bool = false) -> ContextLayout.Field {
         .init(name: name, offset: offset, size: 4, runtimeOffset: offset, runtimeSize: 4, isWritable: writable)

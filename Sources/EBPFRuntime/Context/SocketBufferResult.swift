@@ -7,8 +7,11 @@ public struct SocketBufferResult: Sendable, Hashable {
     /// The frame after the run. For a socket filter its first 14 bytes are zero: the kernel's
     /// test run gives back the Ethernet header it pulled as zeros.
     public var packet: [UInt8]
+    /// The last target `bpf_redirect` recorded, if the program called it successfully.
+    public var redirect: PacketRedirect?
 
-    public init(returnValue: UInt64, packet: [UInt8]) {
+    public init(returnValue: UInt64, packet: [UInt8], redirect: PacketRedirect? = nil) {
+        self.redirect = redirect
         self.returnValue = returnValue
         self.packet = packet
     }

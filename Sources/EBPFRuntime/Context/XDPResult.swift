@@ -10,8 +10,11 @@ public struct XDPResult: Sendable, Hashable {
     public var packet: [UInt8]
     /// The metadata before the packet (`bpf_xdp_adjust_meta`), empty when there is none.
     public var metadata: [UInt8]
+    /// The last target `bpf_redirect` recorded, if the program called it successfully.
+    public var redirect: PacketRedirect?
 
-    public init(action: XDPAction, returnValue: UInt64, packet: [UInt8], metadata: [UInt8] = []) {
+    public init(action: XDPAction, returnValue: UInt64, packet: [UInt8], metadata: [UInt8] = [], redirect: PacketRedirect? = nil) {
+        self.redirect = redirect
         self.action = action
         self.returnValue = returnValue
         self.packet = packet

@@ -13,7 +13,9 @@ extension HelperRegistry {
     /// | 7 | `bpf_get_prandom_u32()` | |
     /// | 8 | `bpf_get_smp_processor_id()` | the CPU the thread runs on |
     /// | 12 | `bpf_tail_call(ctx, prog_array, index)` | see ``ProgramLinker`` |
+    /// | 23 | `bpf_redirect(ifindex, flags)` | packet programs; recorded, returns the redirect verdict |
     /// | 26 | `bpf_skb_load_bytes(skb, offset, to, len)` | socket filter and tc only; 0 or -EFAULT |
+    /// | 28 | `bpf_csum_diff(from, from_size, to, to_size, seed)` | one's-complement sum, or -errno |
     /// | 44 | `bpf_xdp_adjust_head(ctx, delta)` | XDP only; 0 or -errno |
     /// | 54 | `bpf_xdp_adjust_meta(ctx, delta)` | XDP only; 0 or -errno |
     /// | 65 | `bpf_xdp_adjust_tail(ctx, delta)` | XDP only; 0 or -errno |
@@ -65,6 +67,14 @@ extension HelperRegistry {
             id: KernelHelpers.tailCallID, name: "bpf_tail_call",
             signature: HelperSignature(arguments: [.context, .mapPointer, .scalar], returns: .scalar),
             body: { context, map, index, _, _ in KernelHelpers.tailCall(context, map, index) }),
+        HelperFunction(
+            id: KernelHelpers.redirectID, name: "bpf_redirect",
+            signature: HelperSignature(arguments: [.scalar, .scalar], returns: .scalar),
+            body: { interface, flags, _, _, _ in KernelHelpers.redirect(interface, flags) }),
+        HelperFunction(
+            id: KernelHelpers.csumDiffID, name: "bpf_csum_diff",
+            signature: HelperSignature(arguments: [.memory, .memorySize, .memory, .memorySize, .scalar], returns: .scalar),
+            body: { from, fromSize, to, toSize, seed in KernelHelpers.csumDiff(from, fromSize, to, toSize, seed) }),
         HelperFunction(
             id: KernelHelpers.skbLoadBytesID, name: "bpf_skb_load_bytes",
             signature: HelperSignature(arguments: [.context, .scalar, .writableMemory, .memorySize], returns: .scalar),

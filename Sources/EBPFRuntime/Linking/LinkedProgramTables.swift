@@ -28,7 +28,7 @@ final class LinkedProgramTables: Sendable {
         let contextHelpers: Set<Int32> = [
             KernelHelpers.tracePrintkID, KernelHelpers.tailCallID, KernelHelpers.tailCallResultID, KernelHelpers.ringbufOutputID,
             KernelHelpers.xdpAdjustHeadID, KernelHelpers.xdpAdjustTailID, KernelHelpers.xdpAdjustMetaID,
-            KernelHelpers.skbLoadBytesID,
+            KernelHelpers.skbLoadBytesID, KernelHelpers.redirectID, KernelHelpers.csumDiffID,
         ]
         self.needsRunContextWhenProven = program.decoded.slots.contains { slot in
             switch slot {
