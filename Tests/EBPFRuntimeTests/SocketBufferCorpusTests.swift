@@ -43,15 +43,11 @@ import Testing
             try program.prepare(configuration: ExecutionConfiguration(engine: .interpreter, verify: false)),
         ]
         var kernel: KernelProgram?
-        switch XDPCorpus.kernelInstructions(object, name) {
-        case .success(let instructions):
-            let type: KernelBPF.ProgramType = program.type == .schedClassifier ? .schedClassifier : .socketFilter
-            switch KernelBPF.loadProgram(instructions, type: type, license: object.object.license ?? "GPL") {
-            case .success(let loaded): kernel = loaded
-            case .failure(let error): Issue.record("the kernel refused \(name): \(error)")
-            }
-        case .failure(let skip):
-            print("\(name): kernel comparison skipped: \(skip)")
+        let type: KernelBPF.ProgramType = program.type == .schedClassifier ? .schedClassifier : .socketFilter
+        switch XDPCorpus.kernelProgram(object, name, type: type) {
+        case .success(let loaded): kernel = loaded.program
+        case .failure(let skip) where skip.refused: Issue.record("the kernel refused \(name): \(skip)")
+        case .failure(let skip): print("\(name): kernel comparison skipped: \(skip)")
         }
         var mismatches: [String] = []
         var results: Set<UInt64> = []
