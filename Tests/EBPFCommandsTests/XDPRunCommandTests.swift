@@ -1,3 +1,4 @@
+import ClassicBPF
 import EBPFTestSupport
 import Foundation
 import Testing
@@ -27,6 +28,28 @@ struct XDPRunCommandTests {
         let result = try ToolProcess.run("ebpf", ["run", program, "--packet", packet])
         #expect(result.status == 0, "stderr: \(result.standardError)")
         #expect(result.standardOutput == expected)
+    }
+
+    @Test("filter --program counts each verdict over a capture and writes the packets let through", arguments: ["interpreter", "jit"])
+    func filterProgram(engine: String) throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("ebpf-xdp-\(UUID()).pcap")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let result = try ToolProcess.run(
+            "ebpf", ["filter", "--program", "Tests/Corpus/xdp/xdp_vlan_push.o", "examples/sample.pcap", "-w", output.path, "--engine", engine])
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        let lines = result.standardOutput.split(separator: "\n")
+        #expect(lines.first == "100 packets, xdp_vlan_push (xdp):")
+        var counts: [String: Int] = [:]
+        for line in lines.dropFirst() {
+            let parts = line.split(separator: " ", maxSplits: 1)
+            counts[parts[1].trimmingCharacters(in: .whitespaces)] = Int(parts[0])
+        }
+        #expect(counts.values.reduce(0, +) == 100)
+        // XDP_TX (tagged) and XDP_PASS (already tagged) packets are written, as the program left them.
+        var reader = try CaptureReader(contentsOf: output.path)
+        let written = try reader.readAll()
+        #expect(written.count == (counts["3 XDP_TX"] ?? 0) + (counts["2 XDP_PASS"] ?? 0))
+        #expect(written.filter { $0.packet.data.count > 13 && $0.packet.data[12] == 0x81 && $0.packet.data[13] == 0x00 }.count >= counts["3 XDP_TX"] ?? 0)
     }
 
     @Test("an XDP program without --packet, and --packet with a raw program, are errors", arguments: [
