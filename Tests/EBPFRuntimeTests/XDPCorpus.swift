@@ -10,7 +10,7 @@ enum XDPCorpus {
         "xdp_pass", "xdp_reflect", "xdp_ctx_fields", "xdp_drop_ports", "xdp_icmp_echo", "xdp_ipv4_nat",
         "xdp_ipv6_hop_limit", "xdp_meta_mark", "xdp_syn_guard", "xdp_trim_tail", "xdp_vlan_pop", "xdp_vlan_push",
         "xdp_fragment_drop", "xdp_udp_echo", "xdp_icmp6_echo", "xdp_dscp_mark", "xdp_tail_trailer", "xdp_mac_filter",
-        "xdp_arp_guard", "xdp_tcp_mss_clamp", "xdp_strip_ip_options", "xdp_redirect_ports", "xdp_csum_diff_nat", "xdp_proto_count", "xdp_rate_guard",
+        "xdp_arp_guard", "xdp_tcp_mss_clamp", "xdp_strip_ip_options", "xdp_redirect_ports", "xdp_csum_diff_nat", "xdp_proto_count", "xdp_rate_guard", "xdp_lpm_guard",
     ]
 
     /// Programs this machine's kernel (6.18) refuses to load, with the reason it gives; docs/runtime.md

@@ -194,8 +194,7 @@ struct ContextAccessRewriter {
                     case 4: .word
                     default: .double
                     }
-                slots[pc].opcode = (slots[pc].opcode & ~0x18) | newSize.rawValue
-                slots[pc].offset = Int16(field.runtimeOffset)
+                slots[pc] = slots[pc].reencodedMemoryAccess(size: newSize, offset: Int16(field.runtimeOffset))
             }
         }
         return slots
