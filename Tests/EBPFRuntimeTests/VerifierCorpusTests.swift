@@ -124,6 +124,30 @@ struct VerifierCorpusTests {
         #expect(result != nil)
     }
 
+    /// `LinkedProgram.prepare()` with the default configuration (the interpreter; the `automatic`
+    /// loop policy; no memory size, so the length is only in R2), and the JIT with only the engine
+    /// changed: both verify and return what the unverified interpreter returns, at every length.
+    @Test("prepared with the default configuration", arguments: verifiesWithLengthInR2.sorted())
+    func preparedByDefault(name: String) throws {
+        let linked = try Self.link(name)
+        let reference = try linked.prepare(configuration: Self.configuration(engine: .interpreter, verify: false))
+        let runners = [try linked.prepare(), try linked.prepare(configuration: ExecutionConfiguration(engine: .jit))]
+        var random = SplitMix64(seed: 0x5eed)
+        let trace = TraceLog()
+        for length in [0, 1, 13, 14, 34, 54, 63, 64, 65, 200, 1500] {
+            var input = (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            Self.shapeAsFrame(&input)
+            var expectedBytes = input
+            let expected = Self.outcome { () throws(ExecutionTrap) in try linked.run(using: reference, bytes: &expectedBytes, trace: trace) }
+            for runner in runners {
+                var bytes = input
+                let actual = Self.outcome { () throws(ExecutionTrap) in try linked.run(using: runner, bytes: &bytes, trace: trace) }
+                #expect(actual == expected, "\(name) at length \(length)")
+                #expect(bytes == expectedBytes)
+            }
+        }
+    }
+
     @Test("widening verifies with the length only in R2", arguments: wideningVerifiesWithLengthInR2.sorted())
     func provenByWideningWithLengthInR2(name: String) throws {
         let linked = try Self.link(name)
