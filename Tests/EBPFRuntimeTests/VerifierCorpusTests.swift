@@ -21,11 +21,11 @@ struct VerifierCorpusTests {
 
     /// Programs proven under the default policy (`automatic`) with the length only in R2 (no
     /// `contextSize`): the verifier must keep proving these. Issue #16 aims at every program.
-    /// Each takes well under a second in a debug build: the zone proves the accesses, and
-    /// `automatic` caps its bounded attempt at 50,000 processed instructions before `widening`
-    /// (which proves the loops exit, with a counter). Not proven: data_dependent_inner and
-    /// offset_from_data (`i + j < len` and `i < len - off` relate three values, beyond
-    /// differences), sieve (`j = i * i`).
+    /// `automatic` runs `widening` first on a program with loops (the zone proves the accesses, a
+    /// counter that the loops exit) and walks it with `bounded` only to prove termination or
+    /// when `widening` rejects it (copy_to_stack), in milliseconds each (docs/benchmarks.md).
+    /// Not proven: data_dependent_inner and offset_from_data (`i + j < len` and
+    /// `i < len - off` relate three values, beyond differences), sieve (`j = i * i`).
     static let verifiesWithLengthInR2: Set<String> = Set(names).subtracting([
         "data_dependent_inner", "offset_from_data", "sieve",
     ])
