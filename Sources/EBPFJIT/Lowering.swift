@@ -175,7 +175,7 @@ struct Lowering {
                 a.jmp(staticTrap(at: pc))
                 pendingCount = 0  // nothing falls through; the count is invisible in this trap
             case .conditionalTrap(let comparison):
-                pendingCount += 1
+                if !provenLoops.isUncounted[pc] { pendingCount += 1 }
                 lowerConditionalTrap(comparison, at: pc)
             case .operation(let operation):
                 if let fused = fusion(at: pc) {
@@ -189,9 +189,9 @@ struct Lowering {
                         if recordingOffsets { slotOffsets[later] = a.offset }
                     }
                     skip = fused.slots - 1
-                    pendingCount += fused.slots
+                    if !provenLoops.isUncounted[pc] { pendingCount += fused.slots }
                 } else {
-                    pendingCount += 1
+                    if !provenLoops.isUncounted[pc] { pendingCount += 1 }
                     lower(operation, at: pc)
                 }
             }

@@ -14,12 +14,42 @@ import EBPFCore
 /// outwards: an endless run still takes some checked backward jump endlessly, so the budget still
 /// stops it. What changes is the count: the instructions on those paths since the last count are
 /// not added, so a run may execute more than the budget before the trap (docs/jit.md).
+///
+/// When every backward jump inside `h...s` is such a jump and no `call local` (which checks the
+/// budget) is there, the slots `h...s` are not counted at all (``isUncounted``), so the loop
+/// carries no `add` either: every check left is on a backward jump or call outside those slots,
+/// which counts at least itself, so the count still grows on every way round an endless run.
 struct ProvenLoops {
     /// Indexed by slot: `true` at each backward jump whose budget count and check are left out.
     let skipsBudget: [Bool]
+    /// Indexed by slot: `true` where the instruction is not added to the budget counter.
+    let isUncounted: [Bool]
 
     init(_ analysis: ProgramAnalysis, facts: VerifiedFacts?) {
-        skipsBudget = Self.skips(analysis, proven: facts?.loopHeadTerminates ?? [])
+        let skips = Self.skips(analysis, proven: facts?.loopHeadTerminates ?? [])
+        skipsBudget = skips
+        isUncounted = Self.uncounted(analysis, skips: skips)
+    }
+
+    /// The slots of each skipping loop `h...s` that holds no checked backward jump and no local call.
+    private static func uncounted(_ analysis: ProgramAnalysis, skips: [Bool]) -> [Bool] {
+        var uncounted = [Bool](repeating: false, count: skips.count)
+        for last in skips.indices where skips[last] {
+            guard case .operation(let jump) = analysis.slots[last], let head = jump.branchTarget else { continue }
+            let quiet = (head...last).allSatisfy { pc in
+                guard case .operation(let operation) = analysis.slots[pc] else { return true }
+                switch operation {
+                case .callLocal: return false
+                case .jump(let target), .conditionalJump(_, _, _, _, let target):
+                    return target > pc || skips[pc] || !analysis.isValidTarget(target)
+                default: return true
+                }
+            }
+            if quiet {
+                for pc in head...last { uncounted[pc] = true }
+            }
+        }
+        return uncounted
     }
 
     private static func skips(_ analysis: ProgramAnalysis, proven: [Bool]) -> [Bool] {

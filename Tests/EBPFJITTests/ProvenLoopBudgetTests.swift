@@ -56,6 +56,13 @@ import Testing
             """, provenHead: 4, counts: true),
     ]
 
+    /// Whether the code of slots `range` adds to the counter (R10 in the default register map):
+    /// `add r10, imm8` or `add r10, imm32`.
+    static func countsBudget(_ compiled: CompiledProgram, slots range: ClosedRange<Int>) -> Bool {
+        let code = Array(compiled.machineCode[compiled.instructionOffsets[range.lowerBound]..<compiled.instructionOffsets[range.upperBound + 1]])
+        return code.indices.dropLast(2).contains { code[$0] == 0x49 && (code[$0 + 1] == 0x83 || code[$0 + 1] == 0x81) && code[$0 + 2] == 0xc2 }
+    }
+
     static func outcome(_ compiled: CompiledProgram, _ memory: [UInt8]) -> Result<UInt64, ExecutionTrap> {
         var bytes = memory
         return Result { () throws(ExecutionTrap) in try compiled.run(&bytes) }
@@ -83,6 +90,9 @@ import Testing
             Issue.record("the counting compilation did not stop at the budget: \(Self.outcome(counting, exits))")
             return
         }
+        let loop = testCase.provenHead...(waiting - 3)  // the head through the `jlt` back to it
+        #expect(Self.countsBudget(counting, slots: loop))
+        #expect(Self.countsBudget(compiled, slots: loop) == testCase.counts)
         if testCase.counts {
             #expect(Self.outcome(compiled, exits) == Self.outcome(counting, exits))
             #expect(compiled.codeSize == counting.codeSize)
