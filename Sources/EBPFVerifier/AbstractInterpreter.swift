@@ -84,7 +84,9 @@ final class AbstractInterpreter {
         thresholds = WideningThresholds(program, contextSize: options.contextSize)
 
         var entry = FunctionFrame(frameNumber: 0, callSite: -1, functionStart: 0)
-        if let size = options.contextSize {
+        if let context = options.context {
+            entry.registers[1] = .pointer(PointerValue(region: .typedContext(size: context.size)))
+        } else if let size = options.contextSize {
             entry.registers[1] = .pointer(PointerValue(region: .context(size: size)))
             entry.registers[2] = .constant(UInt64(size))
         } else {
@@ -92,7 +94,9 @@ final class AbstractInterpreter {
             entry.registers[2] = .scalar(.unsigned(upTo: UInt64(UInt32.max)), id: Self.memoryLengthID)
         }
         state = VerifierState(frames: [entry])
-        state.zone = Self.entryZone(contextSize: options.contextSize)
+        state.zone =
+            options.context.map { Self.entryZone(maxPacketLength: $0.maxPacketLength) }
+            ?? Self.entryZone(contextSize: options.contextSize)
     }
 
     /// Explores every path; throws at the first unsafe instruction.
@@ -116,7 +120,14 @@ final class AbstractInterpreter {
             if processed > options.processedInstructionBudget {
                 throw error(.budgetExhausted, "BPF program is too large. Processed \(processed) insn")
             }
-            if isPrunePoint[pc] { normalizeZone() }
+            if isPrunePoint[pc] {
+                normalizeZone()
+                if let limit = options.undecidedBranchLimit, decisions > limit {
+                    throw error(
+                        .budgetExhausted,
+                        "the bounded walk gave up: more than \(limit) branches on one path whose outcome the verifier could not decide")
+                }
+            }
             if isPrunePoint[pc], try isCovered() {
                 prunedPaths += 1
                 appendLog { "\(self.pc): safe" }
