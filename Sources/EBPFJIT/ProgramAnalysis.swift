@@ -4,7 +4,10 @@ import EBPFCore
 /// program EBPFCore builds once per ``EBPFCore/Program`` (``EBPFCore/DecodedProgram``): how each
 /// slot is lowered, its control-flow graph (leaders, jump targets, backward-jump targets), and
 /// which eBPF registers are used at all (so unused callee-saved x86 registers are not saved).
-struct ProgramAnalysis {
+///
+/// A class (immutable once built) so that the lowering, the address analysis and the register
+/// analysis share one instance: as a struct, every copy retained each of its arrays.
+final class ProgramAnalysis {
     /// How one 8-byte slot is lowered.
     enum Slot {
         /// An instruction that runs: its static trap is `nil`.

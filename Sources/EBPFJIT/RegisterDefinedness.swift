@@ -38,8 +38,10 @@ struct RegisterDefinedness {
         // R1, R2, R10 are loaded by the prologue.
         solver.merge(Unwritten(registers: RegisterMask.all.rawValue & ~loaded), into: 0)
         var needs: UInt16 = 0
+        // Read once: the analysis is a class, and reading its slots per block retains them.
+        let slots = analysis.slots
         while let block = solver.nextBlock() {
-            guard let exit = Self.walk(blocks[block], analysis, entry: solver.state(of: block)!, needs: &needs) else { continue }
+            guard let exit = Self.walk(blocks[block], slots, entry: solver.state(of: block)!, needs: &needs) else { continue }
             for successor in blocks[block].successors { solver.merge(exit, into: successor) }
         }
         needsZero = needs & used
@@ -47,10 +49,10 @@ struct RegisterDefinedness {
 
     /// Runs through `block` from `entry`, adding what it reads while possibly unwritten to
     /// `needs`; returns the state at its end, or `nil` when it ends in a trap.
-    static func walk(_ block: BasicBlock, _ analysis: ProgramAnalysis, entry: Unwritten, needs: inout UInt16) -> Unwritten? {
+    static func walk(_ block: BasicBlock, _ slots: [ProgramAnalysis.Slot], entry: Unwritten, needs: inout UInt16) -> Unwritten? {
         var unwritten = entry.registers
         for pc in block.slots {
-            switch analysis.slots[pc] {
+            switch slots[pc] {
             case .trap:
                 return nil
             case .wideSecondHalf:

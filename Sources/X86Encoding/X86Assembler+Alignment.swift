@@ -21,15 +21,20 @@ extension X86Assembler {
     /// its length (9-byte NOPs first, then the remainder), so the padding decodes in one or two
     /// instructions. Empty for 0.
     public static func nopPadding(_ length: Int) -> [UInt8] {
-        precondition(length >= 0, "negative padding")
         var bytes: [UInt8] = []
         bytes.reserveCapacity(length)
+        appendNOPPadding(length, to: &bytes)
+        return bytes
+    }
+
+    /// Appends ``nopPadding(_:)``'s bytes to `bytes` without building an array of them first.
+    static func appendNOPPadding(_ length: Int, to bytes: inout [UInt8]) {
+        precondition(length >= 0, "negative padding")
         var remaining = length
         while remaining > 0 {
             let piece = min(remaining, recommendedNOPs.count)
             bytes.append(contentsOf: recommendedNOPs[piece - 1])
             remaining -= piece
         }
-        return bytes
     }
 }

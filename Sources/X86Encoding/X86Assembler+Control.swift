@@ -14,7 +14,8 @@ extension X86Assembler {
     public mutating func jcc(_ condition: X86Condition, _ label: X86Label) {
         let start = offset
         let number = takeJumpNumber()
-        emit([0x0f, 0x80 | condition.rawValue])
+        emit(0x0f)
+        emit(0x80 | condition.rawValue)
         addFixup(start: start, label: label, jumpNumber: number)
     }
 

@@ -129,6 +129,7 @@ extension X86Assembler {
     public mutating func bswap(_ width: OperandWidth, _ register: X86Register) {
         precondition(width == .bits32 || width == .bits64)
         emitREXForOpcodeRegister(register, rexW: width == .bits64)
-        emit([0x0f, 0xc8 | register.low3])
+        emit(0x0f)
+        emit(0xc8 | register.low3)
     }
 }

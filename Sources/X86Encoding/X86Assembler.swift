@@ -272,8 +272,12 @@ public struct X86Assembler: Sendable {
         }
         var output: [UInt8] = []
         output.reserveCapacity(code.count + 8 * alignmentPoints.count)
+        // One entry per shortened jump and per alignment point: room for all of them up front,
+        // so neither array grows its way up.
         var offsets: [Int] = []
         var totals: [Int] = []
+        offsets.reserveCapacity(count + alignmentPoints.count)
+        totals.reserveCapacity(count + alignmentPoints.count)
         var shift = 0
         var cursor = 0
         var pointIndex = 0
@@ -285,7 +289,7 @@ public struct X86Assembler: Sendable {
                 cursor = point
                 let padding = (16 - output.count % 16) % 16
                 guard padding > 0 else { continue }
-                output.append(contentsOf: Self.nopPadding(padding))
+                Self.appendNOPPadding(padding, to: &output)
                 shift += padding
                 offsets.append(point)
                 totals.append(shift)
