@@ -89,6 +89,12 @@ enum KernelHelpers {
         return withProvenMap(mapAddress) { map in UInt64(UInt(bitPattern: map.lookupFromProgram(key: key))) }
     }
 
+    /// For the JIT's in-line lookup: the layout of the array map at `address`, or nil when no
+    /// live array map is there (the address is looked up, not trusted: this runs at compile time).
+    static func inlineArrayLookup(_ address: UInt64) -> InlineArrayLookup? {
+        (LiveMaps.map(at: address) as? ArrayMap)?.inlineLookup
+    }
+
     static func mapUpdateProven(_ mapAddress: UInt64, _ keyAddress: UInt64, _ valueAddress: UInt64, _ flags: UInt64) -> UInt64 {
         let key = UnsafeRawPointer(bitPattern: UInt(keyAddress))!
         let value = UnsafeRawPointer(bitPattern: UInt(valueAddress))!
