@@ -1,0 +1,176 @@
+import EBPFCore
+import X86Encoding
+
+/// Idioms of clang's BPF output lowered as a group: several consecutive slots of one basic block
+/// become fewer x86 instructions (the later slots' code is empty, their labels bound after the
+/// group's code).
+extension Lowering {
+    /// Consecutive slots lowered together.
+    struct Fusion {
+        enum Code {
+            case lea(X86Register, X86Memory)
+            /// `mov dst32, src32` (zero-extends).
+            case zeroExtend(X86Register, X86Register)
+            /// `movzx dst, src8/16` (zero-extends to 64 bits) or `movsx dst, src8/16/32` at `width`
+            /// (a 32-bit one zero-extends the upper half).
+            case extend(signed: Bool, OperandWidth, X86Register, X86Register, from: OperandWidth)
+            /// `[mov copy.0, copy.1]; [shift.0 shift.1, shift.2]; rol rotated, count`.
+            case rotate(copy: (X86Register, X86Register)?, shift: (X86ShiftOperation, X86Register, UInt8)?,
+                        rotated: X86Register, count: UInt8)
+            /// A conditional jump over an unconditional one: one jump, taken when the first is not.
+            case invertedBranch(Comparison, target: Int)
+        }
+        let slots: Int
+        let code: Code
+    }
+
+    /// Emits a group's code.
+    mutating func emitFused(_ code: Fusion.Code) {
+        switch code {
+        case .lea(let dst, let address):
+            a.lea(dst, address)
+        case .zeroExtend(let dst, let src):
+            a.mov(.bits32, dst, src)
+        case .extend(let signed, let width, let dst, let src, let from):
+            if signed {
+                a.movsx(from == .bits32 ? .bits64 : width, dst, .register(src), from: from)
+            } else {
+                a.movzx(dst, .register(src), from: from)
+            }
+        case .rotate(let copy, let shift, let rotated, let count):
+            if let (dst, src) = copy { a.mov(.bits64, dst, src) }
+            if let (operation, register, shiftCount) = shift { a.shift(operation, .bits64, register, count: shiftCount) }
+            a.shift(.rol, .bits64, rotated, count: count)
+        case .invertedBranch(let comparison, let target):
+            a.jcc(emitCompare(comparison).negated, slotLabels[target])
+        }
+    }
+
+    /// Idioms one or a few x86 instructions do, within one basic block (no later slot of the
+    /// group is a leader: none counts budget or is a jump target):
+    /// - `mov64 dst, src` + `add64 dst, imm` / `sub64 dst, imm` / `add64 dst, reg` → `lea dst, [src + imm]` / `[src + reg]`
+    ///   (not with constant blinding, which keeps immediates out of the code);
+    /// - `[mov dst, src] + lsh dst, c + rsh/arsh dst, c` (64 bits: c = 32, 48, 56; 32 bits:
+    ///   c = 16, 24) → `mov dst32, src32` / `movzx` / `movsx` (zero- or sign-extension of the low
+    ///   bits);
+    /// - `mov64 a, b` + `lsh64` of one and `rsh64` of the other by k and 64 - k + `or64` of one
+    ///   into the other → `rol` by k, keeping the other register's shifted value only when a
+    ///   later instruction of the block may read it;
+    /// - `jcc +1` + `ja T` (the `ja` no jump target) → `j!cc T`, when the budget is not counted
+    ///   (it would count the `ja` on one path only).
+    func fusion(at pc: Int) -> Fusion? {
+        /// The operation at `pc + k` if that slot runs and does not start a block.
+        func inBlock(_ k: Int) -> DecodedOperation? {
+            guard pc + k < analysis.slots.count, !analysis.controlFlow.isLeader[pc + k],
+                  case .operation(let operation) = analysis.slots[pc + k] else { return nil }
+            return operation
+        }
+        /// The extension a shift pair at `pc + k` and `pc + k + 1` does on `dst` (its second
+        /// slot in the block): `lsh dst, c` then `rsh`/`arsh dst, c` at the same width.
+        func shiftPairExtension(_ first: DecodedOperation, then k: Int, _ dst: UInt8) -> (signed: Bool, width: ALUWidth, bits: OperandWidth)? {
+            guard case .alu(.lsh, let width, dst, .immediate(let count)) = first,
+                  case .alu(let right, width, dst, .immediate(count)) = inBlock(k + 1),
+                  right == .rsh || right == .arsh else { return nil }
+            let kept: OperandWidth
+            switch (width, count) {
+            case (.bits64, 32): kept = .bits32
+            case (.bits64, 48), (.bits32, 16): kept = .bits16
+            case (.bits64, 56), (.bits32, 24): kept = .bits8
+            default: return nil
+            }
+            return (right == .arsh, width, kept)
+        }
+        func extensionCode(_ pair: (signed: Bool, width: ALUWidth, bits: OperandWidth), _ dst: X86Register, _ src: X86Register) -> Fusion.Code {
+            if !pair.signed && pair.bits == .bits32 { return .zeroExtend(dst, src) }
+            return .extend(signed: pair.signed, OperandWidth(pair.width), dst, src, from: pair.bits)
+        }
+
+        guard case .operation(let first) = analysis.slots[pc] else { return nil }
+        if case .alu(.lsh, _, let dst, _) = first, let pair = shiftPairExtension(first, then: 0, dst) {
+            return Fusion(slots: 2, code: extensionCode(pair, r(dst), r(dst)))
+        }
+        if case .conditionalJump(let condition, let width, let dst, let source, pc + 2) = first, !budgetEnabled,
+           analysis.isValidTarget(pc + 2), !analysis.controlFlow.isBranchTarget[pc + 1],
+           case .operation(.jump(let target)) = analysis.slots[pc + 1], analysis.isValidTarget(target) {
+            return Fusion(slots: 2, code: .invertedBranch(Comparison(condition: condition, width: width, dst: dst, source: source), target: target))
+        }
+        if case .alu(.mov, .bits32, let dstNumber, .register(let srcNumber)) = first,
+           let second = inBlock(1), let pair = shiftPairExtension(second, then: 1, dstNumber), pair.width == .bits32 {
+            return Fusion(slots: 3, code: extensionCode(pair, r(dstNumber), r(srcNumber)))
+        }
+        guard case .alu(.mov, .bits64, let dstNumber, .register(let srcNumber)) = first, dstNumber != srcNumber,
+              let second = inBlock(1) else { return nil }
+        let dst = r(dstNumber)
+        let src = r(srcNumber)
+        if let pair = shiftPairExtension(second, then: 1, dstNumber), pair.width == .bits64 {
+            return Fusion(slots: 3, code: extensionCode(pair, dst, src))
+        }
+        if let rotate = rotation(copy: dstNumber, of: srcNumber, second, inBlock(2), inBlock(3), endingAt: pc + 3) {
+            return Fusion(slots: 4, code: rotate)
+        }
+        switch second {
+        case .alu(.add, .bits64, dstNumber, .immediate(let immediate)) where !blindsConstants:
+            return Fusion(slots: 2, code: .lea(dst, .at(src, immediate)))
+        case .alu(.sub, .bits64, dstNumber, .immediate(let immediate)) where !blindsConstants && immediate != .min:
+            return Fusion(slots: 2, code: .lea(dst, .at(src, -immediate)))
+        case .alu(.add, .bits64, dstNumber, .register(let index)) where index != dstNumber:
+            return Fusion(slots: 2, code: .lea(dst, X86Memory(base: src, index: r(index), scale: 1)))
+        default:
+            return nil
+        }
+    }
+
+    /// After `mov64 copy, original`: `second` and `third` shift `copy` and `original` (one each,
+    /// either order) left by k and right by 64 - k, and `fourth` ors one into the other, which
+    /// then holds `original` rotated left by k. The group's code, or nil if the slots are not that.
+    func rotation(copy: UInt8, of original: UInt8, _ second: DecodedOperation, _ third: DecodedOperation?,
+                  _ fourth: DecodedOperation?, endingAt last: Int) -> Fusion.Code? {
+        guard case .alu(let firstShift, .bits64, let firstRegister, .immediate(let firstCount)) = second,
+              case .alu(let secondShift, .bits64, let secondRegister, .immediate(let secondCount)) = third,
+              case .alu(.or, .bits64, let target, .register(let other)) = fourth,
+              Set([firstRegister, secondRegister]) == Set([copy, original]),
+              Set([target, other]) == Set([copy, original]),
+              Set([firstShift, secondShift]) == Set([BinaryOperator.lsh, .rsh]),
+              (1...63).contains(firstCount), firstCount + secondCount == 64 else { return nil }
+        let left = firstShift == .lsh ? firstCount : secondCount
+        // `other` keeps its shifted value: needed only if something may read it later.
+        let otherShift = (other == firstRegister ? firstShift : secondShift) == .lsh ? X86ShiftOperation.shl : .shr
+        let otherCount = other == firstRegister ? firstCount : secondCount
+        let otherDead = isOverwrittenBeforeRead(other, after: last)
+        if otherDead && target == original {
+            return .rotate(copy: nil, shift: nil, rotated: r(original), count: UInt8(left))
+        }
+        return .rotate(copy: (r(copy), r(original)),
+                       shift: otherDead ? nil : (otherShift, r(other), UInt8(otherCount)),
+                       rotated: r(target), count: UInt8(left))
+    }
+
+    /// Whether the instructions after slot `pc` in its basic block write Rn before anything may
+    /// read it: then its value after `pc` is never used. False when the block ends first (its
+    /// successors may read it), at a local call or a trap, and for R0 at `exit`; true at an
+    /// `exit` for any other register when the program has no local calls (nothing runs after).
+    func isOverwrittenBeforeRead(_ number: UInt8, after pc: Int) -> Bool {
+        var slot = pc + 1
+        while slot < analysis.slots.count, !analysis.controlFlow.isLeader[slot] {
+            switch analysis.slots[slot] {
+            case .wideSecondHalf:
+                break
+            case .operation(let operation):
+                switch operation {
+                case .exit:
+                    return number != 0 && !analysis.hasLocalCalls
+                case .callLocal, .callRegister, .callHelper:
+                    return false
+                default:
+                    let (reads, writes) = operation.registerEffects
+                    if reads.contains(register: number) { return false }
+                    if writes.contains(register: number) { return true }
+                }
+            case .trap, .conditionalTrap:
+                return false
+            }
+            slot += 1
+        }
+        return false
+    }
+}
