@@ -160,6 +160,11 @@ extension Lowering {
                 emitDivisionByMinusOne(width, dst, isModulo: isModulo)
                 return
             }
+            if !signed && !blindsConstants {
+                let divisor = width == .bits64 ? UInt64(bitPattern: Int64(immediate)) : UInt64(UInt32(bitPattern: immediate))
+                emitUnsignedDivision(byConstant: divisor, width, dst, isModulo: isModulo)
+                return
+            }
             if blindsConstants {
                 emitBlindedConstant(UInt64(bitPattern: Int64(immediate)), width, into: scratch)
             } else if width == .bits64 {
