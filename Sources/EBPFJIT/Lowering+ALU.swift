@@ -160,9 +160,14 @@ extension Lowering {
                 emitDivisionByMinusOne(width, dst, isModulo: isModulo)
                 return
             }
-            if !signed && !blindsConstants {
-                let divisor = width == .bits64 ? UInt64(bitPattern: Int64(immediate)) : UInt64(UInt32(bitPattern: immediate))
-                emitUnsignedDivision(byConstant: divisor, width, dst, isModulo: isModulo)
+            if !blindsConstants {
+                // Without div: a multiply-high, shifts or masks (docs/jit.md, "Division by constants").
+                if signed {
+                    emitSignedDivision(byConstant: Int64(immediate), width, dst, isModulo: isModulo)
+                } else {
+                    let divisor = width == .bits64 ? UInt64(bitPattern: Int64(immediate)) : UInt64(UInt32(bitPattern: immediate))
+                    emitUnsignedDivision(byConstant: divisor, width, dst, isModulo: isModulo)
+                }
                 return
             }
             if blindsConstants {

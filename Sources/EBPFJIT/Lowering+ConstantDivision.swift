@@ -83,3 +83,82 @@ extension Lowering {
         for register in saved.reversed() { a.pop(register) }
     }
 }
+
+extension Lowering {
+    /// Emits `dst = dst s/ divisor` (or `s% divisor`) at `width`, `divisor` the immediate
+    /// sign-extended, neither 0 nor -1, following ``SignedDivisionMagic``:
+    /// - a power of two 2^k: `mov s, x; sar s, W-1; shr s, W-k; add s, x` (x + bias), then
+    ///   `sar s, k` [`neg s`] for the quotient or `and s, -2^k; sub x, s` for the remainder;
+    /// - else at 64 bits `mov scratch, x; movabs rax, M; imul scratch` (rdx = the signed high
+    ///   half), at 32 bits `movsxd t, x; imul t, t, M; sar t, 32` (t = rax, or rdx when x is in
+    ///   rax); then [`add`/`sub` x], `sar` by the shift, add the sign bit, and for the remainder
+    ///   `imul q, q, d; sub` (d is an imm32 at both widths). The registers it takes from
+    ///   rax/rdx are saved when they hold anything else live.
+    mutating func emitSignedDivision(byConstant divisor: Int64, _ width: OperandWidth, _ dst: X86Register, isModulo: Bool) {
+        let is32 = width == .bits32
+        let bits: UInt8 = is32 ? 32 : 64
+        let scratch = map.scratch
+        switch SignedDivisionMagic(divisor: divisor, is32: is32) {
+        case .identity:
+            if isModulo {
+                a.alu(.xor, .bits32, dst, dst)
+            } else if is32 {
+                zeroExtend32(dst)
+            }
+        case .shift(let shift, let negate):
+            a.mov(width, scratch, dst)
+            a.shift(.sar, width, scratch, count: bits - 1)
+            a.shift(.shr, width, scratch, count: bits - shift)
+            a.alu(.add, width, scratch, dst)
+            if isModulo {
+                a.alu(.and, width, scratch, immediate: Int32(truncatingIfNeeded: -(Int64(1) << Int64(shift))))
+                a.alu(.sub, width, dst, scratch)
+            } else {
+                a.shift(.sar, width, scratch, count: shift)
+                if negate { a.unary(.neg, width, scratch) }
+                a.mov(width, dst, scratch)
+            }
+        case .multiply(let multiplier, let shift, let addDividend, let subtractDividend):
+            let quotient: X86Register
+            let saved: [X86Register]
+            if is32 {
+                quotient = dst == .rax ? .rdx : .rax
+                saved = liveRegisters.contains(quotient) ? [quotient] : []
+                for register in saved { a.push(register) }
+                a.movsx(.bits64, quotient, .register(dst), from: .bits32)
+                a.imul(.bits64, quotient, quotient, immediate: Int32(truncatingIfNeeded: multiplier))
+                a.shift(.sar, .bits64, quotient, count: 32)
+                if addDividend { a.alu(.add, .bits32, quotient, dst) }
+                if subtractDividend { a.alu(.sub, .bits32, quotient, dst) }
+            } else {
+                quotient = .rdx
+                saved = [X86Register.rax, .rdx].filter { $0 != dst && liveRegisters.contains($0) }
+                for register in saved { a.push(register) }
+                a.mov(.bits64, scratch, dst)
+                a.movabs(.rax, immediate: UInt64(bitPattern: multiplier))
+                a.unary(.imul, .bits64, scratch)
+                if addDividend { a.alu(.add, .bits64, .rdx, scratch) }
+                if subtractDividend { a.alu(.sub, .bits64, .rdx, scratch) }
+            }
+            if shift > 0 { a.shift(.sar, width, quotient, count: shift) }
+            // q += q >>> (W-1), through a free register: scratch at 32 bits (x stays in dst), rax
+            // at 64 (x is in scratch, rax holds the product's unused low half).
+            let temporary = is32 ? scratch : X86Register.rax
+            a.mov(width, temporary, quotient)
+            a.shift(.shr, width, temporary, count: bits - 1)
+            a.alu(.add, width, quotient, temporary)
+            if isModulo {
+                a.imul(width, quotient, quotient, immediate: Int32(truncatingIfNeeded: divisor))
+                if is32 {
+                    a.alu(.sub, .bits32, dst, quotient)
+                } else {
+                    a.alu(.sub, .bits64, scratch, quotient)
+                    a.mov(.bits64, dst, scratch)
+                }
+            } else {
+                a.mov(width, dst, quotient)
+            }
+            for register in saved.reversed() { a.pop(register) }
+        }
+    }
+}

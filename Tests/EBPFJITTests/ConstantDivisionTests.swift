@@ -67,12 +67,12 @@ import EBPFProgramGenerator
 
     /// lddw R0, R3, R4, R5 = sentinels; per dividend: lddw RD, x; RD op= imm; R6 = R6 * 31 + RD;
     /// finally R6 ^= every sentinel register but RD; R0 = R6.
-    static func program(_ opcode: UInt8, dst: UInt8, immediate: Int32, dividends: [UInt64]) -> [Instruction] {
+    static func program(_ opcode: UInt8, dst: UInt8, immediate: Int32, dividends: [UInt64], signed: Bool = false) -> [Instruction] {
         let sentinels: [UInt8: UInt64] = [0: 0x0123_4567_89ab_cdef, 3: 0x3333_3333_3333_3333, 4: 0x4444_0000_4444_0000, 5: 0x5555_5555_0000_0005]
         var slots = sentinels.keys.sorted().flatMap { Asm.lddw($0, sentinels[$0]!) } + [Asm.mov(6, 0)]
         for x in dividends {
             slots += Asm.lddw(dst, x) + [
-                Instruction(opcode: opcode, dst: dst, immediate: immediate),
+                Instruction(opcode: opcode, dst: dst, offset: signed ? 1 : 0, immediate: immediate),
                 Instruction(opcode: 0x27, dst: 6, immediate: 31), Instruction(opcode: 0x0f, dst: 6, src: dst),
             ]
         }
@@ -82,18 +82,30 @@ import EBPFProgramGenerator
         return slots + [Asm.movReg(0, 6), Asm.exit]
     }
 
-    static func reference(_ opcode: UInt8, dst: UInt8, immediate: Int32, dividends: [UInt64]) -> UInt64 {
+    static func reference(_ opcode: UInt8, dst: UInt8, immediate: Int32, dividends: [UInt64], signed: Bool = false) -> UInt64 {
         let is64 = opcode & 0x07 == 0x07
         let isModulo = opcode & 0xf0 == 0x90
         let divisor = is64 ? UInt64(bitPattern: Int64(immediate)) : UInt64(UInt32(bitPattern: immediate))
         var accumulator: UInt64 = 0
         for x in dividends {
             let operand = is64 ? x : x & 0xffff_ffff
-            accumulator = accumulator &* 31 &+ (isModulo ? operand % divisor : operand / divisor)
+            let result = signed
+                ? (is64 ? UInt64(bitPattern: signedReference(Int64(bitPattern: x), Int64(immediate), isModulo: isModulo))
+                        : UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: signedReference(Int64(Int32(truncatingIfNeeded: x)), Int64(immediate), isModulo: isModulo)))))
+                : (isModulo ? operand % divisor : operand / divisor)
+            accumulator = accumulator &* 31 &+ result
         }
         let sentinels: [UInt8: UInt64] = [0: 0x0123_4567_89ab_cdef, 3: 0x3333_3333_3333_3333, 4: 0x4444_0000_4444_0000, 5: 0x5555_5555_0000_0005]
         for register in sentinels.keys.sorted() where register != dst { accumulator ^= sentinels[register]! }
         return accumulator
+    }
+
+    /// sdiv/smod from the ISA: x s/ 0 = 0, x s% 0 = x, INT_MIN s/ -1 = INT_MIN, x s% -1 = 0,
+    /// else truncating (64 bits, or 32 on sign-extended 32-bit values).
+    static func signedReference(_ x: Int64, _ d: Int64, isModulo: Bool) -> Int64 {
+        if d == 0 { return isModulo ? x : 0 }
+        if d == -1 { return isModulo ? 0 : 0 &- x }
+        return isModulo ? x % d : x / d
     }
 
     static let immediates: [Int32] = [1, 2, 3, 5, 6, 7, 10, 11, 60, 100, 641, 1000, 4096, 65535, 65537, 1_000_000_007,
@@ -130,5 +142,68 @@ import EBPFProgramGenerator
         let slots = Asm.lddw(0, 12345) + [Asm.mov(3, 7), Instruction(opcode: opcode | 0x08, dst: 0, src: 3), Asm.exit]
         let compiled = try JIT.compile(Program(unchecked: slots))
         #expect(Self.containsDivide(compiled.machineCode[compiled.instructionOffsets[3]..<compiled.instructionOffsets[4]]))
+    }
+
+    // MARK: Signed
+
+    static func signedDividends(_ divisor: Int64, is32: Bool, _ generator: inout SplitMix64) -> [Int64] {
+        let (low, high): (Int64, Int64) = is32 ? (Int64(Int32.min), Int64(Int32.max)) : (.min, .max)
+        var values: [Int64] = [0, 1, -1, 2, -2, low, low + 1, high, high - 1, low / 2, high / 2]
+        for k: Int64 in [1, 2, 3, 1000, -1, -2, -3] + (divisor == -1 ? [] : [high / divisor, low / divisor]) {
+            let (product, overflow) = divisor.multipliedReportingOverflow(by: k)
+            if !overflow && product >= low && product <= high { values += [product &- 1, product, product &+ 1] }
+        }
+        values += (0..<24).map { _ in Int64(bitPattern: generator.next()) }
+        return values.map { is32 ? Int64(Int32(truncatingIfNeeded: $0)) : $0 }
+    }
+
+    @Test(arguments: [false, true])
+    func signedMagicIsExactOverEdgeDividends(is32: Bool) {
+        var generator = SplitMix64(seed: 11)
+        var divisors = Set<Int64>(Self.divisors(is32: true).flatMap { d -> [Int64] in
+            let value = is32 ? Int64(Int32(truncatingIfNeeded: d)) : Int64(d)
+            return [value, 0 &- value]
+        })
+        if !is32 { for d in Self.divisors(is32: false) { divisors.insert(Int64(bitPattern: d)) } }
+        divisors.remove(0)
+        divisors.remove(-1)
+        var wrong: [(Int64, Int64)] = []
+        for divisor in divisors.sorted() where !is32 || Int64(Int32(truncatingIfNeeded: divisor)) == divisor {
+            let magic = SignedDivisionMagic(divisor: divisor, is32: is32)
+            for x in Self.signedDividends(divisor, is32: is32, &generator) {
+                let expected = is32 ? Int64(Int32(truncatingIfNeeded: x) / Int32(truncatingIfNeeded: divisor)) : x / divisor
+                if magic.quotient(x, is32: is32) != expected { wrong.append((divisor, x)) }
+            }
+        }
+        #expect(wrong.isEmpty, "\(wrong.prefix(10))")
+    }
+
+    @Test func signedMagicShapes() {
+        #expect(SignedDivisionMagic(divisor: 1, is32: false) == .identity)
+        #expect(SignedDivisionMagic(divisor: -8, is32: false) == .shift(3, negate: true))
+        #expect(SignedDivisionMagic(divisor: 7, is32: true) == .multiply(multiplier: Int64(Int32(bitPattern: 0x9249_2493)), shift: 2, addDividend: true, subtractDividend: false))
+        #expect(SignedDivisionMagic(divisor: 3, is32: false) == .multiply(multiplier: 0x5555_5555_5555_5556, shift: 0, addDividend: false, subtractDividend: false))
+    }
+
+    @Test(arguments: opcodes, [UInt8(0), 3, 4])
+    func signedCodeMatchesTheReference(opcode: UInt8, dst: UInt8) {
+        var generator = SplitMix64(seed: UInt64(opcode) << 8 | UInt64(dst) | 1 << 20)
+        for immediate in Self.immediates + [-1, -8, -(1 << 30), 3, -3, 5, -5, 25, -25, 125] {
+            let is32 = opcode & 0x07 == 0x04
+            let dividends = Array(Self.signedDividends(Int64(immediate), is32: is32, &generator).shuffled(using: &generator).prefix(14))
+                .map { UInt64(bitPattern: $0) }
+            let slots = Self.program(opcode, dst: dst, immediate: immediate, dividends: dividends, signed: true)
+            #expect(TrapTests.outcome(slots) == .success(Self.reference(opcode, dst: dst, immediate: immediate, dividends: dividends, signed: true)),
+                    "immediate \(immediate)")
+        }
+    }
+
+    @Test(arguments: opcodes)
+    func noSignedDivideInstructionIsLeft(opcode: UInt8) throws {
+        for immediate in Self.immediates {
+            let slots = Asm.lddw(0, 12345) + [Instruction(opcode: opcode, dst: 0, offset: 1, immediate: immediate), Asm.exit]
+            let compiled = try JIT.compile(Program(unchecked: slots))
+            #expect(!Self.containsDivide(compiled.machineCode[compiled.instructionOffsets[2]..<compiled.instructionOffsets[3]]), "\(immediate)")
+        }
     }
 }
