@@ -19,6 +19,8 @@ extension Lowering {
                         rotated: X86Register, count: UInt8)
             /// A conditional jump over an unconditional one: one jump, taken when the first is not.
             case invertedBranch(Comparison, target: Int)
+            /// `op [address], source` at the access's width.
+            case memoryOperation(X86ALUOperation, OperandWidth, X86Memory, ALUSource)
         }
         let slots: Int
         let code: Code
@@ -43,6 +45,11 @@ extension Lowering {
             a.shift(.rol, .bits64, rotated, count: count)
         case .invertedBranch(let comparison, let target):
             a.jcc(emitCompare(comparison).negated, slotLabels[target])
+        case .memoryOperation(let operation, let width, let address, let source):
+            switch source {
+            case .register(let register): a.alu(operation, width, address, register)
+            case .immediate(let immediate): a.alu(operation, width, address, immediate: immediate)
+            }
         }
     }
 
@@ -55,7 +62,10 @@ extension Lowering {
     ///   bits);
     /// - `mov64 a, b` + `lsh64` of one and `rsh64` of the other by k and 64 - k + `or64` of one
     ///   into the other → `rol` by k, keeping the other register's shifted value only when a
-    ///   later instruction of the block may read it;
+    ///   later instruction may read it (``RegisterLiveness``);
+    /// - `ldx r, [b+o]` + `add/sub/and/or/xor r, imm/reg` + `stx [b+o], r` (4 or 8 bytes, the
+    ///   ALU op 64-bit for 8, r dead after, neither access needing a run-time check) →
+    ///   `op [b+o], imm/reg` (not with an immediate under constant blinding);
     /// - `jcc +1` + `ja T` (the `ja` no jump target) → `j!cc T`, when the budget is not counted
     ///   (it would count the `ja` on one path only).
     func fusion(at pc: Int) -> Fusion? {
@@ -86,6 +96,22 @@ extension Lowering {
         }
 
         guard case .operation(let first) = analysis.slots[pc] else { return nil }
+        if case .load(let size, let value, let base, let offset, false) = first, value != base,
+           size.byteCount == 4 || size.byteCount == 8,
+           case .alu(let operation, let aluWidth, value, let operand) = inBlock(1),
+           size.byteCount == 4 || aluWidth == .bits64,
+           case .store(size, base, offset, .register(value)) = inBlock(2),
+           let x86Operation = Self.memoryOperation(operation), operand.register != value,
+           !liveness.isLive(value, after: pc + 2), accessNeedsNoCheck(at: pc), accessNeedsNoCheck(at: pc + 2) {
+            let source: ALUSource
+            switch operand {
+            case .register(let register): source = .register(r(register))
+            case .immediate(let immediate):
+                guard !blindsConstants else { return nil }
+                source = .immediate(immediate)
+            }
+            return Fusion(slots: 3, code: .memoryOperation(x86Operation, OperandWidth(byteCount: size.byteCount)!, .at(r(base), Int32(offset)), source))
+        }
         if case .alu(.lsh, _, let dst, _) = first, let pair = shiftPairExtension(first, then: 0, dst) {
             return Fusion(slots: 2, code: extensionCode(pair, r(dst), r(dst)))
         }
@@ -136,7 +162,7 @@ extension Lowering {
         // `other` keeps its shifted value: needed only if something may read it later.
         let otherShift = (other == firstRegister ? firstShift : secondShift) == .lsh ? X86ShiftOperation.shl : .shr
         let otherCount = other == firstRegister ? firstCount : secondCount
-        let otherDead = isOverwrittenBeforeRead(other, after: last)
+        let otherDead = !liveness.isLive(other, after: last)
         if otherDead && target == original {
             return .rotate(copy: nil, shift: nil, rotated: r(original), count: UInt8(left))
         }
@@ -145,32 +171,25 @@ extension Lowering {
                        rotated: r(target), count: UInt8(left))
     }
 
-    /// Whether the instructions after slot `pc` in its basic block write Rn before anything may
-    /// read it: then its value after `pc` is never used. False when the block ends first (its
-    /// successors may read it), at a local call or a trap, and for R0 at `exit`; true at an
-    /// `exit` for any other register when the program has no local calls (nothing runs after).
-    func isOverwrittenBeforeRead(_ number: UInt8, after pc: Int) -> Bool {
-        var slot = pc + 1
-        while slot < analysis.slots.count, !analysis.controlFlow.isLeader[slot] {
-            switch analysis.slots[slot] {
-            case .wideSecondHalf:
-                break
-            case .operation(let operation):
-                switch operation {
-                case .exit:
-                    return number != 0 && !analysis.hasLocalCalls
-                case .callLocal, .callRegister, .callHelper:
-                    return false
-                default:
-                    let (reads, writes) = operation.registerEffects
-                    if reads.contains(register: number) { return false }
-                    if writes.contains(register: number) { return true }
-                }
-            case .trap, .conditionalTrap:
-                return false
-            }
-            slot += 1
+    /// The x86 operation of a read-modify-write whose low bits depend only on the operands' low
+    /// bits (so a 4-byte access works with either ALU width), or nil.
+    static func memoryOperation(_ operation: BinaryOperator) -> X86ALUOperation? {
+        switch operation {
+        case .add: .add
+        case .sub: .sub
+        case .and: .and
+        case .or: .or
+        case .xor: .xor
+        default: nil
         }
+    }
+
+    /// Whether the load or store at `pc` is emitted without a run-time check (proven by the
+    /// verifier's facts or by ``AddressAnalysis``).
+    func accessNeedsNoCheck(at pc: Int) -> Bool {
+        if let facts, pc < facts.accessIsSafe.count, facts.accessIsSafe[pc] { return true }
+        guard !accessChecks.isEmpty else { return false }
+        if case .none = accessChecks[pc] { return true }
         return false
     }
 }

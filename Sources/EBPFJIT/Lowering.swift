@@ -36,6 +36,8 @@ struct Lowering {
     let stackBaseRegister: X86Register?
     /// x86 registers holding a used eBPF register or JIT state; what must survive clobbers.
     let liveRegisters: Set<X86Register>
+    /// Which eBPF registers may still be read after each slot (for the group rewrites).
+    let liveness: RegisterLiveness
     /// Caller-saved live registers a memory-check slow path saves around its call into Swift
     /// (computed once: every slow path needs the same set).
     let slowPathPreserved: Set<X86Register>
@@ -100,6 +102,7 @@ struct Lowering {
         if let stackBaseRegister { live.insert(stackBaseRegister) }
         for n in 0...10 where analysis.usesRegister[n] { live.insert(map.ebpf[n]) }
         self.liveRegisters = live
+        self.liveness = RegisterLiveness(analysis)
         self.slowPathPreserved = live.filter { $0.isCallerSaved && $0 != map.scratch }
         let calleeSaved = X86Register.allCases.filter { !$0.isCallerSaved && $0 != .rsp && live.contains($0) }
         self.savedCalleeRegisters = calleeSaved

@@ -169,4 +169,61 @@ import EBPFInterpreter
             #expect(counted.instructionOffsets[5] < counted.instructionOffsets[6], "\(name)")
         }
     }
+
+    // MARK: Load, operate, store
+
+    struct ReadModifyWrite: Sendable, CustomTestStringConvertible {
+        let name: String
+        let code: UInt8
+        let reference: @Sendable (UInt64, UInt64) -> UInt64
+        var testDescription: String { name }
+    }
+    static let readModifyWrites: [ReadModifyWrite] = [
+        ReadModifyWrite(name: "add", code: 0x00) { $0 &+ $1 }, ReadModifyWrite(name: "sub", code: 0x10) { $0 &- $1 },
+        ReadModifyWrite(name: "and", code: 0x50) { $0 & $1 }, ReadModifyWrite(name: "or", code: 0x40) { $0 | $1 },
+        ReadModifyWrite(name: "xor", code: 0xa0) { $0 ^ $1 },
+    ]
+
+    /// `stdw [r10-8], initial; ldx r3, [r10-8]; op r3, operand; stx [r10-8], r3; <r3 dead or read>;
+    /// ldxdw r0, [r10-8]; r0 += r3`: a stack word the AddressAnalysis proves, so no check.
+    static func readModifyWrite(_ op: ReadModifyWrite, bytes: Int, aluIs64: Bool, register: Bool, initial: UInt64, operand: UInt64,
+                                threeIsRead: Bool) -> [Instruction] {
+        let sizeBits: UInt8 = bytes == 8 ? 0x18 : 0x00
+        let load = Instruction(opcode: 0x61 | sizeBits, dst: 3, src: 10, offset: -8)
+        let store = Instruction(opcode: 0x63 | sizeBits, dst: 10, src: 3, offset: -8)
+        let alu = register ? Instruction(opcode: op.code | (aluIs64 ? 0x0f : 0x0c), dst: 3, src: 4)
+            : Instruction(opcode: op.code | (aluIs64 ? 0x07 : 0x04), dst: 3, immediate: Int32(truncatingIfNeeded: operand))
+        return Asm.lddw(5, initial) + [Asm.stxdw(10, -8, 5)] + Asm.lddw(4, operand)
+            + [load, alu, store, threeIsRead ? Asm.mov(0, 0) : Asm.mov(3, 0), Asm.ldxdw(0, 10, -8), Self.aluReg(Self.add, 0, 3), Asm.exit]
+    }
+
+    @Test(arguments: readModifyWrites, [4, 8])
+    func readModifyWriteMatchesTheReference(_ op: ReadModifyWrite, bytes: Int) throws {
+        for aluIs64 in [true, false] {
+            for register in [true, false] {
+                for threeIsRead in [false, true] {
+                    for initial in Self.values {
+                        for operand in [UInt64(1), ~0, 0x8000_0000, 0x7fff_ffff, 0xffff_ffff_8000_0000, 0x1234_5678_9abc_def0]
+                        where register || Int64(Int32(truncatingIfNeeded: operand)) == Int64(bitPattern: operand) {
+                            let slots = Self.readModifyWrite(op, bytes: bytes, aluIs64: aluIs64, register: register, initial: initial,
+                                                             operand: operand, threeIsRead: threeIsRead)
+                            let mask: UInt64 = bytes == 8 ? ~0 : 0xffff_ffff
+                            let loaded = initial & mask
+                            let computed = aluIs64 ? op.reference(loaded, operand) : op.reference(loaded, operand) & 0xffff_ffff
+                            let stored = initial & ~mask | computed & mask
+                            let three = threeIsRead ? computed : 0
+                            #expect(TrapTests.outcome(slots) == .success(stored &+ three),
+                                    "\(bytes) B, \(aluIs64 ? 64 : 32)-bit, \(register ? "reg" : "imm"), initial \(initial) operand \(operand)")
+                        }
+                    }
+                    // Fused (one instruction, the op's and the store's slots empty) only when R3 is
+                    // dead after and an 8-byte access has a 64-bit op.
+                    let slots = Self.readModifyWrite(op, bytes: bytes, aluIs64: aluIs64, register: register, initial: 1, operand: 3, threeIsRead: threeIsRead)
+                    let compiled = try JIT.compile(Program(unchecked: slots))
+                    let fuses = !threeIsRead && (bytes == 4 || aluIs64)
+                    #expect((compiled.instructionOffsets[6] == compiled.instructionOffsets[8]) == fuses, "\(aluIs64) \(register) \(threeIsRead)")
+                }
+            }
+        }
+    }
 }
