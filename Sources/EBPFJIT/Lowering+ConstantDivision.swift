@@ -40,7 +40,7 @@ extension Lowering {
             break
         }
         let scratch = map.scratch
-        let saved = [X86Register.rax, .rdx].filter { $0 != dst && liveRegisters.contains($0) }
+        let saved = [X86Register.rax, .rdx].filter { $0 != dst && mustPreserve($0) }
         for register in saved { a.push(register) }
         a.mov(width, scratch, dst)  // x (32 bits: zero-extended)
         let quotient: X86Register
@@ -123,7 +123,7 @@ extension Lowering {
             let saved: [X86Register]
             if is32 {
                 quotient = dst == .rax ? .rdx : .rax
-                saved = liveRegisters.contains(quotient) ? [quotient] : []
+                saved = mustPreserve(quotient) ? [quotient] : []
                 for register in saved { a.push(register) }
                 a.movsx(.bits64, quotient, .register(dst), from: .bits32)
                 a.imul(.bits64, quotient, quotient, immediate: Int32(truncatingIfNeeded: multiplier))
@@ -132,7 +132,7 @@ extension Lowering {
                 if subtractDividend { a.alu(.sub, .bits32, quotient, dst) }
             } else {
                 quotient = .rdx
-                saved = [X86Register.rax, .rdx].filter { $0 != dst && liveRegisters.contains($0) }
+                saved = [X86Register.rax, .rdx].filter { $0 != dst && mustPreserve($0) }
                 for register in saved { a.push(register) }
                 a.mov(.bits64, scratch, dst)
                 a.movabs(.rax, immediate: UInt64(bitPattern: multiplier))

@@ -82,6 +82,8 @@ struct Lowering {
     /// While the batch entry's own copy of the body is emitted: where its `exit`s go (the
     /// loop's next step, R0 the result).
     var batchContinue: X86Label?
+    /// The slot being lowered (for ``mustPreserve(_:)``).
+    var currentSlot = 0
 
     init(analysis: ProgramAnalysis, addresses: AddressAnalysis, helpers: HelperRegistry,
          limits: ExecutionLimits, facts: VerifiedFacts?, options: JITOptions, assembler: X86Assembler) {
@@ -197,6 +199,7 @@ struct Lowering {
 
     /// Dispatches one instruction to the topic-specific lowering.
     mutating func lower(_ operation: DecodedOperation, at pc: Int) {
+        currentSlot = pc
         switch operation {
         case .alu(let op, let width, let dst, let source):
             lowerALU(op, OperandWidth(width), dst: dst, source: source, at: pc)
@@ -233,5 +236,14 @@ struct Lowering {
             pendingCount = 0
             emitExit()
         }
+    }
+
+    /// Whether an instruction that clobbers `register` (division's rax/rdx, a shift's rcx) must
+    /// save it: when it holds JIT state, or an eBPF register that may be read after the slot
+    /// being lowered (``RegisterLiveness``).
+    func mustPreserve(_ register: X86Register) -> Bool {
+        guard liveRegisters.contains(register) else { return false }
+        if let number = map.ebpf.firstIndex(of: register) { return liveness.isLive(UInt8(number), after: currentSlot) }
+        return true
     }
 }
