@@ -8,7 +8,8 @@ import EBPFCore
 /// Conservative where it is not exact: a helper call reads R1–R5 and writes only R0 (an
 /// unverified program may read what the engines leave in R1–R5), a local call or `callx`, a
 /// trap and a conditional jump whose taking traps read everything, `exit` reads R0 (everything in
-/// a program with local calls: the caller goes on), an atomic reads and writes R0 and its source.
+/// a program with local calls: the caller goes on), an atomic reads and writes R0 and its source,
+/// `ldabs`/`ldind` read R1 and R2 (the lowering may take the input's base and length from them).
 struct RegisterLiveness {
     /// Bit n set in `liveAfter[pc]`: Rn may be read after slot `pc` before it is written.
     let liveAfter: [UInt16]
@@ -70,6 +71,11 @@ struct RegisterLiveness {
         case .atomic(_, _, let base, _, let src):
             let both = RegisterMask.register(src).union(.register(0))
             return (both.union(.register(base)).rawValue, both.rawValue)
+        case .packetLoad(_, let index, _):
+            // The lowering may read the input's base and length from R1 and R2
+            // (``ProgramAnalysis/packetLoadsReadInputRegisters``).
+            let reads = RegisterMask.register(1).union(.register(2)).union(index.map { RegisterMask.register($0) } ?? [])
+            return (reads.rawValue, RegisterMask.register(0).rawValue)
         case .callHelper:
             return (RegisterMask.arguments.rawValue, RegisterMask.register(0).rawValue)
         case .callLocal, .callRegister:

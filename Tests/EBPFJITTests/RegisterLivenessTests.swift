@@ -34,4 +34,13 @@ import EBPFCore
         // With local calls, `exit` may return to a caller that reads anything.
         #expect(afterLocal.isLive(7, after: 3))
     }
+
+    /// `ldabs` reads the input through R1 and R2 in the JIT, so a division before it must not
+    /// clobber them (the fuzzer's seed 35003126: R2 in rdx, lost to `div`).
+    @Test func packetLoadsReadTheInputRegisters() {
+        let slots = [Asm.mov(8, 7), Instruction(opcode: 0x9f, dst: 7, src: 8), Instruction(opcode: 0x30, immediate: 12), Asm.exit]
+        let liveness = RegisterLiveness(ProgramAnalysis(Program(unchecked: slots)))
+        #expect(liveness.isLive(1, after: 1) && liveness.isLive(2, after: 1))
+        #expect(!liveness.isLive(8, after: 1))
+    }
 }
