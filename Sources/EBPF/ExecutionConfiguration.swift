@@ -7,6 +7,7 @@ public struct ExecutionConfiguration: Sendable {
     public var verify: Bool
     /// Loop policy, licence and maps for the verifier. `contextSize` left `nil` is filled in with the
     /// memory size passed to ``ExecutionPipeline/prepare(_:memorySize:configuration:)``, if any.
+    /// The default's loop policy is ``VerifierOptions/LoopPolicy/automatic``, as the CLI's.
     public var verifierOptions: VerifierOptions
     public var helpers: HelperRegistry
     public var limits: ExecutionLimits
@@ -14,7 +15,7 @@ public struct ExecutionConfiguration: Sendable {
     public var jitOptions: JITOptions
 
     public init(
-        engine: Engine = .interpreter, verify: Bool = true, verifierOptions: VerifierOptions = VerifierOptions(),
+        engine: Engine = .interpreter, verify: Bool = true, verifierOptions: VerifierOptions = VerifierOptions(loops: .automatic),
         helpers: HelperRegistry = HelperRegistry(),
         limits: ExecutionLimits = ExecutionLimits(), jitOptions: JITOptions = JITOptions()
     ) {

@@ -40,7 +40,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Skip the verifier; the engines keep every run-time check.")
     var unverified = false
 
-    @Option(help: "Loop policy of the verifier: strict, bounded, widening or automatic (bounded within a small budget, then widening when bounded gives up without finding anything unsafe).")
+    @Option(help: "Loop policy of the verifier: strict, bounded, widening or automatic (bounded for loop-free programs; otherwise widening, then bounded when widening cannot prove that the loops exit or rejects the program).")
     var loops: VerifierOptions.LoopPolicy = .automatic
 
     @Flag(name: .customLong("fallback-unverified"), help: "When the verifier rejects the program, say why and time it unverified instead of failing.")

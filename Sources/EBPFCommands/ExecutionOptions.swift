@@ -9,7 +9,7 @@ struct ExecutionOptions: ParsableArguments {
     @Flag(help: "Skip the verifier; the program runs with run-time bounds checks instead.")
     var unverified = false
 
-    @Option(help: "Loop policy of the verifier: strict (no back-edges), bounded (loops proven to exit), widening (loops proven memory-safe, not to exit; the instruction budget stays on) or automatic (bounded within a small budget, then widening when bounded gives up without finding anything unsafe).")
+    @Option(help: "Loop policy of the verifier: strict (no back-edges), bounded (loops proven to exit), widening (loops proven memory-safe, not to exit; the instruction budget stays on) or automatic (bounded for loop-free programs; otherwise widening, then bounded when widening cannot prove that the loops exit or rejects the program).")
     var loops: VerifierOptions.LoopPolicy = .automatic
 
     @Option(help: "Instruction budget: a run stops with a trap after this many instructions.")

@@ -8,7 +8,7 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var programOptions: ProgramOptions
 
-    @Option(help: "Loop policy: strict (no back-edges), bounded (loops proven to exit), widening (loops proven memory-safe, not to exit) or automatic (bounded within a small budget, then widening when bounded gives up without finding anything unsafe).")
+    @Option(help: "Loop policy: strict (no back-edges), bounded (loops proven to exit), widening (loops proven memory-safe, and to exit where a counter shows it) or automatic (bounded for loop-free programs; otherwise widening, then bounded when widening cannot prove that the loops exit or rejects the program).")
     var loops: VerifierOptions.LoopPolicy = .bounded
 
     @Option(name: .customLong("context-size"), help: "Size in bytes of the input memory, when fixed; otherwise accesses must be proven against R2.")

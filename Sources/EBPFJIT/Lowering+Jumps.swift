@@ -62,7 +62,8 @@ extension Lowering {
     /// may be reached from elsewhere). A back-edge (target <= pc) does it with `add counter, n;
     /// jge` (the counter is ≥ 0 once the budget is exceeded): the unconditional one traps there;
     /// the conditional one goes to a cold path that repeats the compare and traps only if the
-    /// jump is taken, else resumes after it. Hot path: `add; jge; cmp; jcc`, two fused pairs.
+    /// jump is taken, else resumes after it. Hot path: `add; jge; cmp; jcc`, two fused pairs. A
+    /// back-edge of a loop proven to exit (``ProvenLoops``) neither counts nor checks: `cmp; jcc`.
     mutating func emitBranch(_ compare: Comparison?, from pc: Int, to target: Int) {
         guard analysis.isValidTarget(target) else {
             // Taken, it traps (not the budget trap, so the count need not be current).
@@ -72,6 +73,17 @@ extension Lowering {
             } else {
                 a.jmp(trap)
                 pendingCount = 0
+            }
+            return
+        }
+        if budgetEnabled && target <= pc && provenLoops.skipsBudget[pc] {
+            // The loop is proven to exit (``ProvenLoops``): what it executed since the last count
+            // is not added, and nothing is checked on the way back to its head.
+            pendingCount = 0
+            if let compare {
+                a.jcc(emitCompare(compare), slotLabels[target])
+            } else {
+                a.jmp(slotLabels[target])
             }
             return
         }

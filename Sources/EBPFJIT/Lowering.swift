@@ -27,6 +27,8 @@ struct Lowering {
     let map: RegisterMap
     /// Whether the instruction budget is counted and enforced.
     let budgetEnabled: Bool
+    /// The backward jumps that close a loop proven to exit: no budget count or check there.
+    let provenLoops: ProvenLoops
     /// Whether local calls check the call depth.
     let depthCheckEnabled: Bool
     /// ``AddressAnalysis/checks``: per slot, or empty when no access needs a check.
@@ -95,6 +97,7 @@ struct Lowering {
         let map = options.registerMap
         self.map = map
         self.budgetEnabled = !(facts?.terminates ?? false)
+        self.provenLoops = ProvenLoops(analysis, facts: budgetEnabled ? facts : nil)
         self.depthCheckEnabled = analysis.hasLocalCalls && (facts.map { $0.maxCallDepth > ExecutionLimits.maxCallDepth || $0.maxCallDepth <= 0 } ?? true)
         self.accessChecks = addresses.checks
         let checksStack = analysis.usesStack && addresses.needsGenericCheck
@@ -177,7 +180,7 @@ struct Lowering {
                 a.jmp(staticTrap(at: pc))
                 pendingCount = 0  // nothing falls through; the count is invisible in this trap
             case .conditionalTrap(let comparison):
-                pendingCount += 1
+                if !provenLoops.isUncounted[pc] { pendingCount += 1 }
                 lowerConditionalTrap(comparison, at: pc)
             case .operation(let operation):
                 if let fused = fusion(at: pc) {
@@ -188,9 +191,9 @@ struct Lowering {
                         if recordingOffsets { slotOffsets[later] = a.offset }
                     }
                     skip = fused.slots - 1
-                    pendingCount += fused.slots
+                    if !provenLoops.isUncounted[pc] { pendingCount += fused.slots }
                 } else {
-                    pendingCount += 1
+                    if !provenLoops.isUncounted[pc] { pendingCount += 1 }
                     lower(operation, at: pc)
                 }
             }

@@ -116,7 +116,14 @@ final class AbstractInterpreter {
             if processed > options.processedInstructionBudget {
                 throw error(.budgetExhausted, "BPF program is too large. Processed \(processed) insn")
             }
-            if isPrunePoint[pc] { normalizeZone() }
+            if isPrunePoint[pc] {
+                normalizeZone()
+                if let limit = options.undecidedBranchLimit, decisions > limit {
+                    throw error(
+                        .budgetExhausted,
+                        "the bounded walk gave up: more than \(limit) branches on one path whose outcome the verifier could not decide")
+                }
+            }
             if isPrunePoint[pc], try isCovered() {
                 prunedPaths += 1
                 appendLog { "\(self.pc): safe" }

@@ -21,42 +21,59 @@ public struct Verifier: Sendable {
 
     /// Verifies `program`; on success returns the facts engines may rely on and statistics.
     ///
-    /// Under ``VerifierOptions/LoopPolicy/automatic`` this is `bounded` within
-    /// ``VerifierOptions/automaticBoundedBudget``, then `widening` when `bounded` gave up without
-    /// finding anything unsafe (``VerifierError/isRetriedWithWidening``: it ran out of budget, or
-    /// a state repeated after undecided branches). When `widening` rejects a program whose
-    /// bounded walk was only cut short by that cap, `bounded` runs again with the whole
-    /// ``VerifierOptions/processedInstructionBudget``, so `automatic` accepts everything
-    /// `bounded` does. The duration in the statistics covers every attempt; the error of a
-    /// program they all reject is the one from `widening`.
+    /// Under ``VerifierOptions/LoopPolicy/automatic``, a program without loops is walked by
+    /// `bounded` (with `widening` as the fallback when that walk gives up without finding anything
+    /// unsafe). A program with loops goes to `widening` first, which costs about a millisecond:
+    /// - accepted, with every run proven to end (``VerifiedFacts/terminates``): that is the answer;
+    ///   the facts are as strong as `bounded`'s, and no walk unrolls the loops;
+    /// - accepted, termination not proven: `bounded` gets ``VerifierOptions/automaticBoundedBudget``
+    ///   processed instructions, and at most 64 undecided branches on one path (a loop over an
+    ///   input of unknown length needs one per iteration, so the walk would only end at the cap),
+    ///   to prove termination the kernel's way; its acceptance wins, a
+    ///   give-up (``VerifierError/isRetriedWithWidening``) keeps the `widening` result, and any
+    ///   other rejection is final (a loop every run that reaches it goes round forever);
+    /// - rejected: `bounded` with the whole ``VerifierOptions/processedInstructionBudget``, so
+    ///   that `automatic` accepts everything `bounded` does; when both reject, the error is
+    ///   `bounded`'s unless it only gave up, then `widening`'s.
+    ///
+    /// The duration in the statistics covers every attempt.
     public func verify(_ program: Program) throws(VerifierError) -> VerificationResult {
         guard options.loops == .automatic else { return try verify(program, options: options) }
         let clock = ContinuousClock()
         let start = clock.now
+        func timed(_ result: VerificationResult) -> VerificationResult {
+            var result = result
+            result.statistics.duration = clock.now - start
+            return result
+        }
         var bounded = options
         bounded.loops = .bounded
-        bounded.processedInstructionBudget = min(options.processedInstructionBudget, options.automaticBoundedBudget)
-        let capped = bounded.processedInstructionBudget < options.processedInstructionBudget
-        do {
-            return try verify(program, options: bounded)
-        } catch where error.isRetriedWithWidening {
-            var widening = options
-            widening.loops = .widening
+        var widening = options
+        widening.loops = .widening
+        guard program.decoded.controlFlow.hasLoops else {
             do {
-                var result = try verify(program, options: widening)
-                result.statistics.duration = clock.now - start
-                return result
-            } catch let wideningError {
-                guard capped, error.kind == .budgetExhausted else { throw wideningError }
-                bounded.processedInstructionBudget = options.processedInstructionBudget
-                do {
-                    var result = try verify(program, options: bounded)
-                    result.statistics.duration = clock.now - start
-                    return result
-                } catch {
-                    throw wideningError
-                }
+                return try verify(program, options: bounded)
+            } catch where error.isRetriedWithWidening {
+                return timed(try verify(program, options: widening))
             }
+        }
+        let wideningResult: VerificationResult
+        do {
+            wideningResult = try verify(program, options: widening)
+        } catch let wideningError {
+            do {
+                return timed(try verify(program, options: bounded))
+            } catch where error.isRetriedWithWidening {
+                throw wideningError
+            }
+        }
+        if wideningResult.facts.terminates { return timed(wideningResult) }
+        bounded.processedInstructionBudget = min(options.processedInstructionBudget, options.automaticBoundedBudget)
+        bounded.undecidedBranchLimit = VerifierOptions.automaticUndecidedBranchLimit
+        do {
+            return timed(try verify(program, options: bounded))
+        } catch where error.isRetriedWithWidening {
+            return timed(wideningResult)
         }
     }
 

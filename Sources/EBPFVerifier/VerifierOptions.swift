@@ -15,14 +15,15 @@ public struct VerifierOptions: Sendable {
         /// safety is proven for every iteration; termination is not (`terminates` is false when
         /// the program has a loop), so the engines keep counting their instruction budget.
         case widening
-        /// `bounded` first, within ``VerifierOptions/automaticBoundedBudget`` processed
-        /// instructions; when that gives up without finding anything unsafe (an error of kind
-        /// ``VerifierError/Kind/budgetExhausted`` or ``VerifierError/Kind/repeatedState``, see
-        /// ``VerifierError/isRetriedWithWidening``), `widening`; and when `widening` rejects a
-        /// program that only the cap stopped, `bounded` again with the whole budget (so nothing
-        /// `bounded` accepts is lost). Kernel semantics (and proven termination) where they
-        /// suffice, widening where loops are too long to walk or their progress is beyond the
-        /// bounded walk. ``VerificationResult/loops`` says which policy produced the facts.
+        /// Proven memory safety and termination by the cheapest analysis that gives them.
+        /// Without loops, `bounded`. With loops, `widening` first (milliseconds, whatever the trip
+        /// counts): when it also proves that every run ends, that is the answer; when it proves
+        /// safety only, `bounded` tries to prove termination within
+        /// ``VerifierOptions/automaticBoundedBudget`` processed instructions and the `widening`
+        /// facts stay if it gives up; when `widening` rejects the program, `bounded` with the
+        /// whole budget (so nothing `bounded` accepts is lost). An endless loop `bounded`
+        /// detects is rejected, as the kernel does. ``VerificationResult/loops`` says which
+        /// policy produced the facts.
         case automatic
     }
 
@@ -32,13 +33,20 @@ public struct VerifierOptions: Sendable {
     /// Instructions the analysis may step through over all paths before giving up
     /// (`BPF program is too large`), as the kernel's complexity limit.
     public var processedInstructionBudget: Int
-    /// Under ``LoopPolicy/automatic``, the processed-instruction budget of the first `bounded`
-    /// attempt (at most ``processedInstructionBudget``): past it, `widening` takes over (and
-    /// only when `widening` rejects the program does `bounded` get the whole budget). Small, so
-    /// that a program `widening` proves costs milliseconds after the cut (a processed
-    /// instruction costs about 0.3–4 µs in a release build, depending on how many states each
-    /// prune point compares).
+    /// Under ``LoopPolicy/automatic``, the processed-instruction budget (at most
+    /// ``processedInstructionBudget``) of the `bounded` attempt made when `widening` proved a
+    /// program safe but not that it terminates. Small, because that attempt fails for every loop
+    /// over an input of unknown length, and its cost is the whole cost of such a program: a
+    /// processed instruction costs about 0.3–2.5 µs in a release build, depending on how many
+    /// states each prune point compares.
     public var automaticBoundedBudget: Int
+    /// Under `bounded`, the most conditional jumps on one path whose outcome the state did not
+    /// decide (both sides explored) before the walk gives up with
+    /// ``VerifierError/Kind/budgetExhausted``; `nil` for no limit. ``LoopPolicy/automatic`` sets
+    /// it for the attempt made after `widening` proved a program safe but not that it ends: a loop
+    /// whose exit depends on the input's length or bytes adds one such jump per iteration, and
+    /// the walk would only end at the cap.
+    var undecidedBranchLimit: Int?
     /// The size of the input memory (R1, with its length in R2) when the caller knows it. When
     /// `nil` the memory is treated like packet data: R1 + R2 is its end, and every access must
     /// first be proven against the length by a comparison (of R2, or of a pointer with R1 + R2).
@@ -77,7 +85,9 @@ public struct VerifierOptions: Sendable {
 
 extension VerifierOptions {
     /// The default ``automaticBoundedBudget``.
-    public static let defaultAutomaticBoundedBudget = 50_000
+    public static let defaultAutomaticBoundedBudget = 10_000
+    /// The ``undecidedBranchLimit`` of the `automatic` policy's `bounded` attempt.
+    static let automaticUndecidedBranchLimit = 64
 
     /// Whether ``license`` is one the kernel accepts as GPL-compatible
     /// (`license_is_gpl_compatible`): GPL-only helpers need one.

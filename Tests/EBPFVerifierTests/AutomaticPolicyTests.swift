@@ -2,11 +2,13 @@ import EBPFCore
 import Testing
 @testable import EBPFVerifier
 
-/// The `automatic` loop policy: `bounded` within a small processed-instruction budget, then
-/// `widening` for the rejections that found nothing unsafe (``VerifierError/isRetriedWithWidening``).
+/// The `automatic` loop policy: `widening` first for a program with loops, its answer when it also
+/// proves that the loops exit; `bounded` within a small processed-instruction budget when it
+/// proves safety only; `bounded` with the whole budget when it rejects.
 @Suite struct AutomaticPolicyTests {
     /// 20,000 iterations of four instructions: `bounded` proves it with its default budget of a
-    /// million processed instructions, not within the `automatic` attempt's.
+    /// million processed instructions; `widening` proves it safe and, from the counter, that it
+    /// exits.
     static let longLoop = """
         mov %r0, 0
         mov %r3, 0
@@ -14,6 +16,18 @@ import Testing
         add %r0, %r3
         add %r3, 1
         jlt %r3, 20000, loop
+        exit
+        """
+
+    /// A loop without a counter that moves by a constant (`r3` doubles): `widening` proves it
+    /// safe but not that it exits; `bounded` walks its 30 iterations in about 90 processed
+    /// instructions.
+    static let doublingLoop = """
+        mov %r0, 0
+        mov %r3, 1
+        loop:
+        lsh %r3, 1
+        jlt %r3, 0x40000000, loop
         exit
         """
 
@@ -26,41 +40,38 @@ import Testing
         }
     }
 
-    @Test func boundedAttemptIsCapped() throws {
+    /// A loop `widening` proves to exit is never unrolled, however many times it runs.
+    @Test func terminationByWideningSkipsTheWalk() throws {
         let bounded = try Self.verify(Self.longLoop, VerifierOptions(loops: .bounded, contextSize: 64)).get()
-        #expect(bounded.statistics.processedInstructions > VerifierOptions.defaultAutomaticBoundedBudget)
+        #expect(bounded.statistics.processedInstructions > 20_000)
 
         let automatic = try Self.verify(Self.longLoop, VerifierOptions(loops: .automatic, contextSize: 64)).get()
         #expect(automatic.loops == .widening)
+        #expect(automatic.facts.terminates)
         // The widening attempt's own work: a few passes over the loop, not 20,000.
         #expect(automatic.statistics.processedInstructions < 1_000)
-
-        let generous = try Self.verify(
-            Self.longLoop, VerifierOptions(loops: .automatic, automaticBoundedBudget: 1_000_000, contextSize: 64)
-        ).get()
-        #expect(generous.loops == .bounded)
-        #expect(generous.facts.terminates)
     }
 
-    /// The cap never raises the budget: a smaller ``VerifierOptions/processedInstructionBudget``
-    /// also limits the bounded attempt.
-    @Test func capIsAtMostTheBudget() throws {
-        let short = """
-            mov %r0, 0
-            mov %r3, 0
-            loop:
-            add %r0, %r3
-            add %r3, 1
-            jlt %r3, 100, loop
-            exit
-            """
-        let roomy = try Self.verify(short, VerifierOptions(loops: .automatic, contextSize: 64)).get()
-        #expect(roomy.loops == .bounded)
-        let tight = try Self.verify(short, VerifierOptions(loops: .automatic, processedInstructionBudget: 150, contextSize: 64)).get()
-        #expect(tight.loops == .widening)
+    /// Where `widening` cannot prove termination, `bounded` proves it within the cap; the cap
+    /// (never more than ``VerifierOptions/processedInstructionBudget``) decides when `bounded`
+    /// gives up, and then the `widening` facts stand, without termination.
+    @Test(arguments: [
+        (VerifierOptions(loops: .automatic, contextSize: 64), VerifierOptions.LoopPolicy.bounded),
+        (VerifierOptions(loops: .automatic, automaticBoundedBudget: 40, contextSize: 64), .widening),
+        (VerifierOptions(loops: .automatic, processedInstructionBudget: 40, contextSize: 64), .widening),
+    ])
+    func boundedProvesTerminationWithinTheCap(options: VerifierOptions, expected: VerifierOptions.LoopPolicy) throws {
+        var wideningOptions = options
+        wideningOptions.loops = .widening
+        let widening = try Self.verify(Self.doublingLoop, wideningOptions).get()
+        #expect(!widening.facts.terminates)
+
+        let result = try Self.verify(Self.doublingLoop, options).get()
+        #expect(result.loops == expected)
+        #expect(result.facts.terminates == (expected == .bounded))
     }
 
-    /// A loop `bounded` proves only past the cap (60,000 processed instructions) and `widening`
+    /// A loop `bounded` proves only in 60,000 processed instructions (past the cap) and `widening`
     /// cannot: `x` alternates between 0 and 1, the access is at `63 − 63x + 63x`, and neither
     /// intervals nor differences see that the two terms add up to 63. `automatic` walks it again
     /// with the whole budget rather than reject what `bounded` accepts.
@@ -94,9 +105,9 @@ import Testing
         #expect(result.statistics.processedInstructions > VerifierOptions.defaultAutomaticBoundedBudget)
     }
 
-    /// A state that repeats after a branch on input data: the bounded walk cannot tell whether
-    /// the loop ends (it may not), nothing is unsafe, and widening accepts it without claiming
-    /// termination.
+    /// A state that repeats after a branch on input data: `widening` accepts it without claiming
+    /// termination, and the bounded walk cannot tell whether the loop ends (it may not): the
+    /// `widening` facts stand.
     @Test func repeatedStateFallsBackToWidening() throws {
         let source = """
             mov %r0, 0

@@ -40,25 +40,7 @@ import Testing
             done:
             exit
             """),
-        VerifierCase(name: "u32 counter in a stack slot, its address a map key (map_key_loop)", source: """
-            mov %r6, 0
-            stw [%r10-4], 0
-            loop:
-            mov %r2, %r10
-            add %r2, -4
-            lddw %r1, map_fd 7
-            call 1
-            jeq %r0, 0, next
-            ldxdw %r3, [%r0+0]
-            add %r6, %r3
-            next:
-            ldxw %r1, [%r10-4]
-            add32 %r1, 1
-            stxw [%r10-4], %r1
-            jlt32 %r1, 16, loop
-            mov %r0, %r6
-            exit
-            """),
+        VerifierCase(name: "u32 counter in a stack slot, its address a map key (map_key_loop)", source: VerifierFixtures.mapKeyLoop),
         VerifierCase(name: "nested loops, 100 by 100", source: """
             mov %r0, 0
             mov %r6, 0

@@ -89,25 +89,7 @@ import Testing
             ldxdw %r6, [%r10-32]
             ldxw %r4, [%r10-36]
             """ + "\n" + indexArray),
-        VerifierCase(name: "u32 loop counter on the stack used as a map key (map_key_loop's shape)", source: """
-            mov %r6, 0
-            stw [%r10-4], 0
-            loop:
-            mov %r2, %r10
-            add %r2, -4
-            lddw %r1, map_fd 7
-            call 1
-            jeq %r0, 0, next
-            ldxdw %r3, [%r0+0]
-            add %r6, %r3
-            next:
-            ldxw %r1, [%r10-4]
-            add32 %r1, 1
-            stxw [%r10-4], %r1
-            jlt32 %r1, 16, loop
-            mov %r0, %r6
-            exit
-            """),
+        VerifierCase(name: "u32 loop counter on the stack used as a map key (map_key_loop's shape)", source: VerifierFixtures.mapKeyLoop),
         VerifierCase(name: "u16 loop counter on the stack indexing a stack array", source: """
             stdw [%r10-24], 0
             stdw [%r10-16], 0

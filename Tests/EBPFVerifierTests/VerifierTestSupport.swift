@@ -50,6 +50,28 @@ enum VerifierFixtures {
     static func program(_ source: String) throws -> Program {
         try Assembler.assemble(source)
     }
+
+    /// map_key_loop's shape (Tests/Corpus/verifier): `for (u32 k = 0; k < 16; k++)` with the
+    /// counter in a 4-byte stack slot whose address is map 7's lookup key.
+    static let mapKeyLoop = """
+        mov %r6, 0
+        stw [%r10-4], 0
+        loop:
+        mov %r2, %r10
+        add %r2, -4
+        lddw %r1, map_fd 7
+        call 1
+        jeq %r0, 0, next
+        ldxdw %r3, [%r0+0]
+        add %r6, %r3
+        next:
+        ldxw %r1, [%r10-4]
+        add32 %r1, 1
+        stxw [%r10-4], %r1
+        jlt32 %r1, 16, loop
+        mov %r0, %r6
+        exit
+        """
 }
 
 /// One test program with the options it is verified under.

@@ -301,9 +301,9 @@ import Testing
         #expect(result.facts.accessIsSafe[1])
     }
 
-    /// `automatic` keeps the kernel's rule where it works (termination proven) and widens where
-    /// the loop is too long.
-    @Test func automaticFallsBackOnlyWhenBoundedRunsOutOfBudget() throws {
+    /// `automatic` takes `widening`'s answer where it proves the loop exits, short or long, and
+    /// `bounded`'s error for an unsafe loop.
+    @Test func automaticWidensWhereTheLoopIsProvenToExit() throws {
         let short = try VerifierCase(name: "short", source: """
             mov %r0, 0
             mov %r3, 0
@@ -313,7 +313,7 @@ import Testing
             jlt %r3, 10, loop
             exit
             """, loops: .automatic).verify().get()
-        #expect(short.loops == .bounded)
+        #expect(short.loops == .widening)
         #expect(short.facts.terminates)
 
         var long = Self.longLoops[0]
@@ -323,8 +323,8 @@ import Testing
         #expect(result.loops == .widening)
         #expect(result.facts.terminates)
 
-        // Other rejections are not retried: the error is bounded's (the unrolled iteration that
-        // writes past the array), not widening's.
+        // Widening rejects the unsafe loop, bounded walks it, and the error is bounded's (the
+        // unrolled iteration that writes past the array), not widening's.
         var unsafe = Self.unsafeLoops[0].0
         unsafe.loops = .automatic
         guard case .failure(let error) = try unsafe.verify() else {

@@ -9,22 +9,28 @@ import Testing
 /// loop joins; and, at each edge of the domain, an unsafe neighbour that must be refused (and
 /// really goes out of bounds when run).
 @Suite struct ZoneVerifierTests {
+    /// `sum += data[i]` for i from 0 while `jump` (at the bottom, back to `loop`) is taken, after
+    /// `len == 0` is ruled out: clang's do-while, the cases differ only in that comparison.
+    static func byteSum(closedBy jump: String) -> String {
+        """
+        mov %r0, 0
+        jeq %r2, 0, out
+        mov %r3, 0
+        loop:
+        mov %r4, %r1
+        add %r4, %r3
+        ldxb %r4, [%r4+0]
+        add32 %r0, %r4
+        add %r3, 1
+        \(jump)
+        out:
+        exit
+        """
+    }
+
     /// Safe for every length. Each is proven under the policies listed.
     static let proven: [(VerifierCase, [VerifierOptions.LoopPolicy])] = [
-        (VerifierCase(name: "sum loop: for (i = 0; i < len; i++) sum += data[i] (clang's do-while)", source: """
-            mov %r0, 0
-            jeq %r2, 0, out
-            mov %r3, 0
-            loop:
-            mov %r4, %r1
-            add %r4, %r3
-            ldxb %r4, [%r4+0]
-            add32 %r0, %r4
-            add %r3, 1
-            jlt %r3, %r2, loop
-            out:
-            exit
-            """, contextSize: nil), [.widening]),
+        (VerifierCase(name: "sum loop: for (i = 0; i < len; i++) sum += data[i] (clang's do-while)", source: byteSum(closedBy: "jlt %r3, %r2, loop"), contextSize: nil), [.widening]),
         (VerifierCase(name: "while loop tested at its head, the length in a spilled slot", source: """
             mov %r0, 0
             stxdw [%r10-8], %r2
@@ -150,20 +156,7 @@ import Testing
             out:
             exit
             """, contextSize: nil), [.bounded]),
-        (VerifierCase(name: "32-bit comparison of two values below 2^32", source: """
-            mov %r0, 0
-            jeq %r2, 0, out
-            mov %r3, 0
-            loop:
-            mov %r4, %r1
-            add %r4, %r3
-            ldxb %r4, [%r4+0]
-            add32 %r0, %r4
-            add %r3, 1
-            jlt32 %r3, %r2, loop
-            out:
-            exit
-            """, contextSize: nil), [.widening]),
+        (VerifierCase(name: "32-bit comparison of two values below 2^32", source: byteSum(closedBy: "jlt32 %r3, %r2, loop"), contextSize: nil), [.widening]),
         (VerifierCase(name: "a local call receives data + 4 and len - 4", source: """
             mov %r0, 0
             jlt %r2, 8, out
@@ -219,20 +212,7 @@ import Testing
     /// Each is unsafe for some length, at one edge of the domain; each must be refused with a
     /// message that names the access and the missing relation.
     static let refused: [(VerifierCase, String)] = [
-        (VerifierCase(name: "off by one: for (i = 0; i <= len; i++) data[i]", source: """
-            mov %r0, 0
-            jeq %r2, 0, out
-            mov %r3, 0
-            loop:
-            mov %r4, %r1
-            add %r4, %r3
-            ldxb %r4, [%r4+0]
-            add32 %r0, %r4
-            add %r3, 1
-            jle %r3, %r2, loop
-            out:
-            exit
-            """, contextSize: nil, loops: .widening), "needs R3 + 1 <= len"),
+        (VerifierCase(name: "off by one: for (i = 0; i <= len; i++) data[i]", source: byteSum(closedBy: "jle %r3, %r2, loop"), contextSize: nil, loops: .widening), "needs R3 + 1 <= len"),
         (VerifierCase(name: "wrong direction: reads data[i] where len < i", source: """
             mov %r0, 0
             jlt %r2, 1, out
