@@ -17,6 +17,8 @@ extension Lowering {
             /// `[mov copy.0, copy.1]; [shift.0 shift.1, shift.2]; rol rotated, count`.
             case rotate(copy: (X86Register, X86Register)?, shift: (X86ShiftOperation, X86Register, UInt8)?,
                         rotated: X86Register, count: UInt8)
+            /// `[mov other.0, source; other.1 other.0, other.2]; mov target, source; rol target, count`.
+            case rotateCopy(other: (X86Register, X86ShiftOperation, UInt8)?, source: X86Register, target: X86Register, count: UInt8)
             /// A conditional jump over an unconditional one: one jump, taken when the first is not.
             case invertedBranch(Comparison, target: Int)
             /// `op [address], source` at the access's width.
@@ -43,6 +45,13 @@ extension Lowering {
             if let (dst, src) = copy { a.mov(.bits64, dst, src) }
             if let (operation, register, shiftCount) = shift { a.shift(operation, .bits64, register, count: shiftCount) }
             a.shift(.rol, .bits64, rotated, count: count)
+        case .rotateCopy(let other, let source, let target, let count):
+            if let (register, operation, shiftCount) = other {
+                a.mov(.bits64, register, source)
+                a.shift(operation, .bits64, register, count: shiftCount)
+            }
+            a.mov(.bits64, target, source)
+            a.shift(.rol, .bits64, target, count: count)
         case .invertedBranch(let comparison, let target):
             a.jcc(emitCompare(comparison).negated, slotLabels[target])
         case .memoryOperation(let operation, let width, let address, let source):
@@ -62,7 +71,8 @@ extension Lowering {
     ///   bits);
     /// - `mov64 a, b` + `lsh64` of one and `rsh64` of the other by k and 64 - k + `or64` of one
     ///   into the other → `rol` by k, keeping the other register's shifted value only when a
-    ///   later instruction may read it (``RegisterLiveness``);
+    ///   later instruction may read it (``RegisterLiveness``); also through two copies, `mov a, b;
+    ///   shift a; mov c, b; shift c; or` → `mov; rol` (b unchanged);
     /// - `ldx r, [b+o]` + `add/sub/and/or/xor r, imm/reg` + `stx [b+o], r` (4 or 8 bytes, the
     ///   ALU op 64-bit for 8, r dead after, neither access needing a run-time check) →
     ///   `op [b+o], imm/reg` (not with an immediate under constant blinding);
@@ -134,6 +144,9 @@ extension Lowering {
         if let rotate = rotation(copy: dstNumber, of: srcNumber, second, inBlock(2), inBlock(3), endingAt: pc + 3) {
             return Fusion(slots: 4, code: rotate)
         }
+        if let rotate = rotationThroughTwoCopies(dstNumber, of: srcNumber, second, inBlock(2), inBlock(3), inBlock(4), endingAt: pc + 4) {
+            return Fusion(slots: 5, code: rotate)
+        }
         switch second {
         case .alu(.add, .bits64, dstNumber, .immediate(let immediate)) where !blindsConstants:
             return Fusion(slots: 2, code: .lea(dst, .at(src, immediate)))
@@ -154,9 +167,9 @@ extension Lowering {
         guard case .alu(let firstShift, .bits64, let firstRegister, .immediate(let firstCount)) = second,
               case .alu(let secondShift, .bits64, let secondRegister, .immediate(let secondCount)) = third,
               case .alu(.or, .bits64, let target, .register(let other)) = fourth,
-              Set([firstRegister, secondRegister]) == Set([copy, original]),
-              Set([target, other]) == Set([copy, original]),
-              Set([firstShift, secondShift]) == Set([BinaryOperator.lsh, .rsh]),
+              (firstRegister == copy && secondRegister == original) || (firstRegister == original && secondRegister == copy),
+              (target == copy && other == original) || (target == original && other == copy),
+              (firstShift == .lsh && secondShift == .rsh) || (firstShift == .rsh && secondShift == .lsh),
               (1...63).contains(firstCount), firstCount + secondCount == 64 else { return nil }
         let left = firstShift == .lsh ? firstCount : secondCount
         // `other` keeps its shifted value: needed only if something may read it later.
@@ -169,6 +182,26 @@ extension Lowering {
         return .rotate(copy: (r(copy), r(original)),
                        shift: otherDead ? nil : (otherShift, r(other), UInt8(otherCount)),
                        rotated: r(target), count: UInt8(left))
+    }
+
+    /// After `mov64 first, original`: `second` shifts `first`, `third` is `mov64 copy, original`,
+    /// `fourth` shifts `copy` the other way (k and 64 - k), `fifth` ors one copy into the other,
+    /// which then holds `original` rotated left by k (`original` itself unchanged). The group's
+    /// code (the other copy's shift kept only when it may be read later), or nil.
+    func rotationThroughTwoCopies(_ first: UInt8, of original: UInt8, _ second: DecodedOperation, _ third: DecodedOperation?,
+                                  _ fourth: DecodedOperation?, _ fifth: DecodedOperation?, endingAt last: Int) -> Fusion.Code? {
+        guard case .alu(let firstShift, .bits64, first, .immediate(let firstCount)) = second,
+              case .alu(.mov, .bits64, let copy, .register(original)) = third, copy != first, copy != original,
+              case .alu(let secondShift, .bits64, copy, .immediate(let secondCount)) = fourth,
+              case .alu(.or, .bits64, let target, .register(let other)) = fifth,
+              (target == copy && other == first) || (target == first && other == copy),
+              (firstShift == .lsh && secondShift == .rsh) || (firstShift == .rsh && secondShift == .lsh),
+              (1...63).contains(firstCount), firstCount + secondCount == 64 else { return nil }
+        let left = firstShift == .lsh ? firstCount : secondCount
+        let otherShift = (other == first ? firstShift : secondShift) == .lsh ? X86ShiftOperation.shl : .shr
+        let otherCount = other == first ? firstCount : secondCount
+        let otherKept = liveness.isLive(other, after: last) ? (r(other), otherShift, UInt8(otherCount)) : nil
+        return .rotateCopy(other: otherKept, source: r(original), target: r(target), count: UInt8(left))
     }
 
     /// The x86 operation of a read-modify-write whose low bits depend only on the operands' low

@@ -74,6 +74,33 @@ import EBPFInterpreter
         }
     }
 
+    /// `mov a, b; shift a; mov c, b; shift c; or` (large's shape): R2 = a, R5 = c, R3 = b.
+    @Test(arguments: [true, false], [true, false])
+    func rotationThroughTwoCopies(leftFirst: Bool, intoSecond: Bool) throws {
+        for otherIsRead in [false, true] {
+            for k: Int32 in [1, 2, 13, 32, 63] {
+                for value in Self.values {
+                    let firstShift = leftFirst ? Self.alu(Self.lsh, is64: true, 2, k) : Self.alu(Self.rsh, is64: true, 2, 64 - k)
+                    let secondShift = leftFirst ? Self.alu(Self.rsh, is64: true, 5, 64 - k) : Self.alu(Self.lsh, is64: true, 5, k)
+                    let (target, other): (UInt8, UInt8) = intoSecond ? (5, 2) : (2, 5)
+                    let group = [Asm.movReg(2, 3), firstShift, Asm.movReg(5, 3), secondShift, Self.aluReg(Self.or, target, other)]
+                    // R0 = target + other (or 7) + b, so b must be unchanged.
+                    let tail = (otherIsRead ? [] : [Asm.mov(other, 7)])
+                        + [Asm.movReg(0, target), Self.aluReg(Self.add, 0, other), Self.aluReg(Self.add, 0, 3), Asm.exit]
+                    let slots = Asm.lddw(3, value) + group + tail
+                    let rotated = value << UInt64(k) | value >> UInt64(64 - k)
+                    let otherIsLeft = (other == 2) == leftFirst
+                    let shifted = otherIsLeft ? value << UInt64(k) : value >> UInt64(64 - k)
+                    #expect(TrapTests.outcome(slots) == .success(rotated &+ (otherIsRead ? shifted : 7) &+ value), "k \(k) value \(value)")
+                    if value == 1 && k == 13 {
+                        // mov + rol (3 + 4 bytes), plus the other's mov + shift when it is read.
+                        #expect(try Self.codeBytes(slots, 2..<7) == (otherIsRead ? 14 : 7))
+                    }
+                }
+            }
+        }
+    }
+
     @Test func notARotationWhenTheCountsDoNotAddUpTo64() throws {
         let slots = Asm.lddw(4, 0x8000_0000_0000_0001) + [Asm.movReg(2, 4), Self.alu(Self.rsh, is64: true, 2, 55), Self.alu(Self.lsh, is64: true, 4, 8),
                                                           Self.aluReg(Self.or, 4, 2), Asm.movReg(0, 4), Asm.exit]
