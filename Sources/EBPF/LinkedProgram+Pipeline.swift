@@ -11,6 +11,7 @@ extension MapDefinition {
         case .array: kind = .array
         case .lruHash: kind = .lruHash
         case .ringBuffer: kind = .ringBuffer
+        case .lpmTrie: kind = .hash  // lookups may miss: NULL-checked like a hash map's
         case .programArray: kind = .other
         }
         return MapDescriptor(kind: kind, keySize: keySize, valueSize: valueSize, maxEntries: maxEntries)

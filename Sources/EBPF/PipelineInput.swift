@@ -26,11 +26,16 @@ public struct PipelineInput: Sendable {
     /// Memory besides the input and the stack the program may access (map storage), checked at
     /// run time by both engines.
     public var extraRegions: [MemoryRegion]
+    /// The typed context R1 points at (an XDP program's), for the verifier; `nil` for the raw
+    /// convention (R1 the input memory, R2 its length).
+    public var context: ContextDescriptor?
 
     public init(
         verifierProgram: Program, program: Program, helpers: HelperRegistry? = nil,
-        maps: [Int32: MapDescriptor]? = nil, license: String? = nil, extraRegions: [MemoryRegion] = []
+        maps: [Int32: MapDescriptor]? = nil, license: String? = nil, extraRegions: [MemoryRegion] = [],
+        context: ContextDescriptor? = nil
     ) {
+        self.context = context
         self.verifierProgram = verifierProgram
         self.program = program
         self.helpers = helpers
@@ -49,7 +54,7 @@ public struct PipelineInput: Sendable {
         self.init(
             verifierProgram: linked.verifierProgram, program: linked.program, helpers: linked.helpers,
             maps: linked.mapDefinitions.mapValues(\.verifierDescriptor), license: linked.license,
-            extraRegions: linked.regions)
+            extraRegions: linked.regions, context: linked.type.contextLayout?.verifierDescriptor)
     }
 
     /// The helpers to verify and build with under `configuration`.
@@ -62,6 +67,7 @@ public struct PipelineInput: Sendable {
         var options = base
         if let maps { options.maps = maps }
         if options.license == nil { options.license = license }
+        if let context { options.context = context }
         return options
     }
 

@@ -4,7 +4,8 @@ import EBPF
 import Foundation
 
 /// `ebpf filter EXPRESSION CAPTURE [--engine interpreter|jit] [--count] [-w OUT.pcap]`: runs a
-/// tcpdump filter over a pcap or pcapng capture as translated eBPF.
+/// tcpdump filter over a pcap or pcapng capture as translated eBPF. `ebpf filter --program
+/// PROG.o CAPTURE [-w OUT.pcap]` runs an XDP, socket or tc program instead (``PacketProgramFilter``).
 struct FilterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "filter",
@@ -25,6 +26,12 @@ struct FilterCommand: ParsableCommand {
     @Option(name: .customLong("filter-file"), help: "A classic BPF program (tcpdump -dd/-ddd text or raw sock_filter bytes) instead of an expression.")
     var filterFile: String?
 
+    @Option(name: .customLong("program"), help: "An ELF object whose XDP, socket or tc program runs over the capture instead of a filter expression: prints the count of each verdict; -w writes the packets it lets through as it left them.")
+    var programFile: String?
+
+    @Option(name: .customLong("function"), help: "With --program: the program to run when the object has several.")
+    var function: String?
+
     @Option(help: "The engine: interpreter or jit.")
     var engine: Engine = .jit
 
@@ -37,6 +44,19 @@ struct FilterCommand: ParsableCommand {
     func run() throws {
         try reportingFailures {
             guard let capturePath = words.last else { throw CommandFailure("give a capture file (pcap or pcapng)") }
+            if let programFile {
+                guard words.count == 1, filterFile == nil else { throw CommandFailure("--program takes only a capture file, no expression") }
+                let filter = try PacketProgramFilter(path: programFile, name: function)
+                let capture = try CaptureContents(path: capturePath)
+                let (lines, kept) = try filter.run(capture.records, engine: engine)
+                if let output {
+                    var writer = PcapWriter(header: capture.outputHeader)
+                    for packet in kept { writer.write(packet) }
+                    do { try writer.write(toFile: output) } catch { throw CommandFailure("\(error)") }
+                }
+                for line in lines { print(line) }
+                return
+            }
             let source = try ClassicSource(expressionWords: Array(words.dropLast()), filterFile: filterFile)
             let capture = try CaptureContents(path: capturePath)
             let classic = try source.load(linkType: capture.linkType, snapLength: capture.snapLength)

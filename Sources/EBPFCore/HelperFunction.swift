@@ -48,10 +48,15 @@ public struct HelperSignature: Sendable, Hashable {
     /// One entry per used argument register, R1 first; absent registers are not read.
     public var arguments: [HelperArgument]
     public var returns: HelperReturn
+    /// Whether the helper may move the packet's start or end (`bpf_xdp_adjust_head`, `_tail`,
+    /// `_meta`): after the call the verifier forgets every packet pointer and what it knew of
+    /// the packet's length, as the kernel does (`bpf_helper_changes_pkt_data`).
+    public var changesPacketData: Bool
 
-    public init(arguments: [HelperArgument], returns: HelperReturn) {
+    public init(arguments: [HelperArgument], returns: HelperReturn, changesPacketData: Bool = false) {
         self.arguments = arguments
         self.returns = returns
+        self.changesPacketData = changesPacketData
     }
 
     /// Five scalar arguments, scalar result: what an undeclared helper is assumed to take.
@@ -82,7 +87,8 @@ public enum HelperArgument: Sendable, Hashable {
     case writableMemory
     /// The size of the preceding ``memory`` or ``writableMemory`` argument.
     case memorySize
-    /// The context pointer (R1 at entry).
+    /// The context pointer (R1 at entry): the typed context (the verifier's `ContextDescriptor`)
+    /// when the program has one, else the input memory.
     case context
 }
 

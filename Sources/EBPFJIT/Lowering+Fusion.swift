@@ -78,7 +78,10 @@ extension Lowering {
     ///   `op [b+o], imm/reg` (not with an immediate under constant blinding);
     /// - `jcc +1` + `ja T` (the `ja` no jump target) → `j!cc T`, when the budget is not counted
     ///   (it would count the `ja` on one path only).
-    func fusion(at pc: Int) -> Fusion? {
+    ///
+    /// (`mutating` though it changes nothing: called once per slot from the mutating emission,
+    /// a non-mutating call made the optimizer copy the whole lowering each time.)
+    mutating func fusion(at pc: Int) -> Fusion? {
         /// The operation at `pc + k` if that slot runs and does not start a block.
         func inBlock(_ k: Int) -> DecodedOperation? {
             guard pc + k < analysis.slots.count, !analysis.controlFlow.isLeader[pc + k],

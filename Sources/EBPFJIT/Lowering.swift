@@ -37,12 +37,12 @@ struct Lowering {
     /// register), so they read no memory; nil when no check does.
     let stackBaseRegister: X86Register?
     /// x86 registers holding a used eBPF register or JIT state; what must survive clobbers.
-    let liveRegisters: Set<X86Register>
+    let liveRegisters: X86RegisterSet
     /// Which eBPF registers may still be read after each slot (for the group rewrites).
     let liveness: RegisterLiveness
     /// Caller-saved live registers a memory-check slow path saves around its call into Swift
     /// (computed once: every slow path needs the same set).
-    let slowPathPreserved: Set<X86Register>
+    let slowPathPreserved: X86RegisterSet
     /// Callee-saved x86 registers the prologue saves.
     let savedCalleeRegisters: [X86Register]
     /// Bytes subtracted from rsp after those pushes so that rsp is 16-byte aligned at `call body`.
@@ -102,7 +102,7 @@ struct Lowering {
         self.accessChecks = addresses.checks
         let checksStack = analysis.usesStack && addresses.needsGenericCheck
         self.stackBaseRegister = checksStack ? map.spare : nil
-        var live: Set<X86Register> = [map.context, map.scratch]
+        var live: X86RegisterSet = [map.context, map.scratch]
         if budgetEnabled { live.insert(map.counter) }
         if let stackBaseRegister { live.insert(stackBaseRegister) }
         for n in 0...10 where analysis.usesRegister[n] { live.insert(map.ebpf[n]) }
@@ -139,6 +139,7 @@ struct Lowering {
 
         a.bind(body)
         slotOffsets = Array(repeating: 0, count: analysis.slots.count)
+        slotOffsets.reserveCapacity(analysis.slots.count + 1)
         emitBody(recordingOffsets: true)
         // The end of the body, so listings can tell the last instruction's code from what follows.
         slotOffsets.append(a.offset)

@@ -19,6 +19,8 @@ public enum KernelBPF {
     public enum ProgramType: UInt32, Sendable {
         /// `BPF_PROG_TYPE_SOCKET_FILTER`: the context is a `__sk_buff`.
         case socketFilter = 1
+        /// `BPF_PROG_TYPE_SCHED_CLS`: the context is a `__sk_buff`.
+        case schedClassifier = 3
         /// `BPF_PROG_TYPE_XDP`: the context is an `xdp_md`.
         case xdp = 6
     }

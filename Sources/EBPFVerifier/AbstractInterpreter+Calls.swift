@@ -25,7 +25,7 @@ extension AbstractInterpreter {
             case .scalar, .memorySize:
                 guard value.scalarBounds != nil else { throw error(.safetyViolation, "R\(register) type=\(value.typeName) expected=scalar") }
             case .context:
-                guard case .pointer(let pointer) = value, pointer.region.isInputMemory else {
+                guard case .pointer(let pointer) = value, isContextArgument(pointer.region) else {
                     throw error(.safetyViolation, "R\(register) type=\(value.typeName) expected=ctx")
                 }
                 guard pointer.fixedOffset == 0, pointer.variableOffset.constantValue == 0 else {
@@ -84,6 +84,7 @@ extension AbstractInterpreter {
         }
         for register in 1...5 { state[register: register] = .uninitialized }
         state[register: 0] = result
+        if signature.changesPacketData { invalidatePacketPointers() }
     }
 
     /// A helper writes up to `size` bytes at the pointer: they must be inside the region (need
@@ -105,6 +106,9 @@ extension AbstractInterpreter {
     /// A helper reads `size` bytes at the pointer: they must be inside the region and, on the
     /// stack, initialised.
     private func checkHelperMemory(register: UInt8, _ value: RegisterValue, size: ScalarBounds) throws(VerifierError) {
+        // NULL with a size of 0 (the kernel's PTR_MAYBE_NULL with ARG_CONST_SIZE_OR_ZERO, as
+        // `bpf_csum_diff(0, 0, to, n, seed)` passes): the helper touches nothing.
+        if size.unsignedMax == 0, value.scalarBounds?.constantValue == 0 { return }
         guard case .pointer(let pointer) = value else {
             throw error(.safetyViolation, "R\(register) type=\(value.typeName) expected=fp, pkt, map_value, mem")
         }

@@ -32,6 +32,8 @@ extension AbstractInterpreter {
             if signExtends, let bounds = loaded.scalarBounds {
                 loaded = .scalar(bounds.signExtended(fromBits: 8 * size), id: 0)
             }
+        } else if case .typedContext = access.pointer.region {
+            loaded = try typedContextValue(at: access.lowest, size: size, signExtends: signExtends)
         } else {
             loaded = .scalar(Self.loadedScalar(size: size, signExtended: signExtends), id: 0)
         }
@@ -143,6 +145,8 @@ extension AbstractInterpreter {
             }
         case .mapPointer:
             throw error(.safetyViolation, "R\(register) invalid mem access '\(pointer.typeName)'")
+        case .typedContext:
+            return try checkTypedContextAccess(register: register, pointer, offset: offset, size: size, isWrite: isWrite)
         default:
             if pointer.maybeNull { throw error(.safetyViolation, "R\(register) invalid mem access '\(pointer.typeName)'") }
         }
@@ -196,7 +200,7 @@ extension AbstractInterpreter {
             if Int64(variable.unsignedMax) + fixed + Int64(size) > Self.maxPacketOffset {
                 throw error(.safetyViolation, explained("R\(register) offset is outside of the packet"))
             }
-        case .stack, .packetEnd, .mapPointer:
+        case .stack, .packetEnd, .mapPointer, .typedContext:
             break
         }
         return access

@@ -165,6 +165,9 @@ extension AbstractInterpreter {
             if let fill {
                 func interval(_ variable: Zone.Variable) -> Zone.Interval { Self.zoneInterval(variable, in: state) }
                 zone.assign(target, Zone.location(fill), plus: 0, 0)
+            } else if case .pointer(let pointer) = state[register: Int(dst)], case .packetEnd = pointer.region {
+                // The packet's end, read from a typed context: the length.
+                zone.assign(target, Zone.length, plus: 0, 0)
             } else {
                 zone.forget(target)
             }

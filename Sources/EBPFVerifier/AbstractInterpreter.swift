@@ -84,7 +84,9 @@ final class AbstractInterpreter {
         thresholds = WideningThresholds(program, contextSize: options.contextSize)
 
         var entry = FunctionFrame(frameNumber: 0, callSite: -1, functionStart: 0)
-        if let size = options.contextSize {
+        if let context = options.context {
+            entry.registers[1] = .pointer(PointerValue(region: .typedContext(size: context.size)))
+        } else if let size = options.contextSize {
             entry.registers[1] = .pointer(PointerValue(region: .context(size: size)))
             entry.registers[2] = .constant(UInt64(size))
         } else {
@@ -92,7 +94,9 @@ final class AbstractInterpreter {
             entry.registers[2] = .scalar(.unsigned(upTo: UInt64(UInt32.max)), id: Self.memoryLengthID)
         }
         state = VerifierState(frames: [entry])
-        state.zone = Self.entryZone(contextSize: options.contextSize)
+        state.zone =
+            options.context.map { Self.entryZone(maxPacketLength: $0.maxPacketLength) }
+            ?? Self.entryZone(contextSize: options.contextSize)
     }
 
     /// Explores every path; throws at the first unsafe instruction.

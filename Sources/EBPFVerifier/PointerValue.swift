@@ -23,6 +23,9 @@ public struct PointerValue: Hashable, Sendable {
         case mapValue(MapReference)
         /// A region of `size` bytes returned by a helper (`mem`).
         case memory(size: Int)
+        /// The typed context of ``VerifierOptions/context`` (`ctx`): only its fields may be
+        /// accessed, each at its exact offset and size.
+        case typedContext(size: Int)
     }
 
     public var region: Region
@@ -63,7 +66,7 @@ public struct PointerValue: Hashable, Sendable {
     public var typeName: String {
         let base: String
         switch region {
-        case .context: base = "ctx"
+        case .context, .typedContext: base = "ctx"
         case .packet: base = "pkt"
         case .packetEnd: base = "pkt_end"
         case .stack: base = "fp"
@@ -94,7 +97,7 @@ public struct PointerValue: Hashable, Sendable {
         case .packet: parts.append("r=\(range)")
         case .mapValue(let map): parts.append("ks=\(map.descriptor.keySize),vs=\(map.descriptor.valueSize)")
         case .memory(let size): parts.append("sz=\(size)")
-        case .context(let size): parts.append("sz=\(size)")
+        case .context(let size), .typedContext(let size): parts.append("sz=\(size)")
         default: break
         }
         if let constant = variableOffset.constantValue {

@@ -51,6 +51,10 @@ public struct VerifierOptions: Sendable {
     /// `nil` the memory is treated like packet data: R1 + R2 is its end, and every access must
     /// first be proven against the length by a comparison (of R2, or of a pointer with R1 + R2).
     public var contextSize: Int?
+    /// A typed context (XDP's `xdp_md`, a socket filter's `__sk_buff`): R1 points at it, R2 is
+    /// not set, and the packet is reached only through the context's pointer fields. Takes
+    /// precedence over ``contextSize``.
+    public var context: ContextDescriptor?
     /// The program's licence; helpers marked GPL-only need a GPL-compatible one.
     public var license: String?
     /// Maps that `lddw` may reference, by file descriptor or index.
@@ -69,8 +73,10 @@ public struct VerifierOptions: Sendable {
         license: String? = nil,
         maps: [Int32: MapDescriptor] = [:],
         collectsLog: Bool = false,
-        maxLogLines: Int = 100_000
+        maxLogLines: Int = 100_000,
+        context: ContextDescriptor? = nil
     ) {
+        self.context = context
         self.loops = loops
         self.maxInstructions = maxInstructions
         self.processedInstructionBudget = processedInstructionBudget

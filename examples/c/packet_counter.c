@@ -12,7 +12,7 @@ struct {
     __uint(max_entries, 256);
 } counts SEC(".maps");
 
-SEC("xdp")
+SEC("raw")
 int count_packets(void *data, unsigned long length)
 {
     void *end = data + length;

@@ -28,7 +28,7 @@ static __noinline int port_is_blocked(__u32 port)
     return 0;
 }
 
-SEC("xdp")
+SEC("raw")
 int filter_ports(void *data, unsigned long length)
 {
     void *end = data + length;

@@ -20,7 +20,7 @@ struct {
 
 __u64 sequence = 0;
 
-SEC("xdp")
+SEC("raw")
 int emit_events(void *data, unsigned long length)
 {
     void *end = data + length;

@@ -15,4 +15,7 @@ public struct ELFProgram: Sendable, Hashable {
     public let program: Program
     /// Indexes into ``ELFObject/maps`` of the maps the program references.
     public let mapIndexes: [Int]
+
+    /// The program's type, from its section name as libbpf chooses it.
+    public var type: ProgramType { ProgramType(section: section) }
 }

@@ -76,7 +76,8 @@ public final class LoadedObject: Sendable {
     public func link(_ program: ELFProgram, linker: ProgramLinker = ProgramLinker()) throws(LinkError) -> LinkedProgram {
         var byHandle: [Int32: BPFMap] = [:]
         for (map, handle) in zip(maps, mapHandles) { byHandle[handle] = map }
-        return try linker.link(verifierProgram(program), maps: byHandle, name: program.name, license: object.license)
+        return try linker.link(
+            verifierProgram(program), maps: byHandle, name: program.name, license: object.license, type: program.type)
     }
 
     /// Links the program named `name`.

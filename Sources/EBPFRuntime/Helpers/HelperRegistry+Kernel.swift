@@ -13,6 +13,12 @@ extension HelperRegistry {
     /// | 7 | `bpf_get_prandom_u32()` | |
     /// | 8 | `bpf_get_smp_processor_id()` | the CPU the thread runs on |
     /// | 12 | `bpf_tail_call(ctx, prog_array, index)` | see ``ProgramLinker`` |
+    /// | 23 | `bpf_redirect(ifindex, flags)` | packet programs; recorded, returns the redirect verdict |
+    /// | 26 | `bpf_skb_load_bytes(skb, offset, to, len)` | socket filter and tc only; 0 or -EFAULT |
+    /// | 28 | `bpf_csum_diff(from, from_size, to, to_size, seed)` | one's-complement sum, or -errno |
+    /// | 44 | `bpf_xdp_adjust_head(ctx, delta)` | XDP only; 0 or -errno |
+    /// | 54 | `bpf_xdp_adjust_meta(ctx, delta)` | XDP only; 0 or -errno |
+    /// | 65 | `bpf_xdp_adjust_tail(ctx, delta)` | XDP only; 0 or -errno |
     /// | 130 | `bpf_ringbuf_output(ringbuf, data, size, flags)` | 0 or -errno |
     /// | 131 | `bpf_ringbuf_reserve(ringbuf, size, flags)` | record pointer or NULL |
     /// | 132 | `bpf_ringbuf_submit(data, flags)` | |
@@ -64,6 +70,30 @@ extension HelperRegistry {
             id: KernelHelpers.tailCallID, name: "bpf_tail_call",
             signature: HelperSignature(arguments: [.context, .mapPointer, .scalar], returns: .scalar),
             body: { context, map, index, _, _ in KernelHelpers.tailCall(context, map, index) }),
+        HelperFunction(
+            id: KernelHelpers.redirectID, name: "bpf_redirect",
+            signature: HelperSignature(arguments: [.scalar, .scalar], returns: .scalar),
+            body: { interface, flags, _, _, _ in KernelHelpers.redirect(interface, flags) }),
+        HelperFunction(
+            id: KernelHelpers.csumDiffID, name: "bpf_csum_diff",
+            signature: HelperSignature(arguments: [.memory, .memorySize, .memory, .memorySize, .scalar], returns: .scalar),
+            body: { from, fromSize, to, toSize, seed in KernelHelpers.csumDiff(from, fromSize, to, toSize, seed) }),
+        HelperFunction(
+            id: KernelHelpers.skbLoadBytesID, name: "bpf_skb_load_bytes",
+            signature: HelperSignature(arguments: [.context, .scalar, .writableMemory, .memorySize], returns: .scalar),
+            body: { context, offset, to, length, _ in KernelHelpers.skbLoadBytes(context, offset, to, length) }),
+        HelperFunction(
+            id: KernelHelpers.xdpAdjustHeadID, name: "bpf_xdp_adjust_head",
+            signature: HelperSignature(arguments: [.context, .scalar], returns: .scalar, changesPacketData: true),
+            body: { context, delta, _, _, _ in KernelHelpers.xdpAdjustHead(context, delta) }),
+        HelperFunction(
+            id: KernelHelpers.xdpAdjustMetaID, name: "bpf_xdp_adjust_meta",
+            signature: HelperSignature(arguments: [.context, .scalar], returns: .scalar, changesPacketData: true),
+            body: { context, delta, _, _, _ in KernelHelpers.xdpAdjustMeta(context, delta) }),
+        HelperFunction(
+            id: KernelHelpers.xdpAdjustTailID, name: "bpf_xdp_adjust_tail",
+            signature: HelperSignature(arguments: [.context, .scalar], returns: .scalar, changesPacketData: true),
+            body: { context, delta, _, _, _ in KernelHelpers.xdpAdjustTail(context, delta) }),
         HelperFunction(
             id: KernelHelpers.ringbufOutputID, name: "bpf_ringbuf_output",
             signature: HelperSignature(arguments: [.mapPointer, .memory, .memorySize, .scalar], returns: .scalar),

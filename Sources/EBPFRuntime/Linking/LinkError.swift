@@ -15,11 +15,15 @@ public enum LinkError: Error, Sendable, Hashable, CustomStringConvertible {
     case tailCallInSubprogram(index: Int)
     /// An `lddw` has no second slot.
     case truncatedWideLoad(index: Int)
+    /// An access through the context pointer the program type's context does not allow (the
+    /// kernel's `is_valid_access`), or an instruction reached both with the context pointer and
+    /// with another one.
+    case invalidContextAccess(index: Int, reason: String)
 
     public var index: Int {
         switch self {
         case .unknownMap(let index, _), .invalidMapValueReference(let index, _, _, _), .unsupportedLoadKind(let index, _),
-            .tailCallInSubprogram(let index), .truncatedWideLoad(let index):
+            .tailCallInSubprogram(let index), .truncatedWideLoad(let index), .invalidContextAccess(let index, _):
             index
         }
     }
@@ -36,6 +40,8 @@ public enum LinkError: Error, Sendable, Hashable, CustomStringConvertible {
             "instruction \(index): bpf_tail_call inside a local function is not supported"
         case .truncatedWideLoad(let index):
             "instruction \(index): lddw without its second slot"
+        case .invalidContextAccess(let index, let reason):
+            "instruction \(index): \(reason)"
         }
     }
 }

@@ -24,11 +24,14 @@ public struct LinkedProgram: Sendable {
     public let regions: [MemoryRegion]
     /// The licence (from the ELF `license` section), for GPL-only helpers.
     public let license: String?
+    /// What the program is written against (from its ELF section): its context and verdicts.
+    public let type: ProgramType
     /// What helpers consult during a run (regions, maps by address), shared by every copy.
     @usableFromInline let tables: LinkedProgramTables
 
     init(name: String, verifierProgram: Program, program: Program, helpers: HelperRegistry,
-         maps: [Int32: BPFMap], regions: [MemoryRegion], license: String?) {
+         maps: [Int32: BPFMap], regions: [MemoryRegion], license: String?, type: ProgramType = .raw) {
+        self.type = type
         self.name = name
         self.verifierProgram = verifierProgram
         self.program = program
@@ -36,7 +39,7 @@ public struct LinkedProgram: Sendable {
         self.maps = maps
         self.regions = regions
         self.license = license
-        self.tables = LinkedProgramTables(program: program, maps: maps, regions: regions)
+        self.tables = LinkedProgramTables(program: program, maps: maps, regions: regions, type: type)
     }
 
     /// Key and value sizes, types and sizes of the maps by handle, for the verifier.

@@ -18,11 +18,17 @@ final class LinkedProgramTables: Sendable {
     /// helpers by register (`callx`), which could be any of them.
     @usableFromInline let needsRunContextWhenProven: Bool
 
-    init(program: Program, maps: [Int32: BPFMap], regions: [MemoryRegion]) {
+    /// The program's type: the XDP helpers act only on an XDP run's context.
+    let type: ProgramType
+
+    init(program: Program, maps: [Int32: BPFMap], regions: [MemoryRegion], type: ProgramType = .raw) {
         self.regions = regions
+        self.type = type
         self.mapsByAddress = maps.values.map { ($0.programAddress, $0) }
         let contextHelpers: Set<Int32> = [
             KernelHelpers.tracePrintkID, KernelHelpers.tailCallID, KernelHelpers.tailCallResultID, KernelHelpers.ringbufOutputID,
+            KernelHelpers.xdpAdjustHeadID, KernelHelpers.xdpAdjustTailID, KernelHelpers.xdpAdjustMetaID,
+            KernelHelpers.skbLoadBytesID, KernelHelpers.redirectID, KernelHelpers.csumDiffID,
         ]
         self.needsRunContextWhenProven = program.decoded.slots.contains { slot in
             switch slot {

@@ -33,11 +33,20 @@ public struct ProgramLinker: Sendable {
     }
 
     /// Links `program`, whose map `lddw`s name handles in `maps`.
+    ///
+    /// - Parameter type: what the program is written against: for a type with a context
+    ///   (``ProgramType/contextLayout``) every access through the context pointer is rewritten
+    ///   to the runtime's block (``ContextAccessRewriter``), in ``LinkedProgram/verifierProgram``
+    ///   and ``LinkedProgram/program`` alike.
     public func link(
-        _ program: Program, maps: [Int32: BPFMap], name: String = "", license: String? = nil
+        _ program: Program, maps: [Int32: BPFMap], name: String = "", license: String? = nil, type: ProgramType = .raw
     ) throws(LinkError) -> LinkedProgram {
         // An unchecked program may end in half an lddw; the decoder says so.
         if case .missingWideSecondHalf(let index)? = program.decoded.decodeError { throw .truncatedWideLoad(index: index) }
+        var program = program
+        if let layout = type.contextLayout {
+            program = Program(unchecked: try ContextAccessRewriter(layout: layout).rewrite(program))
+        }
         var slots = program.instructions
         var used: [Int32: BPFMap] = [:]
         for index in slots.indices {
@@ -57,7 +66,7 @@ public struct ProgramLinker: Sendable {
         for handle in used.keys.sorted() { regions += used[handle]!.regions }
         return LinkedProgram(
             name: name, verifierProgram: program, program: Program(unchecked: slots), helpers: registry,
-            maps: maps, regions: regions, license: license)
+            maps: maps, regions: regions, license: license, type: type)
     }
 
     /// The 64-bit constant that replaces a map `lddw` of `kind` whose operand is `operand` (handle

@@ -38,6 +38,7 @@ public class BPFMap: @unchecked Sendable, CustomStringConvertible {
         case .array: map = try ArrayMap(name: name, definition: definition)
         case .hash, .lruHash: map = try HashMap(name: name, definition: definition)
         case .ringBuffer: map = try RingBufferMap(name: name, definition: definition)
+        case .lpmTrie: map = try LPMTrieMap(name: name, definition: definition)
         case .programArray: map = try ProgramArrayMap(name: name, definition: definition)
         }
         LiveMaps.register(map)

@@ -19,6 +19,9 @@ public struct MapDefinition: Sendable, Hashable {
         self.flags = flags
     }
 
+    /// `BPF_F_NO_PREALLOC`: required for LPM tries (the runtime preallocates them anyway).
+    public static let noPreallocationFlag: UInt32 = 1
+
     /// `BPF_F_RDONLY_PROG`: programs may read but not write the values (set on `.rodata` maps).
     public static let readOnlyForProgramsFlag: UInt32 = 1 << 7
 
@@ -51,6 +54,20 @@ public struct MapDefinition: Sendable, Hashable {
                     ? "\(maxEntries) values of \(valueSize) bytes"
                     : "\(maxEntries) keys of \(keySize) bytes and values of \(valueSize) bytes"
                 throw .invalidDefinition("\(what) exceed \(Self.maxStorageBytes) bytes")
+            }
+        case .lpmTrie:
+            guard keySize > 4, keySize <= 4 + 256 else {
+                throw .invalidDefinition("LPM trie keys are a 4-byte prefix length and 1 to 256 bytes of data, not \(keySize) bytes")
+            }
+            guard valueSize > 0, valueSize <= Self.maxElementSize else {
+                throw .invalidDefinition("value size \(valueSize) is out of range 1...\(Self.maxElementSize)")
+            }
+            guard flags & Self.noPreallocationFlag != 0 else {
+                throw .invalidDefinition("LPM tries need BPF_F_NO_PREALLOC in their flags, as in the kernel")
+            }
+            let (bytes, overflow) = maxEntries.multipliedReportingOverflow(by: Self.valueStride(valueSize) + keySize)
+            guard !overflow, bytes <= Self.maxStorageBytes else {
+                throw .invalidDefinition("\(maxEntries) keys of \(keySize) bytes and values of \(valueSize) bytes exceed \(Self.maxStorageBytes) bytes")
             }
         case .programArray:
             guard keySize == 4, valueSize == 4 else {

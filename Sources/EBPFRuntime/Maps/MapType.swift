@@ -8,6 +8,9 @@ public enum MapType: UInt32, Sendable, Hashable, CaseIterable, CustomStringConve
     case programArray = 3
     /// `BPF_MAP_TYPE_LRU_HASH`: a hash map that evicts the least recently used key when full.
     case lruHash = 9
+    /// `BPF_MAP_TYPE_LPM_TRIE`: keys are a 32-bit prefix length and the data; a program's lookup
+    /// finds the longest stored prefix that matches.
+    case lpmTrie = 11
     /// `BPF_MAP_TYPE_RINGBUF`: a byte ring programs write records into and Swift reads.
     case ringBuffer = 27
 
@@ -18,6 +21,7 @@ public enum MapType: UInt32, Sendable, Hashable, CaseIterable, CustomStringConve
         case .array: "array"
         case .programArray: "prog_array"
         case .lruHash: "lru_hash"
+        case .lpmTrie: "lpm_trie"
         case .ringBuffer: "ringbuf"
         }
     }

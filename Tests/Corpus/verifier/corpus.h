@@ -20,7 +20,7 @@ static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *) 1;
 static long (*bpf_map_update_elem)(void *map, const void *key, const void *value, u64 flags) = (void *) 2;
 
 /* One entry point per file: R1 = the buffer, R2 = its length. */
-#define PROGRAM(name) SEC("xdp") int name(u8 *data, unsigned long len)
+#define PROGRAM(name) SEC("raw") int name(u8 *data, unsigned long len)
 #define LICENSE char _license[] SEC("license") = "GPL"
 
 #endif

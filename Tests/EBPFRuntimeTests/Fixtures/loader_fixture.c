@@ -27,7 +27,7 @@ __noinline int add_three(int value)
     return value + 3;
 }
 
-SEC("xdp")
+SEC("raw")
 int dispatch(void *data, unsigned long length)
 {
     first_static += 1;
@@ -40,19 +40,19 @@ int dispatch(void *data, unsigned long length)
     return add_three(100);
 }
 
-SEC("xdp")
+SEC("raw")
 int handler_one(void *data, unsigned long length)
 {
     return add_three(1000) + initialised;
 }
 
-SEC("xdp")
+SEC("raw")
 int handler_two(void *data, unsigned long length)
 {
     return 2000;
 }
 
-SEC("socket")
+SEC("raw")
 int remember(void *data, unsigned long length)
 {
     __u64 key = length;
@@ -66,7 +66,7 @@ int remember(void *data, unsigned long length)
     return *found + add_three(0);
 }
 
-SEC("socket")
+SEC("raw")
 int environment(void *data, unsigned long length)
 {
     __u64 before = bpf_ktime_get_ns();
@@ -82,7 +82,7 @@ int environment(void *data, unsigned long length)
 /* A string literal (clang puts it in .rodata.str1.1) and a variable in a custom data section. */
 __u32 custom_counter SEC(".data.custom") = 41;
 
-SEC("socket")
+SEC("raw")
 int greet(void *data, unsigned long length)
 {
     custom_counter++;

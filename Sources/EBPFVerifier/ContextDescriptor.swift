@@ -1,0 +1,60 @@
+/// The layout of a typed program context, as the verifier sees it: R1 at entry points at a
+/// block of ``size`` bytes whose ``fields`` are the only bytes the program may read (or write,
+/// where a field says so), each at exactly its offset and size.
+///
+/// This is the layout the engines run, after the runtime rewrote the program's accesses to the
+/// kernel's structure (`struct xdp_md`, 32-bit fields) into accesses to its own block, as the
+/// kernel's `convert_ctx_access` does: a field that holds a pointer into the packet is 8 bytes
+/// here and loads as a packet pointer (``FieldKind/packetStart``) or the packet's end
+/// (``FieldKind/packetEnd``), which a comparison must relate before any packet access.
+public struct ContextDescriptor: Sendable, Hashable {
+    /// What a field holds.
+    public enum FieldKind: Sendable, Hashable {
+        /// A number (loaded as a scalar of the field's width).
+        case scalar
+        /// The address of the packet's first byte (`pkt`).
+        case packetStart
+        /// The address one past the packet's last byte (`pkt_end`).
+        case packetEnd
+        /// The address of the metadata before the packet (`pkt_meta`); reading it is refused:
+        /// accesses through it are not modelled yet.
+        case packetMeta
+    }
+
+    /// One field of the block.
+    public struct Field: Sendable, Hashable {
+        public var name: String
+        public var offset: Int
+        public var size: Int
+        public var kind: FieldKind
+        public var isWritable: Bool
+
+        public init(name: String, offset: Int, size: Int, kind: FieldKind = .scalar, isWritable: Bool = false) {
+            self.name = name
+            self.offset = offset
+            self.size = size
+            self.kind = kind
+            self.isWritable = isWritable
+        }
+    }
+
+    /// The kernel's name of the context (`xdp_md`, `__sk_buff`), for messages.
+    public var name: String
+    /// Bytes of the block.
+    public var size: Int
+    public var fields: [Field]
+    /// The largest packet length a run may see: the verifier's bound on the packet's length.
+    public var maxPacketLength: Int
+
+    public init(name: String, size: Int, fields: [Field], maxPacketLength: Int) {
+        self.name = name
+        self.size = size
+        self.fields = fields
+        self.maxPacketLength = maxPacketLength
+    }
+
+    /// The field accessed by `size` bytes at `offset`, if that is exactly one field.
+    public func field(at offset: Int64, size: Int) -> Field? {
+        fields.first { Int64($0.offset) == offset && $0.size == size }
+    }
+}

@@ -1,0 +1,79 @@
+import EBPF
+import EBPFKernel
+import EBPFTestSupport
+import Foundation
+import Testing
+
+/// Every program of the socket-filter and tc corpus (`Tests/Corpus/skb`) on 1,000 generated
+/// frames: both engines after the verifier and the interpreter without it give the same R0 and
+/// output packet, and where bpf() is allowed so does the kernel's `BPF_PROG_TEST_RUN`.
+@Suite struct SocketBufferCorpusTests {
+    static let names = ["socket_ipv4_only", "socket_tcp_port", "socket_ctx_fields", "tc_drop_ports", "tc_ttl_rewrite"]
+    /// Frames the kernel's skb test run accepts: IPv4 and IPv6 ones need their whole IP header.
+    static let packets = XDPCorpus.packets(count: 1_200, seed: 26).filter { frame in
+        switch (frame[12], frame[13]) {
+        case (0x08, 0x00): frame.count >= 34
+        case (0x86, 0xdd): frame.count >= 54
+        default: true
+        }
+    }.prefix(1_000).map { $0 }
+
+    @Test func theFramesAreAThousand() {
+        #expect(Self.packets.count == 1_000)
+    }
+
+    /// Frames the kernel refuses, refused alike: an IP header cut short.
+    @Test func framesWithACutIPHeaderAreRefused() throws {
+        let object = try LoadedObject(bytes: Array(try Data(contentsOf: RepositoryLayout.url("Tests/Corpus/skb/socket_ipv4_only.o"))))
+        let program = try object.link("socket_ipv4_only")
+        let runner = try program.prepare(configuration: ExecutionConfiguration(engine: .interpreter))
+        let frame: [UInt8] = Array(repeating: 2, count: 12) + [0x08, 0x00] + Array(repeating: 0x45, count: 19)
+        #expect(throws: PacketRunError.self) { try program.run(using: runner, socketBuffer: frame) }
+        #expect(try program.run(using: runner, socketBuffer: frame + [0]).returnValue == 20)
+    }
+
+    @Test(arguments: names)
+    func enginesAndKernelAgree(name: String) throws {
+        let object = try LoadedObject(bytes: Array(try Data(contentsOf: RepositoryLayout.url("Tests/Corpus/skb/\(name).o"))))
+        let program = try object.link(name)
+        #expect(program.type == (name.hasPrefix("tc_") ? .schedClassifier : .socketFilter))
+        let runners: [any ProgramRunner] = [
+            try program.prepare(configuration: ExecutionConfiguration(engine: .interpreter)),
+            try program.prepare(configuration: ExecutionConfiguration(engine: .jit)),
+            try program.prepare(configuration: ExecutionConfiguration(engine: .interpreter, verify: false)),
+        ]
+        var kernel: KernelProgram?
+        let type: KernelBPF.ProgramType = program.type == .schedClassifier ? .schedClassifier : .socketFilter
+        switch XDPCorpus.kernelProgram(object, name, type: type) {
+        case .success(let loaded): kernel = loaded.program
+        case .failure(let skip) where skip.refused: Issue.record("the kernel refused \(name): \(skip)")
+        case .failure(let skip): print("\(name): kernel comparison skipped: \(skip)")
+        }
+        var mismatches: [String] = []
+        var results: Set<UInt64> = []
+        for (index, packet) in Self.packets.enumerated() {
+            let expected = try program.run(using: runners[0], socketBuffer: packet)
+            results.insert(expected.returnValue)
+            for runner in runners.dropFirst() {
+                let other = try program.run(using: runner, socketBuffer: packet)
+                if other != expected { mismatches.append("packet \(index): \(expected.returnValue) vs \(other.returnValue)") }
+            }
+            if let kernel {
+                let run: KernelBPF.PacketRun
+                do {
+                    run = try KernelBPF.testRun(kernel, packet: packet)
+                } catch {
+                    mismatches.append("packet \(index) (\(packet.count) bytes): kernel errno \(error.errno)")
+                    continue
+                }
+                if UInt64(run.returnValue) != expected.returnValue & 0xffff_ffff || run.packet != expected.packet {
+                    mismatches.append(
+                        "packet \(index) (\(packet.count) bytes): kernel \(run.returnValue) \(run.packet.count) bytes, "
+                            + "interpreter \(expected.returnValue) \(expected.packet.count) bytes")
+                }
+            }
+        }
+        #expect(mismatches.count == 0, "\(name): \(mismatches.count) mismatches, first: \(mismatches.prefix(3))")
+        print("\(name): \(results.count) distinct results, kernel \(kernel == nil ? "skipped" : "compared")")
+    }
+}

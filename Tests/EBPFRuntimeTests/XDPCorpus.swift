@@ -1,0 +1,102 @@
+import EBPF
+import EBPFKernel
+import EBPFTestSupport
+import Foundation
+
+/// The XDP corpus (`Tests/Corpus/xdp`): its programs, and the packets they are run on.
+enum XDPCorpus {
+    /// Every program of the corpus (each file's one program has the file's name).
+    static let names = [
+        "xdp_pass", "xdp_reflect", "xdp_ctx_fields", "xdp_drop_ports", "xdp_icmp_echo", "xdp_ipv4_nat",
+        "xdp_ipv6_hop_limit", "xdp_meta_mark", "xdp_syn_guard", "xdp_trim_tail", "xdp_vlan_pop", "xdp_vlan_push",
+        "xdp_fragment_drop", "xdp_udp_echo", "xdp_icmp6_echo", "xdp_dscp_mark", "xdp_tail_trailer", "xdp_mac_filter",
+        "xdp_arp_guard", "xdp_tcp_mss_clamp", "xdp_strip_ip_options", "xdp_redirect_ports", "xdp_csum_diff_nat", "xdp_proto_count", "xdp_rate_guard", "xdp_lpm_guard",
+    ]
+
+    /// Programs this machine's kernel (6.18) refuses to load, with the reason it gives; docs/runtime.md
+    /// says why. The engines still run them.
+    static let kernelRefusals = [
+        "xdp_meta_mark": "cannot use helper bpf_xdp_adjust_meta",
+    ]
+
+    static func object(_ name: String) throws -> LoadedObject {
+        try LoadedObject(bytes: Array(try Data(contentsOf: RepositoryLayout.url("Tests/Corpus/xdp/\(name).o"))))
+    }
+
+    /// `count` varied Ethernet frames (``CaptureGenerator``: VLAN tags, IPv4 with options,
+    /// IPv6 with extension headers, TCP, UDP, ICMP, ARP, frames cut short) that the kernel's
+    /// XDP test run accepts: at least an Ethernet header, at most a frame's worth.
+    static func packets(count: Int, seed: UInt64 = 15) -> [[UInt8]] {
+        var generator = CaptureGenerator(seed: seed)
+        var packets: [[UInt8]] = []
+        while packets.count < count {
+            let data = generator.nextPacket().data
+            if data.count >= XDPContext.minPacketLength && data.count <= XDPContext.maxPacketLength { packets.append(data) }
+        }
+        return packets
+    }
+
+    /// The program loaded into the kernel as compiled (context accesses not rewritten), with
+    /// the object's maps created there too (each `lddw` of a map given the kernel map's file
+    /// descriptor), or why the kernel oracle must not or cannot run it: bpf() refused, global
+    /// data with initial contents (not set up in the kernel yet), or a loop (this machine's 6.18
+    /// kernel oopsed once verifying a loop over an XDP context, so loops stay out of it).
+    static func kernelProgram(
+        _ object: LoadedObject, _ name: String, type: KernelBPF.ProgramType
+    ) -> Result<(program: KernelProgram, maps: [KernelMap]), KernelSkip> {
+        guard KernelBPF.isAvailable else { return .failure(KernelSkip("bpf() is not available to this process")) }
+        guard let program = object.program(named: name) else { return .failure(KernelSkip("no program \(name)")) }
+        guard !program.program.decoded.controlFlow.hasLoops else { return .failure(KernelSkip("\(name) has a loop")) }
+        var maps: [KernelMap] = []
+        for map in object.object.maps {
+            if let initial = map.initialValue, initial.contains(where: { $0 != 0 }) {
+                return .failure(KernelSkip("\(name) has initialised global data"))
+            }
+            let definition = map.definition
+            switch KernelMap.create(
+                type: definition.type.rawValue, keySize: definition.keySize, valueSize: definition.valueSize,
+                maxEntries: definition.maxEntries, flags: definition.flags)
+            {
+            case .success(let created): maps.append(created)
+            case .failure(let error): return .failure(KernelSkip("the kernel refused map \(map.name): errno \(error.errno)"))
+            }
+        }
+        var instructions = program.program.instructions
+        for index in instructions.indices {
+            guard case .loadImmediate64(_, let kind, let value) = program.program.decoded[index],
+                kind == .mapByFD || kind == .mapValueByFD
+            else { continue }
+            instructions[index].immediate = maps[Int(Int32(truncatingIfNeeded: value))].fileDescriptor
+        }
+        switch KernelBPF.loadProgram(instructions, type: type, license: object.object.license ?? "GPL") {
+        case .success(let loaded): return .success((loaded, maps))
+        case .failure(let error): return .failure(KernelSkip(error.description, refused: true))
+        }
+    }
+
+    /// Every map of `object` as sorted (key, value) pairs, by map name.
+    static func contents(_ object: LoadedObject) throws -> [String: [[UInt8]]] {
+        var result: [String: [[UInt8]]] = [:]
+        for map in object.maps { result[map.name] = try map.entries().map { $0.key + $0.value }.sorted { $0.lexicographicallyPrecedes($1) } }
+        return result
+    }
+
+    /// The kernel's maps in the same form.
+    static func contents(_ maps: [KernelMap], of object: LoadedObject) -> [String: [[UInt8]]] {
+        var result: [String: [[UInt8]]] = [:]
+        for (map, definition) in zip(maps, object.object.maps) {
+            result[definition.name] = map.entries().map { $0.key + $0.value }.sorted { $0.lexicographicallyPrecedes($1) }
+        }
+        return result
+    }
+
+    struct KernelSkip: Error, CustomStringConvertible {
+        var description: String
+        /// The kernel's verifier refused the program (rather than the oracle not being usable).
+        var refused = false
+        init(_ description: String, refused: Bool = false) {
+            self.description = description
+            self.refused = refused
+        }
+    }
+}
