@@ -10,6 +10,8 @@ extension MapDefinition {
         case .hash: kind = .hash
         case .array: kind = .array
         case .lruHash: kind = .lruHash
+        case .perCPUArray: kind = .perCPUArray
+        case .perCPUHash: kind = .perCPUHash
         case .ringBuffer: kind = .ringBuffer
         case .lpmTrie: kind = .hash  // lookups may miss: NULL-checked like a hash map's
         case .programArray: kind = .other

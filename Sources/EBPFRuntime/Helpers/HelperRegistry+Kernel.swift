@@ -11,7 +11,7 @@ extension HelperRegistry {
     /// | 5 | `bpf_ktime_get_ns()` | CLOCK_MONOTONIC |
     /// | 6 | `bpf_trace_printk(fmt, fmt_size, ...)` | up to 3 arguments; GPL only |
     /// | 7 | `bpf_get_prandom_u32()` | |
-    /// | 8 | `bpf_get_smp_processor_id()` | the CPU the thread runs on |
+    /// | 8 | `bpf_get_smp_processor_id()` | the run's CPU, ``PerCPU/current`` (0 unless set) |
     /// | 12 | `bpf_tail_call(ctx, prog_array, index)` | see ``ProgramLinker`` |
     /// | 23 | `bpf_redirect(ifindex, flags)` | packet programs; recorded, returns the redirect verdict |
     /// | 26 | `bpf_skb_load_bytes(skb, offset, to, len)` | socket filter and tc only; 0 or -EFAULT |
