@@ -14,7 +14,7 @@ extension MapDefinition {
         case .perCPUHash: kind = .perCPUHash
         case .ringBuffer: kind = .ringBuffer
         case .lpmTrie: kind = .hash  // lookups may miss: NULL-checked like a hash map's
-        case .programArray: kind = .other
+        case .programArray, .deviceMap, .cpuMap, .xdpSocketMap: kind = .other
         }
         return MapDescriptor(kind: kind, keySize: keySize, valueSize: valueSize, maxEntries: maxEntries)
     }

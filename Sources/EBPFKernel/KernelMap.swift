@@ -40,6 +40,7 @@ public final class KernelMap: Sendable {
 
     static let commandCreate: Int32 = 0
     static let commandLookup: Int32 = 1
+    static let commandUpdate: Int32 = 2
     static let commandNextKey: Int32 = 4
 
     /// Creates a map of kernel type `type` (`enum bpf_map_type`); `nil` with errno when refused.
@@ -93,6 +94,18 @@ public final class KernelMap: Sendable {
             key = next
             if result.count > 1 << 20 { return result }
         }
+    }
+
+    /// Stores `value` under `key` (`BPF_MAP_UPDATE_ELEM` with `BPF_ANY`; a per-CPU map's value
+    /// is every CPU's, ``lookupValueSize`` bytes); the errno when the kernel refuses.
+    public func update(key: [UInt8], value: [UInt8]) -> Result<Void, KernelRunError> {
+        precondition(key.count == keySize && value.count == lookupValueSize, "key or value of the wrong size")
+        let status: Int = key.withUnsafeBytes { keyBytes in
+            value.withUnsafeBytes { valueBytes in
+                call(Self.commandUpdate, key: UInt64(UInt(bitPattern: keyBytes.baseAddress)), second: UInt64(UInt(bitPattern: valueBytes.baseAddress)))
+            }
+        }
+        return status == 0 ? .success(()) : .failure(KernelRunError(errno: errno))
     }
 
     private func withKeyPointer<R>(_ key: [UInt8]?, _ body: (UInt64) -> R) -> R {

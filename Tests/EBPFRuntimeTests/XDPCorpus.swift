@@ -11,8 +11,18 @@ enum XDPCorpus {
         "xdp_ipv6_hop_limit", "xdp_meta_mark", "xdp_syn_guard", "xdp_trim_tail", "xdp_vlan_pop", "xdp_vlan_push",
         "xdp_fragment_drop", "xdp_udp_echo", "xdp_icmp6_echo", "xdp_dscp_mark", "xdp_tail_trailer", "xdp_mac_filter",
         "xdp_arp_guard", "xdp_tcp_mss_clamp", "xdp_strip_ip_options", "xdp_redirect_ports", "xdp_csum_diff_nat", "xdp_proto_count", "xdp_rate_guard", "xdp_lpm_guard",
-        "xdp_percpu_count",
+        "xdp_percpu_count", "xdp_redirect_map",
     ]
+
+    /// Entries stored in a program's maps before it runs, in the engines' maps and the
+    /// kernel's alike: (map, key, value), 32-bit little-endian numbers. `xdp_redirect_map`'s
+    /// devmap sends slots 0 and 2 to interface 1 (the loopback device, which exists in the
+    /// kernel too), its cpumap has CPU 0 with a 64-packet queue.
+    static let initialEntries: [String: [(map: String, key: UInt32, value: UInt32)]] = [
+        "xdp_redirect_map": [("tx_ports", 0, 1), ("tx_ports", 2, 1), ("cpus", 0, 64)],
+    ]
+
+    static func word(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.littleEndian, Array.init) }
 
     /// Programs this machine's kernel (6.18) refuses to load, with the reason it gives; docs/runtime.md
     /// says why. The engines still run them.
@@ -21,7 +31,11 @@ enum XDPCorpus {
     ]
 
     static func object(_ name: String) throws -> LoadedObject {
-        try LoadedObject(bytes: Array(try Data(contentsOf: RepositoryLayout.url("Tests/Corpus/xdp/\(name).o"))))
+        let object = try LoadedObject(bytes: Array(try Data(contentsOf: RepositoryLayout.url("Tests/Corpus/xdp/\(name).o"))))
+        for entry in initialEntries[name] ?? [] {
+            try object.map(named: entry.map)!.update(key: word(entry.key), value: word(entry.value))
+        }
+        return object
     }
 
     /// `count` varied Ethernet frames (``CaptureGenerator``: VLAN tags, IPv4 with options,
@@ -60,6 +74,12 @@ enum XDPCorpus {
             {
             case .success(let created): maps.append(created)
             case .failure(let error): return .failure(KernelSkip("the kernel refused map \(map.name): errno \(error.errno)"))
+            }
+        }
+        for entry in initialEntries[name] ?? [] {
+            let index = object.object.maps.firstIndex { $0.name == entry.map }!
+            if case .failure(let error) = maps[index].update(key: word(entry.key), value: word(entry.value)) {
+                return .failure(KernelSkip("the kernel refused an entry of map \(entry.map): errno \(error.errno)"))
             }
         }
         var instructions = program.program.instructions

@@ -41,6 +41,7 @@ public class BPFMap: @unchecked Sendable, CustomStringConvertible {
         case .ringBuffer: map = try RingBufferMap(name: name, definition: definition)
         case .lpmTrie: map = try LPMTrieMap(name: name, definition: definition)
         case .perCPUArray, .perCPUHash: map = try PerCPUMap(name: name, definition: definition)
+        case .deviceMap, .cpuMap, .xdpSocketMap: map = try RedirectMap(name: name, definition: definition)
         case .programArray: map = try ProgramArrayMap(name: name, definition: definition)
         }
         LiveMaps.register(map)

@@ -83,6 +83,12 @@ public struct MapDefinition: Sendable, Hashable {
             guard !overflow, bytes <= Self.maxStorageBytes else {
                 throw .invalidDefinition("\(maxEntries) keys of \(keySize) bytes and values of \(valueSize) bytes exceed \(Self.maxStorageBytes) bytes")
             }
+        case .deviceMap, .cpuMap, .xdpSocketMap:
+            let sizes = type == .xdpSocketMap ? [4] : [4, 8]
+            guard keySize == 4, sizes.contains(valueSize) else {
+                throw .invalidDefinition("\(type) maps need 4-byte keys and values of \(sizes.map(String.init).joined(separator: " or ")) bytes, not \(keySize) and \(valueSize)")
+            }
+            guard maxEntries <= 1 << 20 else { throw .invalidDefinition("\(type) of \(maxEntries) entries is too large") }
         case .programArray:
             guard keySize == 4, valueSize == 4 else {
                 throw .invalidDefinition("program arrays need 4-byte keys and values, not \(keySize) and \(valueSize)")

@@ -15,6 +15,12 @@ public enum MapType: UInt32, Sendable, Hashable, CaseIterable, CustomStringConve
     /// `BPF_MAP_TYPE_LPM_TRIE`: keys are a 32-bit prefix length and the data; a program's lookup
     /// finds the longest stored prefix that matches.
     case lpmTrie = 11
+    /// `BPF_MAP_TYPE_DEVMAP`: interfaces XDP programs redirect to with `bpf_redirect_map`.
+    case deviceMap = 14
+    /// `BPF_MAP_TYPE_CPUMAP`: CPUs XDP programs redirect to with `bpf_redirect_map`.
+    case cpuMap = 16
+    /// `BPF_MAP_TYPE_XSKMAP`: AF_XDP sockets XDP programs redirect to with `bpf_redirect_map`.
+    case xdpSocketMap = 17
     /// `BPF_MAP_TYPE_RINGBUF`: a byte ring programs write records into and Swift reads.
     case ringBuffer = 27
 
@@ -28,6 +34,9 @@ public enum MapType: UInt32, Sendable, Hashable, CaseIterable, CustomStringConve
         case .perCPUArray: "percpu_array"
         case .lruHash: "lru_hash"
         case .lpmTrie: "lpm_trie"
+        case .deviceMap: "devmap"
+        case .cpuMap: "cpumap"
+        case .xdpSocketMap: "xskmap"
         case .ringBuffer: "ringbuf"
         }
     }
