@@ -33,6 +33,8 @@ import Testing
         #expect(map.userValueSize == 32)
         #expect(try map.lookup(key: [3, 0, 0, 0]).count == 32)
         #expect(map.summed(try map.lookup(key: [3, 0, 0, 0])) == [4])
+        // The typed forms of other maps would see one CPU's value: they refuse.
+        #expect(throws: MapError.wrongValueSize(expected: 32, actual: 8)) { try map.lookup(UInt32(3), as: UInt64.self) }
         // A CPU past the map's has no slot: the lookup fails.
         #expect(try PerCPU.withCurrentCPU(4) { try harness.run(Self.increment, configuration: configuration) } == 4)
         #expect(map.summed(try map.lookup(key: [3, 0, 0, 0])) == [4])

@@ -248,9 +248,11 @@ extension BPFMap {
         }
     }
 
+    /// A typed value must be the whole value Swift reads (per-CPU maps: use
+    /// ``PerCPUMap/values(_:as:)`` and ``PerCPUMap/update(_:perCPU:flags:)``).
     private func checkValueType<Value>(_ type: Value.Type) throws(MapError) {
-        guard MemoryLayout<Value>.size == definition.valueSize else {
-            throw .wrongValueSize(expected: definition.valueSize, actual: MemoryLayout<Value>.size)
+        guard MemoryLayout<Value>.size == userValueSize else {
+            throw .wrongValueSize(expected: userValueSize, actual: MemoryLayout<Value>.size)
         }
     }
 
