@@ -14,7 +14,8 @@ import Glibc
 /// - ``run(each:results:)``: one filter over many inputs in one call (packet filters, capture
 ///   tools); the code loops over the inputs itself.
 /// - ``run(memory:stack:)`` with `stack: nil`, ``run(_:)-(UnsafeMutableRawBufferPointer)``,
-///   ``run(reading:)`` (for programs that cannot write their input, ``mayWriteInput``), and
+///   ``run(reading:)`` on a buffer or a `RawSpan` (for programs that cannot write their input,
+///   ``mayWriteInput``), and
 ///   ``run(_:)-([UInt8])`` over an array (the same path after `withUnsafeMutableBytes`).
 public final class CompiledProgram: ProgramRunner, Sendable {
     /// The single entry: `(input base or 0, input length, stack area base or 0)`. Returns R0 in
@@ -42,7 +43,7 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     /// trap's counter into a count.
     private let counterStart: Int64
     /// The invalid-instruction traps by slot (plus falling off the end), as trap records name them.
-    private let staticTraps: [ExecutionTrap?]
+    private let staticTraps: StaticTrapTable
     /// Memory besides the input and the stack that the program may access (map storage, for
     /// EBPFRuntime), consulted by the slow path of an access check.
     public let extraRegions: [MemoryRegion]
@@ -62,7 +63,7 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     let batchHasOwnBody: Bool
 
     init(memory: consuming ExecutableMemory, instructionOffsets: [Int], batchEntryOffset: Int, limits: ExecutionLimits,
-         staticTraps: [ExecutionTrap?], extraRegions: [MemoryRegion], extraRegionTable: RegionTable, mayWriteInput: Bool,
+         staticTraps: StaticTrapTable, extraRegions: [MemoryRegion], extraRegionTable: RegionTable, mayWriteInput: Bool,
          helperArgumentsProven: Bool, batchHasOwnBody: Bool) {
         self.helperArgumentsProven = helperArgumentsProven
         self.batchHasOwnBody = batchHasOwnBody
@@ -124,6 +125,19 @@ public final class CompiledProgram: ProgramRunner, Sendable {
     public func run(reading input: UnsafeRawBufferPointer) throws(ExecutionTrap) -> UInt64 {
         precondition(!mayWriteInput, "run(reading:) needs a program that cannot write its input (mayWriteInput is true)")
         return try call(base: input.baseAddress, count: input.count, stackBase: 0)
+    }
+
+    /// Runs the program over the bytes of `input`, which it must not write (``run(reading:)-(UnsafeRawBufferPointer)``
+    /// for a span: `array.span.bytes`, a `Data`'s or a `RawSpan` from any other container).
+    ///
+    /// - Precondition: the code cannot write outside its stack area (``mayWriteInput`` is
+    ///   `false`).
+    @inlinable @inline(__always)
+    public func run(reading input: RawSpan) throws(ExecutionTrap) -> UInt64 {
+        precondition(!mayWriteInput, "run(reading:) needs a program that cannot write its input (mayWriteInput is true)")
+        return try input.withUnsafeBytes { (bytes) throws(ExecutionTrap) -> UInt64 in
+            try call(base: bytes.baseAddress, count: bytes.count, stackBase: 0)
+        }
     }
 
     /// Runs the program over a copy of `bytes` that the program may modify, written back into
@@ -237,6 +251,9 @@ final class RegionTable: @unchecked Sendable {
     /// The pairs' address, 0 when there are none (so code without extra regions does not
     /// depend on where a table was allocated).
     var address: UInt64 { count == 0 ? 0 : UInt64(UInt(bitPattern: pairs.baseAddress)) }
+
+    /// The table of no regions, shared by every program without extra regions.
+    static let empty = RegionTable([])
 
     init(_ regions: [MemoryRegion]) {
         let values = MemoryRegion.pairs(regions)

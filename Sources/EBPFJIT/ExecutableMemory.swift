@@ -1,58 +1,56 @@
 import Glibc
 
 /// Machine code in its own pages, readable and executable but never writable and executable at
-/// the same time (W^X): the pages are mapped read-write, filled, then switched to read-execute.
+/// the same time (W^X): the pages come read-write from the process's ``CodePagePool``, are
+/// filled, then switched to read-execute.
 ///
 /// The bytes after the code up to the end of the last page are `int3` (0xcc), so a stray jump
-/// past the end stops at a breakpoint instead of running leftovers. The mapping is released
-/// (`munmap`) when the value is destroyed.
+/// past the end stops at a breakpoint instead of running leftovers. The pages go back to the
+/// pool (switched back to read-write, no longer executable) when the value is destroyed.
 public struct ExecutableMemory: ~Copyable, @unchecked Sendable {
     /// Start of the mapping (page-aligned); the code's first byte.
     public let baseAddress: UnsafeRawPointer
-    /// Bytes mapped: the code size rounded up to whole pages.
+    /// Bytes of the code's pages: the code size rounded up to whole pages (at least one).
     public let mappedSize: Int
     /// Bytes of code (the rest of the mapping is `int3`).
     public let codeSize: Int
+    /// Where the pages came from and go back to.
+    private let pool: CodePagePool
 
-    /// Maps `code` into fresh executable pages.
+    /// Puts `code` into pages of its own from the ``CodePagePool``: written while they are
+    /// read-write, then switched to read-execute (one `mprotect`).
     public init(code: [UInt8]) throws(JITError) {
-        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let size = max(pageSize, (code.count + pageSize - 1) / pageSize * pageSize)
-        let pointer = try Self.mapReadWrite(size: size)
+        try self.init(code: code, pool: .shared)
+    }
+
+    /// Puts `code` into pages from `pool` (tests use pools of their own).
+    init(code: [UInt8], pool: CodePagePool) throws(JITError) {
+        let pageSize = CodePagePool.pageSize
+        let pages = max(1, (code.count + pageSize - 1) / pageSize)
+        let size = pages * pageSize
+        let pointer = try pool.take(pages: pages)
         let bytes = pointer.bindMemory(to: UInt8.self, capacity: size)
         code.withUnsafeBufferPointer { source in
             if let base = source.baseAddress { bytes.update(from: base, count: code.count) }
         }
-        (bytes + code.count).initialize(repeating: 0xcc, count: size - code.count)
-        do {
-            try Self.protectReadExecute(pointer, size: size)
-        } catch {
-            munmap(pointer, size)
-            throw error
+        (bytes + code.count).update(repeating: 0xcc, count: size - code.count)
+        guard mprotect(pointer, size, PROT_READ | PROT_EXEC) == 0 else {
+            let error = errno
+            pool.release(pointer, pages: pages)
+            throw .mprotectFailed(errno: error)
         }
         self.baseAddress = UnsafeRawPointer(pointer)
         self.mappedSize = size
         self.codeSize = code.count
+        self.pool = pool
     }
 
     deinit {
-        munmap(UnsafeMutableRawPointer(mutating: baseAddress), mappedSize)
+        pool.release(UnsafeMutableRawPointer(mutating: baseAddress), pages: mappedSize / CodePagePool.pageSize)
     }
 
     /// The code bytes (a copy).
     public var code: [UInt8] {
         Array(UnsafeRawBufferPointer(start: baseAddress, count: codeSize))
-    }
-
-    /// Wraps `mmap(2)`: `size` bytes of private anonymous memory, `PROT_READ | PROT_WRITE`.
-    private static func mapReadWrite(size: Int) throws(JITError) -> UnsafeMutableRawPointer {
-        let pointer = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-        guard let pointer, pointer != MAP_FAILED else { throw .mmapFailed(errno: errno) }
-        return pointer
-    }
-
-    /// Wraps `mprotect(2)`: switches the pages to `PROT_READ | PROT_EXEC` (dropping write).
-    private static func protectReadExecute(_ pointer: UnsafeMutableRawPointer, size: Int) throws(JITError) {
-        guard mprotect(pointer, size, PROT_READ | PROT_EXEC) == 0 else { throw .mprotectFailed(errno: errno) }
     }
 }

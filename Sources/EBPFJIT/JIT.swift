@@ -44,11 +44,17 @@ public enum JIT {
         var slotOffsets: [Int]
         let batchEntryOffset: Int
         // The extra regions at the address the slow path's call passes as a constant.
-        let extraRegionTable = RegionTable(extraRegions)
+        let extraRegionTable = extraRegions.isEmpty ? RegionTable.empty : RegionTable(extraRegions)
         do {
+            // Room for the usual code up front (each buffer grows once at most, instead of
+            // doubling its way up): about 16 bytes, two labels and one jump per slot, a few
+            // hundred bytes of entries, exits and stubs, twice that with the batch entry's copy.
+            let copies = options.inlinedBatchBody ? 2 : 1
+            let slots = analysis.slots.count
             var lowering = Lowering(
                 analysis: analysis, addresses: addresses, helpers: helpers, limits: limits, facts: facts, options: options,
-                assembler: X86Assembler())
+                assembler: X86Assembler(
+                    reservingCodeBytes: copies * (16 * slots + 384), labels: copies * (2 * slots + 32), jumps: copies * (slots + 16)))
             // One seed per compilation.
             lowering.blindingSeed = options.constantBlinding ? UInt64.random(in: .min ... .max) : nil
             lowering.extraRegionPairs = extraRegionTable.address
@@ -65,7 +71,7 @@ public enum JIT {
         } catch {
             throw .internalError(error)
         }
-        for index in slotOffsets.indices { slotOffsets[index] = assembler.relocated(slotOffsets[index]) }
+        assembler.relocate(&slotOffsets)
         statistics.branchRelaxation = stopwatch.lap()
         if assembler.code.count > options.maxCodeSize {
             throw .codeTooLarge(size: assembler.code.count, limit: options.maxCodeSize)

@@ -17,13 +17,13 @@ extension Lowering {
     /// 3. `movabs rax, target; call rax`; then `afterCall` (flags it sets survive step 4);
     /// 4. undo the padding with `lea` (flags unchanged) and pop.
     mutating func emitNativeCall(
-        preserving: Set<X86Register>,
+        preserving: X86RegisterSet,
         moves: [(X86Register, X86Register)],
         constants: [(X86Register, UInt64)],
         target: CallTarget,
         afterCall: (inout X86Assembler) -> Void
     ) {
-        let saved = preserving.sorted { $0.rawValue < $1.rawValue }
+        let saved = Array(preserving)  // in encoding order
         let padding: Int32 = saved.count % 2 == 0 ? 8 : 0
         for register in saved { a.push(register) }
         if padding != 0 { a.lea(.rsp, .at(.rsp, -padding)) }
@@ -64,8 +64,8 @@ extension Lowering {
 
     /// Registers that must survive a helper call: caller-saved ones holding R6–R10 or JIT state.
     /// (R0 receives the result; R1–R5 are undefined after a call.)
-    var helperCallPreserved: Set<X86Register> {
-        var keep: Set<X86Register> = [map.context]
+    var helperCallPreserved: X86RegisterSet {
+        var keep: X86RegisterSet = [map.context]
         if budgetEnabled { keep.insert(map.counter) }
         if let stackBaseRegister { keep.insert(stackBaseRegister) }
         for n in 6...10 where analysis.usesRegister[n] { keep.insert(map.ebpf[n]) }

@@ -332,7 +332,10 @@ extension Lowering {
             a.mov(.bits64, temporary, .at(cursor))
             a.mov(.bits64, .at(ctx, RunContextLayout.memoryBase), temporary)
         }
-        if analysis.usesRegister[1] {
+        if analysis.usesRegister[1] && analysis.inputBaseOnlyBasesPacketLoads {
+            // Only the length-checked legacy loads read R1: the start as it is.
+            a.mov(.bits64, r(1), .at(cursor))
+        } else if analysis.usesRegister[1] {
             // R1 = start, or 0 for an empty input (as the single entry's caller passes it).
             a.mov(.bits64, r(1), .at(cursor))
             a.alu(.cmp, .bits64, .at(cursor, 8), immediate: 1)

@@ -37,10 +37,10 @@ struct Lowering {
     /// register), so they read no memory; nil when no check does.
     let stackBaseRegister: X86Register?
     /// x86 registers holding a used eBPF register or JIT state; what must survive clobbers.
-    let liveRegisters: Set<X86Register>
+    let liveRegisters: X86RegisterSet
     /// Caller-saved live registers a memory-check slow path saves around its call into Swift
     /// (computed once: every slow path needs the same set).
-    let slowPathPreserved: Set<X86Register>
+    let slowPathPreserved: X86RegisterSet
     /// Callee-saved x86 registers the prologue saves.
     let savedCalleeRegisters: [X86Register]
     /// Bytes subtracted from rsp after those pushes so that rsp is 16-byte aligned at `call body`.
@@ -98,7 +98,7 @@ struct Lowering {
         self.accessChecks = addresses.checks
         let checksStack = analysis.usesStack && addresses.needsGenericCheck
         self.stackBaseRegister = checksStack ? map.spare : nil
-        var live: Set<X86Register> = [map.context, map.scratch]
+        var live: X86RegisterSet = [map.context, map.scratch]
         if budgetEnabled { live.insert(map.counter) }
         if let stackBaseRegister { live.insert(stackBaseRegister) }
         for n in 0...10 where analysis.usesRegister[n] { live.insert(map.ebpf[n]) }
@@ -134,6 +134,7 @@ struct Lowering {
 
         a.bind(body)
         slotOffsets = Array(repeating: 0, count: analysis.slots.count)
+        slotOffsets.reserveCapacity(analysis.slots.count + 1)
         emitBody(recordingOffsets: true)
         // The end of the body, so listings can tell the last instruction's code from what follows.
         slotOffsets.append(a.offset)
@@ -214,7 +215,9 @@ struct Lowering {
     /// - `mov64 dst, src` + `add64 dst, imm` / `sub64 dst, imm` / `add64 dst, reg` → `lea dst, [src + imm]` / `[src + reg]`
     ///   (not with constant blinding, which keeps immediates out of the code);
     /// - `[mov64 dst, src] + lsh64 dst, 32 + rsh64 dst, 32` → `mov dst32, src32` (zero-extension).
-    func fusion(at pc: Int) -> Fusion? {
+    /// (`mutating` though it changes nothing: called once per slot from the mutating emission,
+    /// a non-mutating call made the optimizer copy the whole lowering, 473 bytes, each time.)
+    mutating func fusion(at pc: Int) -> Fusion? {
         /// The operation at `pc + k` if that slot runs and does not start a block.
         func inBlock(_ k: Int) -> DecodedOperation? {
             guard pc + k < analysis.slots.count, !analysis.controlFlow.isLeader[pc + k],

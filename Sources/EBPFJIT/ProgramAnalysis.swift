@@ -23,7 +23,7 @@ struct ProgramAnalysis {
     let slots: [Slot]
     /// ``EBPFCore/DecodedProgram/staticTraps`` plus the fell-off-the-end trap at index `count`:
     /// the exact invalid-instruction traps both engines raise. Trap records index this table.
-    let staticTraps: [ExecutionTrap?]
+    let staticTraps: StaticTrapTable
     /// The program's control-flow graph (``EBPFCore/DecodedProgram/controlFlow``): blocks and
     /// their edges, leaders, jump targets (where the budget counter is brought up to date),
     /// backward-jump targets (the loop heads the lowering aligns).
@@ -37,6 +37,10 @@ struct ProgramAnalysis {
     /// either), so R1 and R2 hold the input's base and length for the whole run: the loads read
     /// them there instead of from the context block (and they count as used).
     let packetLoadsReadInputRegisters: Bool
+    /// R1 is read only by legacy packet loads (``packetLoadsReadInputRegisters``, and no
+    /// instruction names R1): each reads it only after comparing the length in R2 with its end,
+    /// which an empty input fails, so R1's value for an empty input is never seen.
+    let inputBaseOnlyBasesPacketLoads: Bool
     /// Bit n set: Rn may be read before it is written, so the prologue zeroes it
     /// (``RegisterDefinedness``).
     private(set) var registersNeedingZero: UInt16 = 0
@@ -46,8 +50,7 @@ struct ProgramAnalysis {
     init(_ program: Program) {
         let decoded = program.decoded
         let count = decoded.count
-        var traps = decoded.staticTraps
-        traps.append(.fellOffEnd(programCount: count))
+        let traps = decoded.staticTraps
         var slots: [Slot] = []
         slots.reserveCapacity(count)
         var named = RegisterMask.register(0)
@@ -83,11 +86,14 @@ struct ProgramAnalysis {
         if hasHelperCalls { named.formUnion(.callerSaved) }
         let inputRegisters = RegisterMask.register(1).union(.register(2))
         self.packetLoadsReadInputRegisters = hasPacketLoads && written.intersection(inputRegisters).isEmpty
+        self.inputBaseOnlyBasesPacketLoads = packetLoadsReadInputRegisters && !named.contains(register: 1)
         if packetLoadsReadInputRegisters { named.formUnion(inputRegisters) }
         self.slots = slots
-        self.staticTraps = traps
+        self.staticTraps = StaticTrapTable(slots: traps)
         self.controlFlow = decoded.controlFlow
-        self.usesRegister = (0...10).map { named.contains(register: UInt8($0)) }
+        var uses = [Bool](repeating: false, count: 11)
+        for n in 0..<11 where named.contains(register: UInt8(n)) { uses[n] = true }
+        self.usesRegister = uses
         self.hasHelperCalls = hasHelperCalls
         self.hasLocalCalls = hasLocalCalls
         self.registersNeedingZero = RegisterDefinedness(self).needsZero

@@ -26,7 +26,8 @@ struct RegisterDefinedness {
     }
 
     init(_ analysis: ProgramAnalysis) {
-        let used = (0...10).reduce(UInt16(0)) { analysis.usesRegister[$1] ? $0 | 1 << UInt16($1) : $0 }
+        var used: UInt16 = 0
+        for n in 0..<11 where analysis.usesRegister[n] { used |= 1 << UInt16(n) }
         let loaded: UInt16 = 1 << 1 | 1 << 2 | 1 << 10
         let blocks = analysis.controlFlow.blocks
         guard !blocks.isEmpty, !analysis.hasLocalCalls else {

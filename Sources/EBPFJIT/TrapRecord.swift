@@ -77,7 +77,7 @@ struct TrapRecord: Equatable {
     ///   - counterStart: the budget counter's value at entry (``RunContextLayout/counterStart``):
     ///     the counter minus it is the number of instructions executed.
     ///   - staticTraps: the invalid-instruction traps by slot (``ProgramAnalysis/staticTraps``).
-    func trap(counterStart: UInt64, staticTraps: [ExecutionTrap?]) -> ExecutionTrap? {
+    func trap(counterStart: UInt64, staticTraps: StaticTrapTable) -> ExecutionTrap? {
         guard let kind = TrapKind(rawValue: Int32(truncatingIfNeeded: kind)) else { return nil }
         let pc = Int(Int64(bitPattern: pc))
         switch kind {

@@ -46,6 +46,15 @@ public struct X86Assembler: Sendable {
     /// An empty assembler.
     public init() {}
 
+    /// An empty assembler with room for `codeBytes` bytes of code, `labels` labels and `jumps`
+    /// jumps and calls before any of its buffers grows (so a caller that can estimate its code
+    /// does not pay for the buffers' repeated growth).
+    public init(reservingCodeBytes codeBytes: Int, labels: Int, jumps: Int) {
+        code.reserveCapacity(codeBytes)
+        labelOffsets.reserveCapacity(labels)
+        fixups.reserveCapacity(jumps)
+    }
+
     /// The current offset, where the next instruction will start.
     @inlinable public var offset: Int { code.count }
 
@@ -78,7 +87,7 @@ public struct X86Assembler: Sendable {
     /// Records a rel32 displacement at the end of the code and reserves its 4 bytes.
     mutating func addFixup(start: Int, label: X86Label, jumpNumber: Int?) {
         let site = code.count
-        code.append(contentsOf: [0, 0, 0, 0])
+        withUnsafeBytes(of: UInt32(0)) { code.append(contentsOf: $0) }
         fixups.append(Fixup(start: start, site: site, end: code.count, label: label, isShort: false, jumpNumber: jumpNumber))
     }
 
@@ -118,6 +127,33 @@ public struct X86Assembler: Sendable {
         offset + Self.saved(before: offset, ends: shiftOffsets, saved: shiftTotals)
     }
 
+    /// ``relocated(_:)`` of every offset in `offsets`, in place; quickest when they ascend (each
+    /// is then found by walking on from the previous one instead of by a search).
+    public func relocate(_ offsets: inout [Int]) {
+        var walker = ShiftWalker()
+        for index in offsets.indices {
+            offsets[index] += walker.saved(before: offsets[index], ends: shiftOffsets, saved: shiftTotals)
+        }
+    }
+
+    /// Finds the total shift up to an offset by walking along ascending `ends` from where the
+    /// previous (lower or equal) offset left off, and by a binary search when an offset is lower
+    /// than the previous one.
+    struct ShiftWalker {
+        private var cursor = 0
+        private var last = Int.min
+
+        mutating func saved(before offset: Int, ends: [Int], saved: [Int]) -> Int {
+            if offset < last {
+                cursor = ends.withUnsafeBufferPointer { X86Assembler.countAtOrBelow(offset, in: $0) }
+            } else {
+                while cursor < ends.count && ends[cursor] <= offset { cursor += 1 }
+            }
+            last = offset
+            return cursor == 0 ? 0 : saved[cursor - 1]
+        }
+    }
+
     /// Asks ``relaxInPlace()`` to start the next instruction at a 16-byte boundary, padding with
     /// the recommended multi-byte NOPs (``nopPadding(_:)``, at most 15 bytes). Branch relaxation
     /// assumes the worst padding between a jump and its target, so every short jump still fits.
@@ -142,12 +178,21 @@ public struct X86Assembler: Sendable {
     /// Bytes saved by shortened jumps ending at or before `offset` (`ends` ascending; `saved[i]`
     /// is the total for `ends[0...i]`).
     private static func saved(before offset: Int, ends: [Int], saved: [Int]) -> Int {
-        var low = 0, high = ends.count
-        while low < high {
-            let middle = (low + high) / 2
-            if ends[middle] <= offset { low = middle + 1 } else { high = middle }
+        let count = ends.withUnsafeBufferPointer { Self.countAtOrBelow(offset, in: $0) }
+        return count == 0 ? 0 : saved[count - 1]
+    }
+
+    /// How many of the ascending `values` are at most `value`: a binary search whose steps are
+    /// selects rather than branches (the comparisons follow no pattern a predictor could learn).
+    static func countAtOrBelow(_ value: Int, in values: UnsafeBufferPointer<Int>) -> Int {
+        var low = 0, length = values.count
+        while length > 0 {
+            let half = length / 2
+            let right = values[low + half] <= value
+            low = right ? low + half + 1 : low
+            length = right ? length - half - 1 : half
         }
-        return low == 0 ? 0 : saved[low - 1]
+        return low
     }
 
     /// Branch relaxation on the recorded fix-ups of code emitted with every jump long: marks
@@ -167,6 +212,11 @@ public struct X86Assembler: Sendable {
         var saved: [Int] = []
         ends.reserveCapacity(count)
         saved.reserveCapacity(count)
+        // Per fix-up: how far its displacement was from fitting in rel8 in the last round that
+        // measured it. A round can bring a jump closer by at most the bytes the previous round
+        // saved, so a jump further than that from fitting is not measured again.
+        var shortfall = Array(repeating: 0, count: count)
+        var previousTotal = 0
         var changed = true
         while changed {
             changed = false
@@ -179,12 +229,24 @@ public struct X86Assembler: Sendable {
                 ends.append(fixups[index].end)
                 saved.append(total)
             }
+            // The bytes this layout saves over the previous round's: how much closer any jump can
+            // have come to fitting since then.
+            let closer = total - previousTotal
+            previousTotal = total
+            // Fix-ups are in emission order, so the shortened jumps ending at or before each
+            // one's start are counted by walking along with it.
+            var before = 0
             for index in 0..<count where !isShort[index] && fixups[index].jumpNumber != nil {
+                if shortfall[index] > closer {
+                    shortfall[index] -= closer
+                    continue
+                }
                 let fixup = fixups[index]
                 let target = labelOffsets[fixup.label.id]
                 guard target >= 0 else { throw .unboundLabel(id: fixup.label.id) }
                 let newTarget = target - Self.saved(before: target, ends: ends, saved: saved)
-                let newStart = fixup.start - Self.saved(before: fixup.start, ends: ends, saved: saved)
+                while before < ends.count && ends[before] <= fixup.start { before += 1 }
+                let newStart = fixup.start - (before == 0 ? 0 : saved[before - 1])
                 // Forward: the bytes between the jump's end and the target do not depend on its
                 // size; backward: as a 2-byte jump it would end at newStart + 2. Each alignment
                 // point in between counts as the worst padding (forward: points at the jump's end
@@ -196,6 +258,8 @@ public struct X86Assembler: Sendable {
                 if Int8(exactly: displacement) != nil {
                     isShort[index] = true
                     changed = true
+                } else {
+                    shortfall[index] = displacement > 0 ? displacement - Int(Int8.max) : Int(Int8.min) - displacement
                 }
             }
         }
@@ -248,9 +312,10 @@ public struct X86Assembler: Sendable {
         code = output
         shiftOffsets = offsets
         shiftTotals = totals
+        var walker = ShiftWalker()
         for index in 0..<count {
             let fixup = fixups[index]
-            let start = relocated(fixup.start)
+            let start = fixup.start + walker.saved(before: fixup.start, ends: offsets, saved: totals)
             if isShort[index] {
                 fixups[index] = Fixup(start: start, site: start + 1, end: start + 2, label: fixup.label, isShort: true,
                                       jumpNumber: fixup.jumpNumber)
@@ -260,8 +325,9 @@ public struct X86Assembler: Sendable {
                                       isShort: false, jumpNumber: fixup.jumpNumber)
             }
         }
+        walker = ShiftWalker()
         for id in labelOffsets.indices where labelOffsets[id] >= 0 {
-            labelOffsets[id] = relocated(labelOffsets[id])
+            labelOffsets[id] += walker.saved(before: labelOffsets[id], ends: offsets, saved: totals)
         }
         try patchDisplacements()
     }
@@ -282,12 +348,12 @@ public struct X86Assembler: Sendable {
 
     /// Appends a little-endian 32-bit value.
     public mutating func emit32(_ value: UInt32) {
-        for i in 0..<4 { code.append(UInt8(truncatingIfNeeded: value >> (8 * UInt32(i)))) }
+        withUnsafeBytes(of: value.littleEndian) { code.append(contentsOf: $0) }
     }
 
     /// Appends a little-endian 64-bit value.
     public mutating func emit64(_ value: UInt64) {
-        for i in 0..<8 { code.append(UInt8(truncatingIfNeeded: value >> (8 * UInt64(i)))) }
+        withUnsafeBytes(of: value.littleEndian) { code.append(contentsOf: $0) }
     }
 
     // MARK: Encoding core

@@ -28,9 +28,17 @@ struct ClassicBenchmark {
         "ip6 and tcp port 443",
     ]
 
+    /// `EBPF_CLASSIC_BENCHMARK_PACKETS` packets (200,000 unless set; a few thousand fit in the
+    /// caches), each engine's rate the best of `EBPF_CLASSIC_BENCHMARK_PASSES` passes (10 unless
+    /// set).
+    static func setting(_ name: String, default value: Int) -> Int {
+        ProcessInfo.processInfo.environment[name].flatMap { Int($0) } ?? value
+    }
+
     @Test func packetsPerSecond() throws {
         var generator = CaptureGenerator(seed: 1)
-        let packets = generator.packets(count: 200_000)
+        let packets = generator.packets(count: Self.setting("EBPF_CLASSIC_BENCHMARK_PACKETS", default: 200_000))
+        let passes = Self.setting("EBPF_CLASSIC_BENCHMARK_PASSES", default: 10)
         // All contexts in one buffer, each a 4-byte wire length and the captured bytes, so no
         // engine pays for copying or allocation inside the timed loop.
         var buffer: [UInt8] = []
@@ -57,11 +65,11 @@ struct ClassicBenchmark {
                 let jit = try JIT.compile(program, facts: facts, options: JITOptions(inlinedBatchBody: true))
                 let libpcap = try LibpcapFilter(classic)
                 var counts: [Int] = []
-                /// Packets per second over the best of 3 passes; `pass` runs every packet once,
-                /// writing each result.
+                /// Packets per second over the best of `passes` passes; `pass` runs every packet
+                /// once, writing each result.
                 func rate(_ pass: (UnsafeMutableBufferPointer<UInt64>) throws -> Void) rethrows -> Double {
                     var best = Duration.seconds(1000)
-                    for _ in 0..<3 {
+                    for _ in 0..<passes {
                         let elapsed = try results.withUnsafeMutableBufferPointer { results in
                             try clock.measure { try pass(results) }
                         }

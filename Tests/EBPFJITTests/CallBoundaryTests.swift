@@ -13,8 +13,25 @@ import EBPFTestSupport
         let name: String
         let source: String
         /// Whether the verifier accepts it (checked), so it also runs with facts.
-        let verifies: Bool
+        var verifies = false
+        /// What ``EBPFJIT/CompiledProgram/mayWriteInput`` must say, for the cases about it.
+        var mayWriteInput: Bool?
         var testDescription: String { name }
+    }
+
+    /// The outcome of one run.
+    static func outcome(_ run: () throws(ExecutionTrap) -> UInt64) -> Result<UInt64, ExecutionTrap> {
+        do throws(ExecutionTrap) { return .success(try run()) } catch { return .failure(error) }
+    }
+
+    /// Runs `compiled` over `regions` through the batch entry, writing `results`; the trap that
+    /// stopped it, if any.
+    static func runBatch(_ compiled: CompiledProgram, _ regions: [MemoryRegion], results: inout [UInt64]) -> BatchTrap? {
+        regions.withUnsafeBufferPointer { regions in
+            results.withUnsafeMutableBufferPointer { results in
+                do throws(BatchTrap) { try compiled.run(each: regions, results: results); return nil } catch { return error }
+            }
+        }
     }
 
     static let cases: [Case] = [
@@ -22,16 +39,17 @@ import EBPFTestSupport
         Case(name: "stack round trip", source: "stxdw [%r10-8], %r2\nldxdw %r0, [%r10-8]\nexit", verifies: true),
         Case(name: "input read after a length check",
              source: "jlt %r2, 4, +2\nldxw %r0, [%r1]\nexit\nmov %r0, 7\nexit", verifies: true),
-        Case(name: "R1 is 0 for an empty input", source: "jne %r1, 0, +2\nmov %r0, %r2\nexit\nmov %r0, 1\nexit", verifies: false),
-        Case(name: "unchecked input read traps on short input", source: "ldxw %r0, [%r1+4]\nexit", verifies: false),
-        Case(name: "uninitialised stack reads 0", source: "ldxdw %r0, [%r10-16]\nadd %r0, %r2\nexit", verifies: false),
+        Case(name: "R1 is 0 for an empty input", source: "jne %r1, 0, +2\nmov %r0, %r2\nexit\nmov %r0, 1\nexit"),
+        Case(name: "unchecked input read traps on short input", source: "ldxw %r0, [%r1+4]\nexit"),
+        Case(name: "uninitialised stack reads 0", source: "ldxdw %r0, [%r10-16]\nadd %r0, %r2\nexit"),
         Case(name: "legacy loads through R1 and R2", source: "ldabsh 2\nmov %r7, %r0\nldabsb 5\nadd %r0, %r7\nexit", verifies: true),
         Case(name: "indirect legacy load", source: "mov %r7, 1\nldindb %r7, 3\nexit", verifies: true),
+        Case(name: "R1 read beside legacy loads", source: "jne %r1, 0, +2\nmov %r0, 7\nexit\nldabsb 0\nexit"),
         Case(name: "legacy load after R1 is overwritten", source: "mov %r1, 0\nldabsb 6\nexit", verifies: true),
         Case(name: "local call using the stack",
              source: "stxdw [%r10-8], %r2\ncall local fn\nldxdw %r1, [%r10-8]\nadd %r0, %r1\nexit\nfn: mov %r0, 5\nstxdw [%r10-8], %r0\nexit",
              verifies: true),
-        Case(name: "budget trap in a loop", source: "mov %r0, 0\nadd %r0, 1\nja -2", verifies: false),
+        Case(name: "budget trap in a loop", source: "mov %r0, 0\nadd %r0, 1\nja -2"),
     ]
 
     /// Inputs of several lengths, empty included, in one buffer.
@@ -46,12 +64,22 @@ import EBPFTestSupport
         let interpreter = Interpreter(program: program, limits: limits)
         return inputs.map { input in
             var bytes = input
-            do throws(ExecutionTrap) { return .success(try interpreter.run(&bytes)) } catch { return .failure(error) }
+            return outcome { () throws(ExecutionTrap) in try interpreter.run(&bytes) }
         }
     }
 
     static func inputs() -> [[UInt8]] {
         inputLengths.enumerated().map { index, length in (0..<length).map { UInt8(truncatingIfNeeded: 3 * $0 + index + 1) } }
+    }
+
+    /// What the entry tests of a case share: the inputs, the interpreter's outcome for each and
+    /// every compiled form, under a budget of 500 instructions.
+    static func runs(of testCase: Case) throws
+        -> (inputs: [[UInt8]], expected: [Result<UInt64, ExecutionTrap>], compilations: [(String, CompiledProgram)]) {
+        let limits = ExecutionLimits(instructionBudget: 500)
+        let inputs = Self.inputs()
+        let expected = Self.expected(try Self.program(testCase), inputs: inputs, limits: limits)
+        return (inputs, expected, try Self.compilations(testCase, limits: limits))
     }
 
     /// Every compiled form a case runs under: facts or not, a batch with or without its own body,
@@ -74,31 +102,29 @@ import EBPFTestSupport
 
     @Test(arguments: cases)
     func singleEntriesAgreeWithTheInterpreter(_ testCase: Case) throws {
-        let limits = ExecutionLimits(instructionBudget: 500)
-        let program = try Self.program(testCase)
-        let inputs = Self.inputs()
-        let expected = Self.expected(program, inputs: inputs, limits: limits)
-        for (name, compiled) in try Self.compilations(testCase, limits: limits) {
+        let (inputs, expected, compilations) = try Self.runs(of: testCase)
+        for (name, compiled) in compilations {
             for (input, want) in zip(inputs, expected) {
                 var bytes = input
-                var array: Result<UInt64, ExecutionTrap>
-                do throws(ExecutionTrap) { array = .success(try compiled.run(&bytes)) } catch { array = .failure(error) }
-                // The trap addresses of input accesses differ between buffers; compare kinds and pcs then.
-                #expect(Self.same(array, want), "\(name), \(input.count) bytes, run(&bytes)")
                 var copy = input
-                let buffer: Result<UInt64, ExecutionTrap> = copy.withUnsafeMutableBytes { buffer in
-                    do throws(ExecutionTrap) { return .success(try compiled.run(buffer)) } catch { return .failure(error) }
-                }
-                #expect(Self.same(buffer, want), "\(name), \(input.count) bytes, run(buffer)")
-                let viaProtocol: Result<UInt64, ExecutionTrap> = copy.withUnsafeMutableBytes { buffer in
-                    do throws(ExecutionTrap) { return .success(try compiled.run(memory: buffer, stack: nil)) } catch { return .failure(error) }
-                }
-                #expect(Self.same(viaProtocol, want), "\(name), \(input.count) bytes, run(memory:stack: nil)")
+                // Every single entry, named; the trap addresses of input accesses differ between
+                // buffers, so `same` compares kinds and pcs then.
+                var entries: [(String, Result<UInt64, ExecutionTrap>)] = [
+                    ("run(&bytes)", Self.outcome { () throws(ExecutionTrap) in try compiled.run(&bytes) }),
+                    ("run(buffer)", copy.withUnsafeMutableBytes { buffer in Self.outcome { () throws(ExecutionTrap) in try compiled.run(buffer) } }),
+                    ("run(memory:stack: nil)", copy.withUnsafeMutableBytes { buffer in
+                        Self.outcome { () throws(ExecutionTrap) in try compiled.run(memory: buffer, stack: nil) }
+                    }),
+                ]
                 if !compiled.mayWriteInput {
-                    let reading: Result<UInt64, ExecutionTrap> = input.withUnsafeBytes { buffer in
-                        do throws(ExecutionTrap) { return .success(try compiled.run(reading: buffer)) } catch { return .failure(error) }
-                    }
-                    #expect(Self.same(reading, want), "\(name), \(input.count) bytes, run(reading:)")
+                    entries.append(("run(reading: buffer)", input.withUnsafeBytes { buffer in
+                        Self.outcome { () throws(ExecutionTrap) in try compiled.run(reading: buffer) }
+                    }))
+                    let span = input.span.bytes
+                    entries.append(("run(reading: RawSpan)", Self.outcome { () throws(ExecutionTrap) in try compiled.run(reading: span) }))
+                }
+                for (entry, result) in entries {
+                    #expect(Self.same(result, want), "\(name), \(input.count) bytes, \(entry)")
                 }
             }
         }
@@ -106,12 +132,9 @@ import EBPFTestSupport
 
     @Test(arguments: cases)
     func batchesAgreeWithTheInterpreter(_ testCase: Case) throws {
-        let limits = ExecutionLimits(instructionBudget: 500)
-        let program = try Self.program(testCase)
-        let inputs = Self.inputs()
-        let expected = Self.expected(program, inputs: inputs, limits: limits)
+        let (inputs, expected, compilations) = try Self.runs(of: testCase)
         let firstTrap = expected.firstIndex { if case .failure = $0 { true } else { false } }
-        for (name, compiled) in try Self.compilations(testCase, limits: limits) {
+        for (name, compiled) in compilations {
             var buffer = inputs.flatMap { $0 }
             var results = [UInt64](repeating: 0xdead, count: inputs.count)
             let outcome: BatchTrap? = buffer.withUnsafeMutableBytes { all in
@@ -121,16 +144,7 @@ import EBPFTestSupport
                     return input.isEmpty ? MemoryRegion(start: 0, count: 0)
                         : MemoryRegion(start: UInt64(UInt(bitPattern: all.baseAddress! + offset)), count: UInt64(input.count))
                 }
-                return regions.withUnsafeBufferPointer { regions in
-                    results.withUnsafeMutableBufferPointer { results in
-                        do throws(BatchTrap) {
-                            try compiled.run(each: regions, results: results)
-                            return nil
-                        } catch {
-                            return error
-                        }
-                    }
-                }
+                return Self.runBatch(compiled, regions, results: &results)
             }
             if let firstTrap {
                 #expect(outcome?.index == firstTrap, "\(name): the batch stops at the first trap")
@@ -172,13 +186,11 @@ import EBPFTestSupport
         let compiled = try JIT.compile(program, options: JITOptions(inlinedBatchBody: inlined))
         var bytes = [UInt8](repeating: 0, count: 16)
         var results = [UInt64](repeating: 7, count: 5)
-        bytes.withUnsafeMutableBytes { all in
+        let trap = bytes.withUnsafeMutableBytes { all in
             let base = UInt64(UInt(bitPattern: all.baseAddress))
-            let regions = (0..<5).map { MemoryRegion(start: base, count: UInt64($0 + 1)) }
-            regions.withUnsafeBufferPointer { regions in
-                results.withUnsafeMutableBufferPointer { results in try? compiled.run(each: regions, results: results) }
-            }
+            return Self.runBatch(compiled, (0..<5).map { MemoryRegion(start: base, count: UInt64($0 + 1)) }, results: &results)
         }
+        #expect(trap == nil)
         #expect(results == [0, 0, 0, 0, 0])
     }
 
@@ -192,27 +204,20 @@ import EBPFTestSupport
         #expect(throws: VerifierError.self) { try Verifier().verify(try Assembler.assemble("ldxdw %r0, [%r10-8]\nexit")) }
     }
 
-    struct WriteCase: CustomTestStringConvertible, Sendable {
-        let name: String
-        let source: String
-        let mayWriteInput: Bool
-        var testDescription: String { name }
-    }
-
-    static let writeCases: [WriteCase] = [
-        WriteCase(name: "no store", source: "ldxb %r0, [%r1]\nexit", mayWriteInput: false),
-        WriteCase(name: "stores in R10's frame", source: "stxdw [%r10-8], %r1\nstb [%r10-512], 1\nexit", mayWriteInput: false),
-        WriteCase(name: "store through R1", source: "stb [%r1], 1\nexit", mayWriteInput: true),
-        WriteCase(name: "store above R10", source: "stxdw [%r10], %r1\nexit", mayWriteInput: true),
-        WriteCase(name: "store below R10's frame", source: "stxb [%r10-513], %r1\nexit", mayWriteInput: true),
-        WriteCase(name: "R10 moved", source: "add %r10, 64\nstxdw [%r10-8], %r1\nexit", mayWriteInput: true),
-        WriteCase(name: "atomic fetch into R10", source: "lock fetch add [%r10-8], %r10\nexit", mayWriteInput: true),
-        WriteCase(name: "helper with a pointer argument", source: "call 1\nexit", mayWriteInput: true),
-        WriteCase(name: "helper with scalar arguments only", source: "call 5\nexit", mayWriteInput: false),
+    static let writeCases: [Case] = [
+        Case(name: "no store", source: "ldxb %r0, [%r1]\nexit", mayWriteInput: false),
+        Case(name: "stores in R10's frame", source: "stxdw [%r10-8], %r1\nstb [%r10-512], 1\nexit", mayWriteInput: false),
+        Case(name: "store through R1", source: "stb [%r1], 1\nexit", mayWriteInput: true),
+        Case(name: "store above R10", source: "stxdw [%r10], %r1\nexit", mayWriteInput: true),
+        Case(name: "store below R10's frame", source: "stxb [%r10-513], %r1\nexit", mayWriteInput: true),
+        Case(name: "R10 moved", source: "add %r10, 64\nstxdw [%r10-8], %r1\nexit", mayWriteInput: true),
+        Case(name: "atomic fetch into R10", source: "lock fetch add [%r10-8], %r10\nexit", mayWriteInput: true),
+        Case(name: "helper with a pointer argument", source: "call 1\nexit", mayWriteInput: true),
+        Case(name: "helper with scalar arguments only", source: "call 5\nexit", mayWriteInput: false),
     ]
 
     @Test(arguments: writeCases)
-    func readOnlyEntryNeedsCodeThatCannotWriteItsInput(_ testCase: WriteCase) throws {
+    func readOnlyEntryNeedsCodeThatCannotWriteItsInput(_ testCase: Case) throws {
         let compiled = try JIT.compile(try Assembler.assemble(testCase.source), helpers: .kernel)
         #expect(compiled.mayWriteInput == testCase.mayWriteInput)
     }
@@ -263,7 +268,7 @@ import EBPFTestSupport
                     (0..<inputs.count).map { index in
                         let memory = size == 0 ? UnsafeMutableRawBufferPointer(start: nil, count: 0)
                             : UnsafeMutableRawBufferPointer(rebasing: all[(index * size)..<((index + 1) * size)])
-                        do throws(ExecutionTrap) { return .success(try interpreter.run(memory: memory, stack: nil)) } catch { return .failure(error) }
+                        return Self.outcome { () throws(ExecutionTrap) in try interpreter.run(memory: memory, stack: nil) }
                     }
                 }
                 var results = [UInt64](repeating: 0, count: inputs.count)
@@ -272,11 +277,7 @@ import EBPFTestSupport
                     let regions = (0..<inputs.count).map { index in
                         size == 0 ? MemoryRegion(start: 0, count: 0) : MemoryRegion(start: base + UInt64(index * size), count: UInt64(size))
                     }
-                    return regions.withUnsafeBufferPointer { regions in
-                        results.withUnsafeMutableBufferPointer { results in
-                            do throws(BatchTrap) { try compiled.run(each: regions, results: results); return nil } catch { return error }
-                        }
-                    }
+                    return Self.runBatch(compiled, regions, results: &results)
                 }
                 let firstTrap = expected.firstIndex { if case .failure = $0 { true } else { false } }
                 if trap != nil { batchesTrapped += 1 }

@@ -33,6 +33,8 @@ import Testing
         let frame: [UInt8] = [1, 2, 3]
         #expect(!filter.mayWriteInput)
         #expect(try frame.withUnsafeBytes { try filter.run(reading: $0) } == 3)
+        #expect(try filter.run(reading: frame.span.bytes) == 3)
+        #expect(try filter.run(reading: frame.span.bytes.extracting(0..<2)) == 0)  // too short: the length check fails
         let batch = try JIT.compile(program, facts: facts, options: JITOptions(inlinedBatchBody: true))
         var buffer: [UInt8] = [9, 9, 7, 0, 0, 0, 0, 5]
         var results = [UInt64](repeating: 0, count: 3)

@@ -1,0 +1,17 @@
+import EBPFCore
+
+/// The exact invalid-instruction traps both engines raise, by slot, and the fell-off-the-end
+/// trap at index `count` of the program: what trap records index. It shares the decoded
+/// program's table (``EBPFCore/DecodedProgram/staticTraps``) instead of copying it, as a
+/// compilation would otherwise copy every entry, strings included.
+struct StaticTrapTable: Sendable {
+    /// The decoded program's traps, one per slot.
+    let slots: [ExecutionTrap?]
+
+    /// Entries: one per slot, then the fell-off-the-end trap.
+    var count: Int { slots.count + 1 }
+
+    subscript(index: Int) -> ExecutionTrap? {
+        index == slots.count ? .fellOffEnd(programCount: slots.count) : slots[index]
+    }
+}
