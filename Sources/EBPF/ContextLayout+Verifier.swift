@@ -4,15 +4,8 @@ extension ContextLayout {
         ContextDescriptor(
             name: name, size: runtimeSize,
             fields: fields.map { field in
-                let kind: ContextDescriptor.FieldKind =
-                    switch field.kind {
-                    case .scalar: .scalar
-                    case .packetStart: .packetStart
-                    case .packetEnd: .packetEnd
-                    case .packetMeta: .packetMeta
-                    }
-                return ContextDescriptor.Field(
-                    name: field.name, offset: field.runtimeOffset, size: field.runtimeSize, kind: kind,
+                ContextDescriptor.Field(
+                    name: field.name, offset: field.runtimeOffset, size: field.runtimeSize, kind: field.kind,
                     isWritable: field.isWritable)
             },
             maxPacketLength: maxPacketLength)

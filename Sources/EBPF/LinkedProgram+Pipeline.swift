@@ -10,9 +10,11 @@ extension MapDefinition {
         case .hash: kind = .hash
         case .array: kind = .array
         case .lruHash: kind = .lruHash
+        case .perCPUArray: kind = .perCPUArray
+        case .perCPUHash: kind = .perCPUHash
         case .ringBuffer: kind = .ringBuffer
         case .lpmTrie: kind = .hash  // lookups may miss: NULL-checked like a hash map's
-        case .programArray: kind = .other
+        case .programArray, .deviceMap, .cpuMap, .xdpSocketMap: kind = .other
         }
         return MapDescriptor(kind: kind, keySize: keySize, valueSize: valueSize, maxEntries: maxEntries)
     }

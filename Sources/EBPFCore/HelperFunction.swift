@@ -18,18 +18,26 @@ public struct HelperFunction: Sendable {
     /// for unverified callers. `nil`: ``body`` serves every call. The JIT calls it from code
     /// compiled with verified facts.
     public let provenBody: Body?
+    /// For a lookup helper (`bpf_map_lookup_elem`): given the map address a verified call passes
+    /// in R1 (one of the program's maps, kept alive by whoever runs it), the layout of that map's
+    /// values when the map is an array, so the JIT can compute the result in line (an address
+    /// and a bounds check on the key) where it knows which map the call gets; `nil` for any
+    /// other map, or no resolver: the call goes to the body.
+    public let inlineArrayLookup: (@Sendable (UInt64) -> InlineArrayLookup?)?
     /// Argument and return types, checked by the verifier.
     public let signature: HelperSignature
     /// Whether only programs under a GPL-compatible licence may call it (as in the kernel).
     public let gplOnly: Bool
 
     public init(
-        id: Int32, name: String, signature: HelperSignature = .unknown, gplOnly: Bool = false, provenBody: Body? = nil, body: Body
+        id: Int32, name: String, signature: HelperSignature = .unknown, gplOnly: Bool = false, provenBody: Body? = nil,
+        inlineArrayLookup: (@Sendable (UInt64) -> InlineArrayLookup?)? = nil, body: Body
     ) {
         self.id = id
         self.name = name
         self.body = body
         self.provenBody = provenBody
+        self.inlineArrayLookup = inlineArrayLookup
         self.signature = signature
         self.gplOnly = gplOnly
     }

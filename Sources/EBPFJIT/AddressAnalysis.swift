@@ -13,7 +13,10 @@ import EBPFCore
 ///   512-byte frame, which lies inside the stack area at every call depth the code allows (the
 ///   frame of depth `d` ≤ 7 starts at `stackTop - 512 * d`), so it needs no check at all;
 /// - an access `[input + c]` with `c >= 0` is in bounds exactly when `c` is below the run's
-///   start count for its size: one compare with the context instead of two range checks.
+///   start count for its size: one compare with the context instead of two range checks;
+/// - an access through an input pointer whose offset is not known (a join of two offsets, an
+///   unknown index added) tests the input memory's range inline and leaves the stack area, like
+///   every other region, to the slow path.
 ///
 /// R10 is an ordinary register for unverified programs (a program may write it), which the
 /// analysis handles like any other write; local calls give the callee a new frame (R10 = frame
@@ -27,16 +30,24 @@ struct AddressAnalysis {
         case none
         /// Address = input base + `offset` (≥ 0): in bounds iff `offset < startCount[size]`.
         case inputOffset(Int32)
+        /// Address = input base + something not known: the input memory's range check inline,
+        /// everything else (the stack area too) in the slow path.
+        case inputFirst
     }
 
     /// One register's tracked value.
     struct Value: Equatable {
-        enum Kind: UInt8 { case unknown, constant, input, frame }
+        /// `inputDerived`: the input base plus an offset not known (at a join of two input
+        /// offsets, or after adding an unknown value); it only picks which range the inline check
+        /// tests, so it may be wrong without harm.
+        enum Kind: UInt8 { case unknown, constant, input, frame, inputDerived }
         var kind: Kind
         /// The constant, or the offset from the base (wrapping, as the registers do).
         var offset: Int64
 
         static let unknown = Value(kind: .unknown, offset: 0)
+        static let inputDerived = Value(kind: .inputDerived, offset: 0)
+        var isInputLike: Bool { kind == .input || kind == .inputDerived }
         static func constant(_ value: Int64) -> Value { Value(kind: .constant, offset: value) }
     }
 
@@ -49,12 +60,16 @@ struct AddressAnalysis {
             set { values[Int(n)] = newValue }
         }
 
-        /// Where two paths disagree the value becomes unknown.
+        /// Where two paths disagree the value becomes unknown, or input-derived when both are
+        /// input pointers.
         mutating func join(_ other: Registers) -> Bool {
             var changed = false
             for n in 0..<11 where values[n] != other.values[n] && values[n] != .unknown {
-                values[n] = .unknown
-                changed = true
+                let joined: Value = values[n].isInputLike && other.values[n].isInputLike ? .inputDerived : .unknown
+                if joined != values[n] {
+                    values[n] = joined
+                    changed = true
+                }
             }
             return changed
         }
@@ -147,7 +162,9 @@ struct AddressAnalysis {
             return offset >= -frame && offset + Int64(size.byteCount) <= 0 ? .none : .generic
         case .input:
             if offset >= 0, let small = Int32(exactly: offset) { return .inputOffset(small) }
-            return .generic
+            return .inputFirst
+        case .inputDerived:
+            return .inputFirst
         case .unknown, .constant:
             return .generic
         }
@@ -184,13 +201,18 @@ struct AddressAnalysis {
         }
     }
 
-    /// `a + b` (or `a - b`) for tracked values: pointer ± constant stays a pointer, constants fold.
+    /// `a + b` (or `a - b`) for tracked values: pointer ± constant stays a pointer, constants
+    /// fold; an input pointer ± anything else but a pointer is input-derived.
     static func sum(_ a: Value, _ b: Value, negate: Bool) -> Value {
         switch (a.kind, b.kind) {
         case (.constant, .constant), (.input, .constant), (.frame, .constant):
             return Value(kind: a.kind, offset: negate ? a.offset &- b.offset : a.offset &+ b.offset)
         case (.constant, .input), (.constant, .frame):
             return negate ? .unknown : Value(kind: b.kind, offset: a.offset &+ b.offset)
+        case (.input, .unknown), (.inputDerived, .unknown), (.inputDerived, .constant):
+            return .inputDerived
+        case (.unknown, .input), (.unknown, .inputDerived), (.constant, .inputDerived):
+            return negate ? .unknown : .inputDerived
         default:
             return .unknown
         }

@@ -107,7 +107,7 @@ extension Lowering {
                 a.mov(.bits64, .rcx, src)
                 a.shiftByCL(legacy, width, scratch)
                 a.mov(width, .rcx, scratch)
-            } else if liveRegisters.contains(.rcx) {
+            } else if mustPreserve(.rcx) {
                 let scratch = map.scratch
                 a.mov(.bits64, scratch, .rcx)
                 a.mov(.bits64, .rcx, src)
@@ -142,7 +142,8 @@ extension Lowering {
 
     /// div/mod/sdiv/smod without #DE: divisor 0 gives 0 (div) or leaves dst (mod); signed
     /// INT_MIN / -1 gives INT_MIN (via `neg`) and INT_MIN % -1 gives 0, tested before `idiv`.
-    /// rax and rdx, which x86 division clobbers, are saved when they hold something else live.
+    /// rax and rdx, which x86 division clobbers, are saved when they hold something else live
+    /// (JIT state, or an eBPF register read later: ``mustPreserve(_:)``).
     mutating func lowerDivision(_ width: OperandWidth, _ dst: X86Register, _ source: ALUSource,
                                 isModulo: Bool, signed: Bool, skipZeroTest: Bool) {
         let scratch = map.scratch
@@ -158,6 +159,16 @@ extension Lowering {
             }
             if signed && immediate == -1 {
                 emitDivisionByMinusOne(width, dst, isModulo: isModulo)
+                return
+            }
+            if !blindsConstants {
+                // Without div: a multiply-high, shifts or masks (docs/jit.md, "Division by constants").
+                if signed {
+                    emitSignedDivision(byConstant: Int64(immediate), width, dst, isModulo: isModulo)
+                } else {
+                    let divisor = width == .bits64 ? UInt64(bitPattern: Int64(immediate)) : UInt64(UInt32(bitPattern: immediate))
+                    emitUnsignedDivision(byConstant: divisor, width, dst, isModulo: isModulo)
+                }
                 return
             }
             if blindsConstants {
@@ -190,7 +201,7 @@ extension Lowering {
             a.alu(.cmp, width, divisor, immediate: -1)
             a.jcc(.equal, minusOneCase)
         }
-        let saved = [X86Register.rax, .rdx].filter { $0 != dst && liveRegisters.contains($0) }
+        let saved = [X86Register.rax, .rdx].filter { $0 != dst && mustPreserve($0) }
         for register in saved { a.push(register) }
         if dst != .rax { a.mov(.bits64, .rax, dst) }
         if signed {

@@ -116,6 +116,10 @@ extension Lowering {
             a.jmp(trapStub(.unknownHelper, pc: pc, value: .constant(Int64(id))))
             return
         }
+        if let lookup = inlinableArrayLookup(helper, at: pc) {
+            emitInlineArrayLookup(lookup)
+            return
+        }
         emitHelperCall(helper)
     }
 

@@ -60,7 +60,7 @@ extension Lowering {
                     continue
                 case .inputOffset:
                     break
-                case .generic:
+                case .generic, .inputFirst:
                     needs.inputBase = true
                 }
                 needs.slowPath = true

@@ -65,8 +65,8 @@ extension Lowering {
         case .inputOffset(let constant):
             a.alu(.cmp, .bits64, .at(ctx, RunContextLayout.memoryStartCount(size: size)), immediate: constant)
             a.jcc(.belowOrEqual, slow)
-        case .generic:
-            if let stackBase = stackBaseRegister {
+        case .generic, .inputFirst:
+            if accessChecks.isEmpty || accessChecks[pc] == .generic, let stackBase = stackBaseRegister {
                 a.lea(scratch, .at(base, offset))
                 a.alu(.sub, .bits64, scratch, stackBase)
                 a.alu(.cmp, .bits64, scratch, immediate: Int32(ExecutionLimits.stackSize - size + 1))

@@ -38,6 +38,8 @@ struct Lowering {
     let stackBaseRegister: X86Register?
     /// x86 registers holding a used eBPF register or JIT state; what must survive clobbers.
     let liveRegisters: X86RegisterSet
+    /// Which eBPF registers may still be read after each slot (for the group rewrites).
+    let liveness: RegisterLiveness
     /// Caller-saved live registers a memory-check slow path saves around its call into Swift
     /// (computed once: every slow path needs the same set).
     let slowPathPreserved: X86RegisterSet
@@ -82,6 +84,8 @@ struct Lowering {
     /// While the batch entry's own copy of the body is emitted: where its `exit`s go (the
     /// loop's next step, R0 the result).
     var batchContinue: X86Label?
+    /// The slot being lowered (for ``mustPreserve(_:)``).
+    var currentSlot = 0
 
     init(analysis: ProgramAnalysis, addresses: AddressAnalysis, helpers: HelperRegistry,
          limits: ExecutionLimits, facts: VerifiedFacts?, options: JITOptions, assembler: X86Assembler) {
@@ -103,6 +107,7 @@ struct Lowering {
         if let stackBaseRegister { live.insert(stackBaseRegister) }
         for n in 0...10 where analysis.usesRegister[n] { live.insert(map.ebpf[n]) }
         self.liveRegisters = live
+        self.liveness = RegisterLiveness(analysis)
         self.slowPathPreserved = live.filter { $0.isCallerSaved && $0 != map.scratch }
         let calleeSaved = X86Register.allCases.filter { !$0.isCallerSaved && $0 != .rsp && live.contains($0) }
         self.savedCalleeRegisters = calleeSaved
@@ -181,10 +186,7 @@ struct Lowering {
             case .operation(let operation):
                 if let fused = fusion(at: pc) {
                     // Several slots as one x86 instruction; the later slots' code is empty.
-                    switch fused.code {
-                    case .lea(let dst, let address): a.lea(dst, address)
-                    case .zeroExtend(let dst, let src): a.mov(.bits32, dst, src)
-                    }
+                    emitFused(fused.code)
                     for later in pc + 1..<pc + fused.slots {
                         a.bind(slotLabels[later])
                         if recordingOffsets { slotOffsets[later] = a.offset }
@@ -199,62 +201,9 @@ struct Lowering {
         }
     }
 
-    /// Consecutive slots lowered as one x86 instruction.
-    struct Fusion {
-        enum Code {
-            case lea(X86Register, X86Memory)
-            /// `mov dst32, src32` (zero-extends).
-            case zeroExtend(X86Register, X86Register)
-        }
-        let slots: Int
-        let code: Code
-    }
-
-    /// Idioms of clang's BPF output that one x86 instruction does, within one basic block (no
-    /// later slot of the group is a leader: none counts budget or is a jump target):
-    /// - `mov64 dst, src` + `add64 dst, imm` / `sub64 dst, imm` / `add64 dst, reg` → `lea dst, [src + imm]` / `[src + reg]`
-    ///   (not with constant blinding, which keeps immediates out of the code);
-    /// - `[mov64 dst, src] + lsh64 dst, 32 + rsh64 dst, 32` → `mov dst32, src32` (zero-extension).
-    /// (`mutating` though it changes nothing: called once per slot from the mutating emission,
-    /// a non-mutating call made the optimizer copy the whole lowering, 473 bytes, each time.)
-    mutating func fusion(at pc: Int) -> Fusion? {
-        /// The operation at `pc + k` if that slot runs and does not start a block.
-        func inBlock(_ k: Int) -> DecodedOperation? {
-            guard pc + k < analysis.slots.count, !analysis.controlFlow.isLeader[pc + k],
-                  case .operation(let operation) = analysis.slots[pc + k] else { return nil }
-            return operation
-        }
-        /// `lsh64 dst, 32` is `left` and `rsh64 dst, 32` follows it in the block at `pc + k + 1`.
-        func isZeroExtension(_ left: DecodedOperation, then k: Int, _ dst: UInt8) -> Bool {
-            guard case .alu(.lsh, .bits64, dst, .immediate(32)) = left,
-                  case .alu(.rsh, .bits64, dst, .immediate(32)) = inBlock(k + 1) else { return false }
-            return true
-        }
-        guard case .operation(let first) = analysis.slots[pc] else { return nil }
-        if case .alu(.lsh, .bits64, let dst, _) = first, isZeroExtension(first, then: 0, dst) {
-            return Fusion(slots: 2, code: .zeroExtend(r(dst), r(dst)))
-        }
-        guard case .alu(.mov, .bits64, let dstNumber, .register(let srcNumber)) = first, dstNumber != srcNumber,
-              let second = inBlock(1) else { return nil }
-        let dst = r(dstNumber)
-        let src = r(srcNumber)
-        if isZeroExtension(second, then: 1, dstNumber) {
-            return Fusion(slots: 3, code: .zeroExtend(dst, src))
-        }
-        switch second {
-        case .alu(.add, .bits64, dstNumber, .immediate(let immediate)) where !blindsConstants:
-            return Fusion(slots: 2, code: .lea(dst, .at(src, immediate)))
-        case .alu(.sub, .bits64, dstNumber, .immediate(let immediate)) where !blindsConstants && immediate != .min:
-            return Fusion(slots: 2, code: .lea(dst, .at(src, -immediate)))
-        case .alu(.add, .bits64, dstNumber, .register(let index)) where index != dstNumber:
-            return Fusion(slots: 2, code: .lea(dst, X86Memory(base: src, index: r(index), scale: 1)))
-        default:
-            return nil
-        }
-    }
-
     /// Dispatches one instruction to the topic-specific lowering.
     mutating func lower(_ operation: DecodedOperation, at pc: Int) {
+        currentSlot = pc
         switch operation {
         case .alu(let op, let width, let dst, let source):
             lowerALU(op, OperandWidth(width), dst: dst, source: source, at: pc)
@@ -291,5 +240,14 @@ struct Lowering {
             pendingCount = 0
             emitExit()
         }
+    }
+
+    /// Whether an instruction that clobbers `register` (division's rax/rdx, a shift's rcx) must
+    /// save it: when it holds JIT state, or an eBPF register that may be read after the slot
+    /// being lowered (``RegisterLiveness``).
+    func mustPreserve(_ register: X86Register) -> Bool {
+        guard liveRegisters.contains(register) else { return false }
+        if let number = map.ebpf.firstIndex(of: register) { return liveness.isLive(UInt8(number), after: currentSlot) }
+        return true
     }
 }

@@ -1,3 +1,5 @@
+import EBPFCore
+
 /// The layout of a typed program context, as the verifier sees it: R1 at entry points at a
 /// block of ``size`` bytes whose ``fields`` are the only bytes the program may read (or write,
 /// where a field says so), each at exactly its offset and size.
@@ -8,18 +10,9 @@
 /// here and loads as a packet pointer (``FieldKind/packetStart``) or the packet's end
 /// (``FieldKind/packetEnd``), which a comparison must relate before any packet access.
 public struct ContextDescriptor: Sendable, Hashable {
-    /// What a field holds.
-    public enum FieldKind: Sendable, Hashable {
-        /// A number (loaded as a scalar of the field's width).
-        case scalar
-        /// The address of the packet's first byte (`pkt`).
-        case packetStart
-        /// The address one past the packet's last byte (`pkt_end`).
-        case packetEnd
-        /// The address of the metadata before the packet (`pkt_meta`); reading it is refused:
-        /// accesses through it are not modelled yet.
-        case packetMeta
-    }
+    /// What a field holds; reading a ``FieldKind/packetMeta`` field is refused (accesses
+    /// through it are not modelled yet).
+    public typealias FieldKind = ContextFieldKind
 
     /// One field of the block.
     public struct Field: Sendable, Hashable {

@@ -26,17 +26,30 @@ import EBPFCore
         Case(name: "copy of R10 plus constant",
              slots: [Asm.movReg(6, 10), Instruction(opcode: 0x07, dst: 6, immediate: -16), Asm.ldxdw(0, 6, 8), Asm.exit],
              pc: 2, check: .none),
-        Case(name: "R10 overwritten", slots: [Asm.movReg(10, 1), Asm.ldxdw(0, 10, -8), Asm.exit], pc: 1, check: .generic),
+        Case(name: "R10 overwritten", slots: [Asm.movReg(10, 1), Asm.ldxdw(0, 10, -8), Asm.exit], pc: 1, check: .inputFirst),
         Case(name: "input base plus offset", slots: [Asm.ldxdw(0, 1, 4), Asm.exit], pc: 0, check: .inputOffset(4)),
         Case(name: "input copy plus constants",
              slots: [Asm.movReg(6, 1), Instruction(opcode: 0x07, dst: 6, immediate: 2), Asm.mov(3, 4),
                      Instruction(opcode: 0x0f, dst: 6, src: 3), ldxb0(6, 1), Asm.exit],
              pc: 4, check: .inputOffset(7)),
-        Case(name: "below the input", slots: [Asm.ldxdw(0, 1, -1), Asm.exit], pc: 0, check: .generic),
+        Case(name: "below the input", slots: [Asm.ldxdw(0, 1, -1), Asm.exit], pc: 0, check: .inputFirst),
+        Case(name: "input plus an unknown index",
+             slots: [Asm.ldxdw(3, 1, 0), Asm.movReg(6, 1), Instruction(opcode: 0x0f, dst: 6, src: 3), ldxb0(6, 1), Asm.exit],
+             pc: 3, check: .inputFirst),
+        Case(name: "input minus an unknown index",
+             slots: [Asm.ldxdw(3, 1, 0), Asm.movReg(6, 1), Instruction(opcode: 0x1f, dst: 6, src: 3), ldxb0(6, 1), Asm.exit],
+             pc: 3, check: .inputFirst),
+        Case(name: "unknown minus the input is no pointer",
+             slots: [Asm.ldxdw(6, 1, 0), Instruction(opcode: 0x1f, dst: 6, src: 1), ldxb0(6, 1), Asm.exit],
+             pc: 2, check: .generic),
+        Case(name: "a stack pointer and an input pointer joined",
+             slots: [Asm.movReg(6, 10), Instruction(opcode: 0x15, dst: 2, offset: 1, immediate: 0), Asm.movReg(6, 1),
+                     ldxb0(6, 0), Asm.exit],
+             pc: 3, check: .generic),
         Case(name: "paths disagree",
              slots: [Instruction(opcode: 0x15, dst: 2, offset: 1, immediate: 0), Instruction(opcode: 0x07, dst: 1, immediate: 4),
                      ldxb0(1, 0), Asm.exit],
-             pc: 2, check: .generic),
+             pc: 2, check: .inputFirst),
         Case(name: "paths agree",
              slots: [Instruction(opcode: 0x15, dst: 2, offset: 1, immediate: 0), Asm.mov(3, 0), ldxb0(1, 3), Asm.exit],
              pc: 2, check: .inputOffset(3)),
@@ -108,5 +121,18 @@ import EBPFCore
                 return
             }
         }
+    }
+
+    /// An access the analysis takes for an input one (input base plus an unknown value) that
+    /// lands on the stack: the inline input check fails and the slow path allows it, as the
+    /// interpreter does (under every register map, TrapTests.outcome).
+    @Test func inputFirstCheckStillAllowsTheStack() throws {
+        let slots = [
+            Asm.movReg(3, 10), Instruction(opcode: 0x1f, dst: 3, src: 1), Instruction(opcode: 0x07, dst: 3, immediate: -8),
+            Asm.movReg(6, 1), Instruction(opcode: 0x0f, dst: 6, src: 3),
+            Instruction(opcode: 0x7a, dst: 6, offset: 0, immediate: 42), Asm.ldxdw(0, 10, -8), Asm.exit,
+        ]
+        #expect(AddressAnalysis(ProgramAnalysis(Program(unchecked: slots))).checks[5] == .inputFirst)
+        #expect(TrapTests.outcome(slots, memory: [1, 2, 3, 4]) == .success(42))
     }
 }

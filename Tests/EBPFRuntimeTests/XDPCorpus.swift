@@ -11,7 +11,18 @@ enum XDPCorpus {
         "xdp_ipv6_hop_limit", "xdp_meta_mark", "xdp_syn_guard", "xdp_trim_tail", "xdp_vlan_pop", "xdp_vlan_push",
         "xdp_fragment_drop", "xdp_udp_echo", "xdp_icmp6_echo", "xdp_dscp_mark", "xdp_tail_trailer", "xdp_mac_filter",
         "xdp_arp_guard", "xdp_tcp_mss_clamp", "xdp_strip_ip_options", "xdp_redirect_ports", "xdp_csum_diff_nat", "xdp_proto_count", "xdp_rate_guard", "xdp_lpm_guard",
+        "xdp_percpu_count", "xdp_redirect_map",
     ]
+
+    /// Entries stored in a program's maps before it runs, in the engines' maps and the
+    /// kernel's alike: (map, key, value), 32-bit little-endian numbers. `xdp_redirect_map`'s
+    /// devmap sends slots 0 and 2 to interface 1 (the loopback device, which exists in the
+    /// kernel too), its cpumap has CPU 0 with a 64-packet queue.
+    static let initialEntries: [String: [(map: String, key: UInt32, value: UInt32)]] = [
+        "xdp_redirect_map": [("tx_ports", 0, 1), ("tx_ports", 2, 1), ("cpus", 0, 64)],
+    ]
+
+    static func word(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.littleEndian, Array.init) }
 
     /// Programs this machine's kernel (6.18) refuses to load, with the reason it gives; docs/runtime.md
     /// says why. The engines still run them.
@@ -20,7 +31,11 @@ enum XDPCorpus {
     ]
 
     static func object(_ name: String) throws -> LoadedObject {
-        try LoadedObject(bytes: Array(try Data(contentsOf: RepositoryLayout.url("Tests/Corpus/xdp/\(name).o"))))
+        let object = try LoadedObject(bytes: Array(try Data(contentsOf: RepositoryLayout.url("Tests/Corpus/xdp/\(name).o"))))
+        for entry in initialEntries[name] ?? [] {
+            try object.map(named: entry.map)!.update(key: word(entry.key), value: word(entry.value))
+        }
+        return object
     }
 
     /// `count` varied Ethernet frames (``CaptureGenerator``: VLAN tags, IPv4 with options,
@@ -61,6 +76,12 @@ enum XDPCorpus {
             case .failure(let error): return .failure(KernelSkip("the kernel refused map \(map.name): errno \(error.errno)"))
             }
         }
+        for entry in initialEntries[name] ?? [] {
+            let index = object.object.maps.firstIndex { $0.name == entry.map }!
+            if case .failure(let error) = maps[index].update(key: word(entry.key), value: word(entry.value)) {
+                return .failure(KernelSkip("the kernel refused an entry of map \(entry.map): errno \(error.errno)"))
+            }
+        }
         var instructions = program.program.instructions
         for index in instructions.indices {
             guard case .loadImmediate64(_, let kind, let value) = program.program.decoded[index],
@@ -74,18 +95,57 @@ enum XDPCorpus {
         }
     }
 
-    /// Every map of `object` as sorted (key, value) pairs, by map name.
-    static func contents(_ object: LoadedObject) throws -> [String: [[UInt8]]] {
+    /// Every map of `object` as sorted (key, value) pairs, by map name; with `summingCPUs`, a
+    /// per-CPU map's value is the sum over CPUs of each 64-bit word (the kernel's test run
+    /// counts on whichever CPU the calling thread is on, the engines on CPU 0).
+    static func contents(_ object: LoadedObject, summingCPUs: Bool = false) throws -> [String: [[UInt8]]] {
         var result: [String: [[UInt8]]] = [:]
-        for map in object.maps { result[map.name] = try map.entries().map { $0.key + $0.value }.sorted { $0.lexicographicallyPrecedes($1) } }
+        for map in object.maps {
+            let cpus = summingCPUs ? (map as? PerCPUMap)?.possibleCPUs : nil
+            result[map.name] = try map.entries().map { entry in
+                entry.key + (cpus.map { summed(entry.value, valueSize: map.definition.valueSize, cpus: $0) } ?? entry.value)
+            }.sorted { $0.lexicographicallyPrecedes($1) }
+        }
         return result
     }
 
-    /// The kernel's maps in the same form.
+    /// The kernel's maps in the same form, per-CPU values summed over CPUs.
     static func contents(_ maps: [KernelMap], of object: LoadedObject) -> [String: [[UInt8]]] {
         var result: [String: [[UInt8]]] = [:]
         for (map, definition) in zip(maps, object.object.maps) {
-            result[definition.name] = map.entries().map { $0.key + $0.value }.sorted { $0.lexicographicallyPrecedes($1) }
+            let perCPU = KernelMap.perCPUTypes.contains(definition.definition.type.rawValue)
+            result[definition.name] = map.entries().map { entry in
+                entry.key + (perCPU ? summed(entry.value, valueSize: map.valueSize, cpus: KernelMap.possibleCPUs) : entry.value)
+            }.sorted { $0.lexicographicallyPrecedes($1) }
+        }
+        return result
+    }
+
+    /// Per-CPU values (`cpus` slots of `valueSize` rounded up to 8 bytes) summed word by word
+    /// (64-bit words, wrapping), as one `valueSize`-byte value.
+    static func summed(_ value: [UInt8], valueSize: Int, cpus: Int) -> [UInt8] {
+        let stride = (valueSize + 7) & ~7
+        return value.withUnsafeBytes { raw in
+            (0..<(valueSize / 8)).flatMap { word in
+                let total = (0..<cpus).reduce(UInt64(0)) { $0 &+ raw.loadUnaligned(fromByteOffset: $1 * stride + word * 8, as: UInt64.self) }
+                return withUnsafeBytes(of: total.littleEndian, Array.init)
+            }
+        }
+    }
+
+    /// How many of `maps`' per-CPU counts each CPU holds (the first 64-bit word of each value
+    /// of each CPU), to show which CPUs the kernel's test runs ran on.
+    static func countsPerCPU(_ maps: [KernelMap], of object: LoadedObject) -> [Int: UInt64] {
+        var result: [Int: UInt64] = [:]
+        for (map, definition) in zip(maps, object.object.maps) where KernelMap.perCPUTypes.contains(definition.definition.type.rawValue) {
+            let stride = (map.valueSize + 7) & ~7
+            for entry in map.entries() {
+                entry.value.withUnsafeBytes { raw in
+                    for cpu in 0..<KernelMap.possibleCPUs {
+                        result[cpu, default: 0] += raw.loadUnaligned(fromByteOffset: cpu * stride, as: UInt64.self)
+                    }
+                }
+            }
         }
         return result
     }

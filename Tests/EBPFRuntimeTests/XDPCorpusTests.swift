@@ -62,7 +62,15 @@ import Testing
         #expect(mismatches.count == 0, "\(name): \(mismatches.count) mismatches, first: \(mismatches.prefix(3))")
         let maps = try XDPCorpus.contents(engines[0].object)
         for engine in engines.dropFirst() { #expect(try XDPCorpus.contents(engine.object) == maps, "\(name): maps differ") }
-        if let kernel { #expect(XDPCorpus.contents(kernel.maps, of: engines[0].object) == maps, "\(name): the kernel's maps differ") }
+        if let kernel {
+            let summed = try XDPCorpus.contents(engines[0].object, summingCPUs: true)
+            #expect(XDPCorpus.contents(kernel.maps, of: engines[0].object) == summed, "\(name): the kernel's maps differ")
+            for map in engines[0].object.maps {
+                if let perCPU = map as? PerCPUMap { #expect(perCPU.possibleCPUs == KernelMap.possibleCPUs) }
+            }
+            let perCPU = XDPCorpus.countsPerCPU(kernel.maps, of: engines[0].object)
+            if !perCPU.isEmpty { print("\(name): the kernel's per-CPU counts by CPU: \(perCPU.sorted { $0.key < $1.key })") }
+        }
         print("\(name): verdicts \(verdicts.sorted { $0.key < $1.key }), kernel \(kernel == nil ? "skipped" : "compared"), maps \(maps.mapValues(\.count))")
     }
 }

@@ -1,3 +1,5 @@
+import EBPFCore
+
 /// A kernel context structure as programs see it (`struct xdp_md`: 32-bit fields) and the
 /// runtime's block behind it (64-bit pointers), with the rule for rewriting one into the other:
 /// the runtime's counterpart of the kernel's `is_valid_access` and `convert_ctx_access`.
@@ -7,15 +9,7 @@
 /// to the context is a ``LinkError/invalidContextAccess(index:reason:)``.
 public struct ContextLayout: Sendable, Hashable {
     /// What a field holds.
-    public enum FieldKind: Sendable, Hashable {
-        case scalar
-        /// The packet's first byte.
-        case packetStart
-        /// One past the packet's last byte.
-        case packetEnd
-        /// The metadata area before the packet.
-        case packetMeta
-    }
+    public typealias FieldKind = ContextFieldKind
 
     /// One field of the structure.
     public struct Field: Sendable, Hashable {

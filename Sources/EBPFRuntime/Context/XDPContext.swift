@@ -16,7 +16,7 @@
 /// | 32 | 4 | `egress_ifindex` |
 /// | 40 | 8 | start of the frame (the kernel's `data_hard_start`), for the helpers |
 /// | 48 | 8 | the furthest `data_end` may grow to (`data_hard_end`), for the helpers |
-/// | 56 | 16 | the target `bpf_redirect` recorded (interface, whether set, flags) |
+/// | 56 | 32 | the target `bpf_redirect` or `bpf_redirect_map` recorded (interface, kind, flags, map address, key) |
 ///
 /// The frame follows the block in the same buffer: ``frameSize`` bytes (a page, as the test run
 /// uses), the packet at ``headroom`` bytes from its start, and the last ``tailroom`` bytes
@@ -24,7 +24,7 @@
 /// ``maxPacketLength`` bytes and grow to ``frameSize`` − ``tailroom`` − its start.
 public enum XDPContext {
     /// Bytes of the runtime's block before the frame.
-    public static let blockSize = 80
+    public static let blockSize = 96
     /// Bytes of the frame (`PAGE_SIZE`).
     public static let frameSize = 4096
     /// Bytes before the packet in a fresh frame (`XDP_PACKET_HEADROOM`).
@@ -50,7 +50,8 @@ public enum XDPContext {
     static let egressInterfaceOffset = 32
     static let hardStartOffset = 40
     static let hardEndOffset = 48
-    /// Where `bpf_redirect` records its target: interface (4), set (4), flags (8).
+    /// Where `bpf_redirect` and `bpf_redirect_map` record their target: interface (4), kind (4:
+    /// 0 none, 1 interface, 2 map), flags (8), map address (8), key (4).
     static let redirectOffset = 56
 
     /// `struct xdp_md` and its rewriting to the block.

@@ -11,12 +11,13 @@ extension HelperRegistry {
     /// | 5 | `bpf_ktime_get_ns()` | CLOCK_MONOTONIC |
     /// | 6 | `bpf_trace_printk(fmt, fmt_size, ...)` | up to 3 arguments; GPL only |
     /// | 7 | `bpf_get_prandom_u32()` | |
-    /// | 8 | `bpf_get_smp_processor_id()` | the CPU the thread runs on |
+    /// | 8 | `bpf_get_smp_processor_id()` | the run's CPU, ``PerCPU/current`` (0 unless set) |
     /// | 12 | `bpf_tail_call(ctx, prog_array, index)` | see ``ProgramLinker`` |
     /// | 23 | `bpf_redirect(ifindex, flags)` | packet programs; recorded, returns the redirect verdict |
     /// | 26 | `bpf_skb_load_bytes(skb, offset, to, len)` | socket filter and tc only; 0 or -EFAULT |
     /// | 28 | `bpf_csum_diff(from, from_size, to, to_size, seed)` | one's-complement sum, or -errno |
     /// | 44 | `bpf_xdp_adjust_head(ctx, delta)` | XDP only; 0 or -errno |
+    /// | 51 | `bpf_redirect_map(map, key, flags)` | XDP; devmap, cpumap, xskmap; recorded, `XDP_REDIRECT` or the fallback verdict |
     /// | 54 | `bpf_xdp_adjust_meta(ctx, delta)` | XDP only; 0 or -errno |
     /// | 65 | `bpf_xdp_adjust_tail(ctx, delta)` | XDP only; 0 or -errno |
     /// | 130 | `bpf_ringbuf_output(ringbuf, data, size, flags)` | 0 or -errno |
@@ -26,13 +27,16 @@ extension HelperRegistry {
     ///
     /// The map helpers (1–3) also have a ``HelperFunction/provenBody`` for code the verifier
     /// accepted: it takes the map at R1 as is and the key and value pointers on trust, with no
-    /// run context. Add your own helpers with ``register(_:)`` on a copy: their
-    /// ``HelperSignature`` is what the verifier checks calls against.
+    /// run context. `bpf_map_lookup_elem` on an array map the JIT can tell at the call site
+    /// (``HelperFunction/inlineArrayLookup``) becomes an address computation in the code. Add
+    /// your own helpers with ``register(_:)`` on a copy: their ``HelperSignature`` is what the
+    /// verifier checks calls against.
     public static let kernel = HelperRegistry([
         HelperFunction(
             id: KernelHelpers.mapLookupElemID, name: "bpf_map_lookup_elem",
             signature: HelperSignature(arguments: [.mapPointer, .mapKey], returns: .mapValueOrNull),
             provenBody: { map, key, _, _, _ in KernelHelpers.mapLookupProven(map, key) },
+            inlineArrayLookup: { KernelHelpers.inlineArrayLookup($0) },
             body: { map, key, _, _, _ in KernelHelpers.mapLookup(map, key) }),
         HelperFunction(
             id: KernelHelpers.mapUpdateElemID, name: "bpf_map_update_elem",
@@ -71,6 +75,10 @@ extension HelperRegistry {
             id: KernelHelpers.redirectID, name: "bpf_redirect",
             signature: HelperSignature(arguments: [.scalar, .scalar], returns: .scalar),
             body: { interface, flags, _, _, _ in KernelHelpers.redirect(interface, flags) }),
+        HelperFunction(
+            id: KernelHelpers.redirectMapID, name: "bpf_redirect_map",
+            signature: HelperSignature(arguments: [.mapPointer, .scalar, .scalar], returns: .scalar),
+            body: { map, key, flags, _, _ in KernelHelpers.redirectMap(map, key, flags) }),
         HelperFunction(
             id: KernelHelpers.csumDiffID, name: "bpf_csum_diff",
             signature: HelperSignature(arguments: [.memory, .memorySize, .memory, .memorySize, .scalar], returns: .scalar),

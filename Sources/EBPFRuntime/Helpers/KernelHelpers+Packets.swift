@@ -1,10 +1,13 @@
 import EBPFCore
 
-/// Helpers for packet programs that need no particular context: `bpf_csum_diff` and
-/// `bpf_redirect` (recorded, since there is no device to send to).
+/// Helpers for packet programs that need no particular context: `bpf_csum_diff`, `bpf_redirect`
+/// and `bpf_redirect_map` (recorded, since there is no device to send to).
 extension KernelHelpers {
     static let redirectID: Int32 = 23
     static let csumDiffID: Int32 = 28
+    static let redirectMapID: Int32 = 51
+    /// `BPF_F_BROADCAST` and `BPF_F_EXCLUDE_INGRESS`, devmap-only flags of `bpf_redirect_map`.
+    static let redirectBroadcastFlags: UInt64 = 8 | 16
 
     /// `bpf_csum_diff(from, from_size, to, to_size, seed)`: the one's-complement sum (32-bit,
     /// unfolded) of `seed`, the complement of every 32-bit word of `from` and every word of
@@ -69,8 +72,38 @@ extension KernelHelpers {
         }
         guard run.pointee.memory.count >= offset + 16 else { return 0 }
         base.storeBytes(of: UInt32(truncatingIfNeeded: interface), toByteOffset: offset, as: UInt32.self)
-        base.storeBytes(of: UInt32(1), toByteOffset: offset + 4, as: UInt32.self)
+        base.storeBytes(of: PacketRedirect.kindInterface, toByteOffset: offset + 4, as: UInt32.self)
         base.storeBytes(of: flags, toByteOffset: offset + 8, as: UInt64.self)
         return run.pointee.tables.type == .xdp ? 4 : 7
+    }
+
+    /// `bpf_redirect_map(map, key, flags)` as the kernel's `__bpf_xdp_redirect_map`: flags other
+    /// than a fallback verdict in the low two bits (and, for devmaps, `BPF_F_BROADCAST` and
+    /// `BPF_F_EXCLUDE_INGRESS`) give `XDP_ABORTED`; a key (truncated to 32 bits) whose slot is
+    /// empty gives the fallback verdict `flags & 3` and clears the recorded target; otherwise —
+    /// or for any key with `BPF_F_BROADCAST` — the slot is recorded and the result is
+    /// `XDP_REDIRECT` (4). XDP only: elsewhere, or for a map that is not a ``RedirectMap``,
+    /// `XDP_ABORTED`.
+    static func redirectMap(_ mapAddress: UInt64, _ key: UInt64, _ flags: UInt64) -> UInt64 {
+        guard let run = RunContext.current, run.pointee.tables.type == .xdp, let base = run.pointee.memory.baseAddress,
+            run.pointee.memory.count >= XDPContext.redirectOffset + 32,
+            let map = RunContext.map(at: mapAddress) as? RedirectMap
+        else { return 0 }
+        let actions: UInt64 = 3
+        let allowed = actions | (map.definition.type == .deviceMap ? redirectBroadcastFlags : 0)
+        guard flags & ~allowed == 0 else { return 0 }
+        let index = UInt32(truncatingIfNeeded: key)
+        let broadcast = flags & 8 != 0
+        let offset = XDPContext.redirectOffset
+        guard broadcast || map.target(at: index) != nil else {
+            base.storeBytes(of: UInt32(0), toByteOffset: offset + 4, as: UInt32.self)
+            return flags & actions
+        }
+        base.storeBytes(of: broadcast ? 0 : map.interface(at: index) ?? 0, toByteOffset: offset, as: UInt32.self)
+        base.storeBytes(of: PacketRedirect.kindMap, toByteOffset: offset + 4, as: UInt32.self)
+        base.storeBytes(of: broadcast ? flags & redirectBroadcastFlags : 0, toByteOffset: offset + 8, as: UInt64.self)
+        base.storeBytes(of: mapAddress, toByteOffset: offset + 16, as: UInt64.self)
+        base.storeBytes(of: index, toByteOffset: offset + 24, as: UInt32.self)
+        return 4
     }
 }

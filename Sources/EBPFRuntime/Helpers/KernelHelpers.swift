@@ -50,7 +50,7 @@ enum KernelHelpers {
             let value = UnsafeRawPointer(bitPattern: UInt(valueAddress))
         else { return efault }
         do throws(MapError) {
-            try map.update(key: key, value: value, flags: MapUpdateFlags(rawValue: flags))
+            try map.updateFromProgram(key: key, value: value, flags: MapUpdateFlags(rawValue: flags))
             return 0
         } catch {
             return error.kernelReturnValue
@@ -89,12 +89,18 @@ enum KernelHelpers {
         return withProvenMap(mapAddress) { map in UInt64(UInt(bitPattern: map.lookupFromProgram(key: key))) }
     }
 
+    /// For the JIT's in-line lookup: the layout of the array map at `address`, or nil when no
+    /// live array map is there (the address is looked up, not trusted: this runs at compile time).
+    static func inlineArrayLookup(_ address: UInt64) -> InlineArrayLookup? {
+        (LiveMaps.map(at: address) as? ArrayMap)?.inlineLookup
+    }
+
     static func mapUpdateProven(_ mapAddress: UInt64, _ keyAddress: UInt64, _ valueAddress: UInt64, _ flags: UInt64) -> UInt64 {
         let key = UnsafeRawPointer(bitPattern: UInt(keyAddress))!
         let value = UnsafeRawPointer(bitPattern: UInt(valueAddress))!
         return withProvenMap(mapAddress) { map in
             do throws(MapError) {
-                try map.update(key: key, value: value, flags: MapUpdateFlags(rawValue: flags))
+                try map.updateFromProgram(key: key, value: value, flags: MapUpdateFlags(rawValue: flags))
                 return 0
             } catch {
                 return error.kernelReturnValue
@@ -126,15 +132,11 @@ enum KernelHelpers {
         UInt64(UInt32.random(in: .min ... .max))
     }
 
-    /// glibc's `sched_getcpu`, looked up at run time: the Glibc module does not export it (it is
-    /// declared only under `_GNU_SOURCE`).
-    private static let schedGetCPU: (@convention(c) () -> Int32)? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sched_getcpu") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) () -> Int32).self)
-    }()
-
+    /// The CPU the run is on as per-CPU maps see it: ``PerCPU/current`` (0 unless set), not
+    /// the thread's real CPU, so a program's `bpf_get_smp_processor_id()` and its per-CPU map
+    /// slots agree.
     static func smpProcessorID() -> UInt64 {
-        UInt64(max(schedGetCPU?() ?? 0, 0))
+        UInt64(UInt32(truncatingIfNeeded: PerCPU.current))
     }
 
     // MARK: trace_printk

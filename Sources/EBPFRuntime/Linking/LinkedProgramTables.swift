@@ -29,6 +29,7 @@ final class LinkedProgramTables: Sendable {
             KernelHelpers.tracePrintkID, KernelHelpers.tailCallID, KernelHelpers.tailCallResultID, KernelHelpers.ringbufOutputID,
             KernelHelpers.xdpAdjustHeadID, KernelHelpers.xdpAdjustTailID, KernelHelpers.xdpAdjustMetaID,
             KernelHelpers.skbLoadBytesID, KernelHelpers.redirectID, KernelHelpers.csumDiffID,
+            KernelHelpers.redirectMapID,
         ]
         self.needsRunContextWhenProven = program.decoded.slots.contains { slot in
             switch slot {

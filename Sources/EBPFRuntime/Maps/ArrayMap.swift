@@ -31,6 +31,11 @@ public final class ArrayMap: BPFMap, @unchecked Sendable {
         Int(index) < definition.maxEntries ? storage + Int(index) * stride : nil
     }
 
+    /// Where the values are, for a lookup computed in line by the JIT.
+    var inlineLookup: InlineArrayLookup {
+        InlineArrayLookup(base: UInt64(UInt(bitPattern: storage)), stride: stride, maxEntries: definition.maxEntries)
+    }
+
     /// Reads or writes element `index`'s value in place (for example to fill `.data` before a run).
     public func withValue<R>(at index: UInt32, _ body: (UnsafeMutableRawBufferPointer) throws -> R) throws -> R? {
         guard let address = valueAddress(index) else { return nil }

@@ -4,7 +4,8 @@ import Synchronization
 /// A map: storage shared by programs (through the map helpers) and Swift code.
 ///
 /// Create maps with ``MapTable/create(_:name:)`` or ``BPFMap/make(_:name:)``; the concrete classes
-/// are ``ArrayMap``, ``HashMap`` (hash and LRU hash), ``RingBufferMap`` and ``ProgramArrayMap``.
+/// are ``ArrayMap``, ``HashMap`` (hash and LRU hash), ``PerCPUMap``, ``LPMTrieMap``, ``RingBufferMap``
+/// and ``ProgramArrayMap``.
 /// Every operation is safe to call from several threads at once, including while programs that
 /// use the map run on other threads.
 ///
@@ -39,6 +40,8 @@ public class BPFMap: @unchecked Sendable, CustomStringConvertible {
         case .hash, .lruHash: map = try HashMap(name: name, definition: definition)
         case .ringBuffer: map = try RingBufferMap(name: name, definition: definition)
         case .lpmTrie: map = try LPMTrieMap(name: name, definition: definition)
+        case .perCPUArray, .perCPUHash: map = try PerCPUMap(name: name, definition: definition)
+        case .deviceMap, .cpuMap, .xdpSocketMap: map = try RedirectMap(name: name, definition: definition)
         case .programArray: map = try ProgramArrayMap(name: name, definition: definition)
         }
         LiveMaps.register(map)
@@ -49,6 +52,11 @@ public class BPFMap: @unchecked Sendable, CustomStringConvertible {
     public final var programAddress: UInt64 {
         UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()))
     }
+
+    /// Bytes of a value as Swift reads and writes it with ``lookup(key:)`` and
+    /// ``update(key:value:flags:)``: the value size, or for per-CPU maps every CPU's value
+    /// (``PerCPUMap``), as the kernel's `bpf()` gives them.
+    public var userValueSize: Int { definition.valueSize }
 
     /// Storage programs may access directly (map values, ring buffer data).
     public var regions: [MemoryRegion] { [] }
@@ -72,6 +80,12 @@ public class BPFMap: @unchecked Sendable, CustomStringConvertible {
         throw .operationNotSupported(operation: "update", type: definition.type)
     }
 
+    /// `bpf_map_update_elem` from a program: `value` covers the value size (per-CPU maps write
+    /// the running CPU's slot only).
+    func updateFromProgram(key: UnsafeRawPointer, value: UnsafeRawPointer, flags: MapUpdateFlags) throws(MapError) {
+        try update(key: key, value: value, flags: flags)
+    }
+
     func delete(key: UnsafeRawPointer) throws(MapError) {
         throw .operationNotSupported(operation: "delete", type: definition.type)
     }
@@ -90,7 +104,7 @@ extension BPFMap {
     /// - Throws: ``MapError/keyNotFound`` when there is none, ``MapError/wrongKeySize(expected:actual:)``.
     public func lookup(key: [UInt8]) throws(MapError) -> [UInt8] {
         try checkKey(key)
-        var value = [UInt8](repeating: 0, count: definition.valueSize)
+        var value = [UInt8](repeating: 0, count: userValueSize)
         let found = try Self.withPointer(to: key) { (keyPointer) throws(MapError) -> Bool in
             try Self.withMutablePointer(to: &value) { (valuePointer) throws(MapError) -> Bool in
                 try copyValue(key: keyPointer, into: valuePointer)
@@ -103,8 +117,8 @@ extension BPFMap {
     /// Stores `value` under `key` with the kernel's flag semantics.
     public func update(key: [UInt8], value: [UInt8], flags: MapUpdateFlags = .any) throws(MapError) {
         try checkKey(key)
-        guard value.count == definition.valueSize else {
-            throw .wrongValueSize(expected: definition.valueSize, actual: value.count)
+        guard value.count == userValueSize else {
+            throw .wrongValueSize(expected: userValueSize, actual: value.count)
         }
         try Self.withPointer(to: key) { (keyPointer) throws(MapError) in
             try Self.withPointer(to: value) { (valuePointer) throws(MapError) in
@@ -234,9 +248,11 @@ extension BPFMap {
         }
     }
 
+    /// A typed value must be the whole value Swift reads (per-CPU maps: use
+    /// ``PerCPUMap/values(_:as:)`` and ``PerCPUMap/update(_:perCPU:flags:)``).
     private func checkValueType<Value>(_ type: Value.Type) throws(MapError) {
-        guard MemoryLayout<Value>.size == definition.valueSize else {
-            throw .wrongValueSize(expected: definition.valueSize, actual: MemoryLayout<Value>.size)
+        guard MemoryLayout<Value>.size == userValueSize else {
+            throw .wrongValueSize(expected: userValueSize, actual: MemoryLayout<Value>.size)
         }
     }
 

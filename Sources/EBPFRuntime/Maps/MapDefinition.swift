@@ -28,6 +28,8 @@ public struct MapDefinition: Sendable, Hashable {
     /// The largest key or value size accepted (the kernel's `KMALLOC_MAX_SIZE` is larger; this keeps
     /// a corrupt object from asking for absurd allocations).
     public static let maxElementSize = 1 << 20
+    /// The largest value of a per-CPU map (the kernel's `PCPU_MIN_UNIT_SIZE`, 32 KiB).
+    public static let maxPerCPUValueSize = 32 * 1024
     /// The most bytes one map may preallocate for its values.
     public static let maxStorageBytes = 1 << 30
 
@@ -55,6 +57,18 @@ public struct MapDefinition: Sendable, Hashable {
                     : "\(maxEntries) keys of \(keySize) bytes and values of \(valueSize) bytes"
                 throw .invalidDefinition("\(what) exceed \(Self.maxStorageBytes) bytes")
             }
+        case .perCPUArray, .perCPUHash:
+            if type == .perCPUArray {
+                guard keySize == 4 else { throw .invalidDefinition("per-CPU arrays need 4-byte keys, not \(keySize)") }
+            } else {
+                guard keySize > 0, keySize <= Self.maxElementSize else {
+                    throw .invalidDefinition("key size \(keySize) is out of range 1...\(Self.maxElementSize)")
+                }
+            }
+            // The kernel's limit: a per-CPU value must fit its per-CPU allocator's unit.
+            guard valueSize > 0, valueSize <= Self.maxPerCPUValueSize else {
+                throw .invalidDefinition("per-CPU value size \(valueSize) is out of range 1...\(Self.maxPerCPUValueSize)")
+            }
         case .lpmTrie:
             guard keySize > 4, keySize <= 4 + 256 else {
                 throw .invalidDefinition("LPM trie keys are a 4-byte prefix length and 1 to 256 bytes of data, not \(keySize) bytes")
@@ -69,6 +83,12 @@ public struct MapDefinition: Sendable, Hashable {
             guard !overflow, bytes <= Self.maxStorageBytes else {
                 throw .invalidDefinition("\(maxEntries) keys of \(keySize) bytes and values of \(valueSize) bytes exceed \(Self.maxStorageBytes) bytes")
             }
+        case .deviceMap, .cpuMap, .xdpSocketMap:
+            let sizes = type == .xdpSocketMap ? [4] : [4, 8]
+            guard keySize == 4, sizes.contains(valueSize) else {
+                throw .invalidDefinition("\(type) maps need 4-byte keys and values of \(sizes.map(String.init).joined(separator: " or ")) bytes, not \(keySize) and \(valueSize)")
+            }
+            guard maxEntries <= 1 << 20 else { throw .invalidDefinition("\(type) of \(maxEntries) entries is too large") }
         case .programArray:
             guard keySize == 4, valueSize == 4 else {
                 throw .invalidDefinition("program arrays need 4-byte keys and values, not \(keySize) and \(valueSize)")

@@ -31,6 +31,7 @@ static long (*bpf_xdp_adjust_tail)(struct xdp_md *ctx, int delta) = (void *) BPF
 static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *) BPF_FUNC_map_lookup_elem;
 static long (*bpf_map_update_elem)(void *map, const void *key, const void *value, __u64 flags) = (void *) BPF_FUNC_map_update_elem;
 static long (*bpf_redirect)(__u32 ifindex, __u64 flags) = (void *) BPF_FUNC_redirect;
+static long (*bpf_redirect_map)(void *map, __u64 key, __u64 flags) = (void *) BPF_FUNC_redirect_map;
 static __s64 (*bpf_csum_diff)(__be32 *from, __u32 from_size, __be32 *to, __u32 to_size, __wsum seed) = (void *) BPF_FUNC_csum_diff;
 static long (*bpf_xdp_adjust_meta)(struct xdp_md *ctx, int delta) = (void *) BPF_FUNC_xdp_adjust_meta;
 
