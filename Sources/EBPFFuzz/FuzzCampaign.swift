@@ -54,7 +54,7 @@ public struct FuzzCampaign {
     }
 
     /// What a campaign did.
-    public struct Report: Sendable, CustomStringConvertible {
+    public struct Report: Sendable, CustomStringConvertible, CampaignReport {
         public var programs = 0
         public var comparisons = 0
         public var returned = 0
@@ -68,6 +68,7 @@ public struct FuzzCampaign {
         public var kernelFailures: [KernelOracle.Comparison] = []
         public var elapsed: Duration = .zero
         public var lastSeed: UInt64 = 0
+        var failureCount: Int { failures.count + kernelFailures.count }
 
         public var description: String {
             var lines = [
@@ -88,13 +89,9 @@ public struct FuzzCampaign {
     /// Runs the campaign; `progress` is called about every `progressInterval` programs.
     public func run(progressInterval: Int = 10_000, progress: (Report) -> Void = { _ in }) -> Report {
         var report = Report()
-        let clock = ContinuousClock()
-        let start = clock.now
-        var seed = firstSeed
         let kernelOracle = usesKernel ? KernelOracle() : nil
-        while report.failures.count + report.kernelFailures.count < maxFailures {
-            if let maxPrograms, report.programs >= maxPrograms { break }
-            if let duration, report.programs % 16 == 0, clock.now - start >= duration { break }
+        let schedule = CampaignSchedule(firstSeed: firstSeed, duration: duration, maxPrograms: maxPrograms, maxFailures: maxFailures)
+        schedule.run(&report, progressInterval: progressInterval, progress: progress) { seed, report in
             let seedPreset = preset.resolved(seed: seed)
             let generated = RandomProgramGenerator(options: seedPreset.generatorOptions).generate(seed: seed)
             let options = FuzzEngines.jitOptions[Int((seed / 5) % UInt64(FuzzEngines.jitOptions.count))]
@@ -130,15 +127,7 @@ public struct FuzzCampaign {
                 report.kernel.record(comparison)
                 if comparison.verdict == .diverged { report.kernelFailures.append(comparison) }
             }
-            report.programs += 1
-            report.lastSeed = seed
-            seed &+= 1
-            if report.programs % progressInterval == 0 {
-                report.elapsed = clock.now - start
-                progress(report)
-            }
         }
-        report.elapsed = clock.now - start
         return report
     }
 

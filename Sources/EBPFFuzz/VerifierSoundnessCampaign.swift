@@ -101,7 +101,7 @@ public struct VerifierSoundnessCampaign {
         }
     }
 
-    public struct Report: Sendable, CustomStringConvertible {
+    public struct Report: Sendable, CustomStringConvertible, CampaignReport {
         public var programs = 0
         public var mutated = 0
         /// Programs some policy accepted.
@@ -120,6 +120,7 @@ public struct VerifierSoundnessCampaign {
         public var kernelFailures: [KernelOracle.Comparison] = []
         public var elapsed: Duration = .zero
         public var lastSeed: UInt64 = 0
+        var failureCount: Int { failures.count + kernelFailures.count }
         /// The seed that took longest (verification and runs), and how long.
         public var slowest: (seed: UInt64, duration: Duration) = (0, .zero)
 
@@ -143,13 +144,10 @@ public struct VerifierSoundnessCampaign {
     /// Runs the campaign; `progress` is called about every `progressInterval` programs.
     public func run(progressInterval: Int = 10_000, progress: (Report) -> Void = { _ in }) -> Report {
         var report = Report()
-        let clock = ContinuousClock()
-        let start = clock.now
         let kernelOracle = usesKernel ? KernelOracle() : nil
-        var seed = firstSeed
-        while report.failures.count + report.kernelFailures.count < maxFailures {
-            if let maxPrograms, report.programs >= maxPrograms { break }
-            if let duration, report.programs % 16 == 0, clock.now - start >= duration { break }
+        let clock = ContinuousClock()
+        let schedule = CampaignSchedule(firstSeed: firstSeed, duration: duration, maxPrograms: maxPrograms, maxFailures: maxFailures)
+        schedule.run(&report, progressInterval: progressInterval, progress: progress) { seed, report in
             let programStart = clock.now
             let (program, generated, wasMutated) = Self.program(seed: seed)
             if wasMutated { report.mutated += 1 }
@@ -198,15 +196,7 @@ public struct VerifierSoundnessCampaign {
             }
             let spent = clock.now - programStart
             if spent > report.slowest.duration { report.slowest = (seed, spent) }
-            report.programs += 1
-            report.lastSeed = seed
-            seed &+= 1
-            if report.programs % progressInterval == 0 {
-                report.elapsed = clock.now - start
-                progress(report)
-            }
         }
-        report.elapsed = clock.now - start
         return report
     }
 
