@@ -73,25 +73,7 @@ public enum KernelBPF {
     /// Runs a loaded program once over `data` with `BPF_PROG_TEST_RUN` and returns R0 as the
     /// kernel reports it (32 bits).
     public static func testRun(_ program: KernelProgram, data: [UInt8]) throws(KernelRunError) -> UInt32 {
-        var attributes = [UInt8](repeating: 0, count: attributeSize)
-        var output = [UInt8](repeating: 0, count: max(data.count, 1) + 256)
-        let outputSize = output.count
-        let (result, retval): (Int, UInt32) = data.withUnsafeBytes { input in
-            output.withUnsafeMutableBytes { out in
-                attributes.withUnsafeMutableBytes { raw in
-                    raw.storeBytes(of: UInt32(bitPattern: program.fileDescriptor), toByteOffset: 0, as: UInt32.self)
-                    raw.storeBytes(of: UInt32(data.count), toByteOffset: 8, as: UInt32.self)
-                    raw.storeBytes(of: UInt32(outputSize), toByteOffset: 12, as: UInt32.self)
-                    raw.storeBytes(of: UInt64(UInt(bitPattern: input.baseAddress)), toByteOffset: 16, as: UInt64.self)
-                    raw.storeBytes(of: UInt64(UInt(bitPattern: out.baseAddress)), toByteOffset: 24, as: UInt64.self)
-                    raw.storeBytes(of: UInt32(1), toByteOffset: 32, as: UInt32.self)
-                    let result = swift_ebpf_bpf(commandProgramTestRun, raw.baseAddress, UInt32(attributeSize))
-                    return (result, raw.load(fromByteOffset: 4, as: UInt32.self))
-                }
-            }
-        }
-        if result < 0 { throw KernelRunError(errno: errno) }
-        return retval
+        try testRun(program, packet: data, outputCapacity: max(data.count, 1) + 256).returnValue
     }
 }
 
