@@ -24,6 +24,11 @@ public struct HelperFunction: Sendable {
     /// and a bounds check on the key) where it knows which map the call gets; `nil` for any
     /// other map, or no resolver: the call goes to the body.
     public let inlineArrayLookup: (@Sendable (UInt64) -> InlineArrayLookup?)?
+    /// For a lookup helper: given the map address a verified call passes in R1, the map's own
+    /// lookup function when the map has one (hash maps), so the JIT can call it directly with R1
+    /// and R2 instead of the helper's body; `nil` for other maps, or no resolver. Consulted only
+    /// where ``inlineArrayLookup`` gives nothing.
+    public let directLookup: (@Sendable (UInt64) -> DirectMapLookup?)?
     /// Argument and return types, checked by the verifier.
     public let signature: HelperSignature
     /// Whether only programs under a GPL-compatible licence may call it (as in the kernel).
@@ -31,13 +36,15 @@ public struct HelperFunction: Sendable {
 
     public init(
         id: Int32, name: String, signature: HelperSignature = .unknown, gplOnly: Bool = false, provenBody: Body? = nil,
-        inlineArrayLookup: (@Sendable (UInt64) -> InlineArrayLookup?)? = nil, body: Body
+        inlineArrayLookup: (@Sendable (UInt64) -> InlineArrayLookup?)? = nil,
+        directLookup: (@Sendable (UInt64) -> DirectMapLookup?)? = nil, body: Body
     ) {
         self.id = id
         self.name = name
         self.body = body
         self.provenBody = provenBody
         self.inlineArrayLookup = inlineArrayLookup
+        self.directLookup = directLookup
         self.signature = signature
         self.gplOnly = gplOnly
     }

@@ -120,6 +120,10 @@ extension Lowering {
             emitInlineArrayLookup(lookup)
             return
         }
+        if let lookup = directMapLookup(helper, at: pc) {
+            emitDirectLookupCall(lookup)
+            return
+        }
         emitHelperCall(helper)
     }
 

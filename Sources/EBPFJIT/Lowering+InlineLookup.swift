@@ -2,7 +2,8 @@ import EBPFCore
 import X86Encoding
 
 /// `bpf_map_lookup_elem` on an array map as an address computation in the code, as the
-/// kernel's `map_gen_lookup` does: no call, no saved registers, no Swift.
+/// kernel's `map_gen_lookup` does: no call, no saved registers, no Swift; on a hash map, a direct
+/// call of the map's own lookup function.
 extension Lowering {
     /// The array layout to compute a lookup at `pc` with, when all of this holds: the code was
     /// compiled with verified facts (so R1 is one of the program's maps and R2 points at a key of
@@ -17,6 +18,16 @@ extension Lowering {
               lookup.maxEntries > 0, lookup.maxEntries <= Int(Int32.max),
               lookup.stride > 0, lookup.stride <= Int(Int32.max) else { return nil }
         return lookup
+    }
+
+    /// The hash map's own lookup function to call at `pc`, under the conditions of
+    /// ``inlinableArrayLookup(_:at:)`` (verified facts, R1 a known constant of the call's basic
+    /// block, no constant blinding) with the helper resolving that constant to a live map that
+    /// has one.
+    func directMapLookup(_ helper: HelperFunction, at pc: Int) -> DirectMapLookup? {
+        guard facts != nil, !blindsConstants, let resolve = helper.directLookup,
+              let mapAddress = blockLocalConstant(register: 1, before: pc) else { return nil }
+        return resolve(mapAddress)
     }
 
     /// The value Rn holds whenever slot `pc` starts: the constant of the last `lddw` to Rn in
@@ -70,5 +81,20 @@ extension Lowering {
         a.bind(null)
         a.alu(.xor, .bits32, r0, r0)
         a.bind(done)
+    }
+
+    /// R0 = lookup(R1, R2): the helper's call sequence (caller-saved registers holding R6–R10 or
+    /// JIT state pushed, R1 and R2 moved to rdi and rsi, `movabs rax, function; call rax`), but
+    /// with the map's own function as the target and R3–R5 not passed.
+    mutating func emitDirectLookupCall(_ lookup: DirectMapLookup) {
+        let arguments = X86Register.argumentRegisters
+        let r0 = r(0)
+        emitNativeCall(
+            preserving: helperCallPreserved,
+            moves: [(arguments[0], r(1)), (arguments[1], r(2))],
+            constants: [],
+            target: .absolute(lookup.address),
+            afterCall: { a in if r0 != .rax { a.mov(.bits64, r0, .rax) } }
+        )
     }
 }

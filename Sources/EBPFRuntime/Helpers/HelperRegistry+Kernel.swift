@@ -28,7 +28,8 @@ extension HelperRegistry {
     /// The map helpers (1–3) also have a ``HelperFunction/provenBody`` for code the verifier
     /// accepted: it takes the map at R1 as is and the key and value pointers on trust, with no
     /// run context. `bpf_map_lookup_elem` on an array map the JIT can tell at the call site
-    /// (``HelperFunction/inlineArrayLookup``) becomes an address computation in the code. Add
+    /// (``HelperFunction/inlineArrayLookup``) becomes an address computation in the code, and on
+    /// a hash map a direct call of the map's own lookup (``HelperFunction/directLookup``). Add
     /// your own helpers with ``register(_:)`` on a copy: their ``HelperSignature`` is what the
     /// verifier checks calls against.
     public static let kernel = HelperRegistry([
@@ -37,6 +38,7 @@ extension HelperRegistry {
             signature: HelperSignature(arguments: [.mapPointer, .mapKey], returns: .mapValueOrNull),
             provenBody: { map, key, _, _, _ in KernelHelpers.mapLookupProven(map, key) },
             inlineArrayLookup: { KernelHelpers.inlineArrayLookup($0) },
+            directLookup: { KernelHelpers.directLookup($0) },
             body: { map, key, _, _, _ in KernelHelpers.mapLookup(map, key) }),
         HelperFunction(
             id: KernelHelpers.mapUpdateElemID, name: "bpf_map_update_elem",

@@ -95,6 +95,13 @@ enum KernelHelpers {
         (LiveMaps.map(at: address) as? ArrayMap)?.inlineLookup
     }
 
+    /// For the JIT's direct lookup call: the lookup function of the hash map at `address`, or nil
+    /// when no live hash map (or LRU hash map) is there (looked up, not trusted, at compile time).
+    static func directLookup(_ address: UInt64) -> DirectMapLookup? {
+        guard LiveMaps.map(at: address) is HashMap else { return nil }
+        return DirectMapLookup(function: HashMap.directLookup)
+    }
+
     static func mapUpdateProven(_ mapAddress: UInt64, _ keyAddress: UInt64, _ valueAddress: UInt64, _ flags: UInt64) -> UInt64 {
         let key = UnsafeRawPointer(bitPattern: UInt(keyAddress))!
         let value = UnsafeRawPointer(bitPattern: UInt(valueAddress))!

@@ -22,11 +22,13 @@ public final class HashMap: BPFMap, @unchecked Sendable {
         stride = MapDefinition.valueStride(definition.valueSize)
         keySlab = ZeroedStorage.allocate(byteCount: definition.keySize * definition.maxEntries)
         valueSlab = ZeroedStorage.allocate(byteCount: stride * definition.maxEntries)
-        state = Mutex(HashMapSlots(capacity: definition.maxEntries))
+        let index = HashMapIndex(keys: keySlab, keySize: definition.keySize, capacity: definition.maxEntries)
+        state = Mutex(HashMapSlots(capacity: definition.maxEntries, index: index))
         super.init(validatedDefinition: definition, name: name)
     }
 
     deinit {
+        state.withLock { $0.index.release() }
         ZeroedStorage.release(keySlab)
         ZeroedStorage.release(valueSlab)
     }
@@ -37,12 +39,19 @@ public final class HashMap: BPFMap, @unchecked Sendable {
     /// Elements currently stored.
     public var count: Int { state.withLock { $0.index.count } }
 
-    public override var regions: [MemoryRegion] {
-        [MemoryRegion(start: UInt64(UInt(bitPattern: valueSlab)), count: UInt64(stride * definition.maxEntries))]
+    /// `bpf_map_lookup_elem(map, key)` for code that calls it directly (``HelperFunction/directLookup``):
+    /// R1 is the map's ``BPFMap/programAddress`` (the caller keeps the map alive) and R2 points
+    /// at a key of the map's key size; returns the value's address or 0. No checks: the verifier
+    /// proved both arguments.
+    static let directLookup: @convention(c) (UInt64, UInt64) -> UInt64 = { mapAddress, keyAddress in
+        let map = Unmanaged<HashMap>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(mapAddress))!)
+        return map._withUnsafeGuaranteedRef { map in
+            UInt64(UInt(bitPattern: map.lookupFromProgram(key: UnsafeRawPointer(bitPattern: UInt(keyAddress))!)))
+        }
     }
 
-    private func keyBytes(_ key: UnsafeRawPointer) -> HashMapKey {
-        HashMapKey(key, count: definition.keySize)
+    public override var regions: [MemoryRegion] {
+        [MemoryRegion(start: UInt64(UInt(bitPattern: valueSlab)), count: UInt64(stride * definition.maxEntries))]
     }
 
     private func value(_ slot: Int32) -> UnsafeMutableRawPointer {
@@ -50,9 +59,8 @@ public final class HashMap: BPFMap, @unchecked Sendable {
     }
 
     override func lookupFromProgram(key: UnsafeRawPointer) -> UnsafeMutableRawPointer? {
-        let bytes = keyBytes(key)
         let slot: Int32? = state.withLock { slots in
-            guard let slot = slots.index[bytes] else { return nil }
+            guard let slot = slots.index.find(key) else { return nil }
             if evictsWhenFull { slots.markUsed(slot) }
             return slot
         }
@@ -60,9 +68,8 @@ public final class HashMap: BPFMap, @unchecked Sendable {
     }
 
     override func copyValue(key: UnsafeRawPointer, into target: UnsafeMutableRawPointer) throws(MapError) -> Bool {
-        let bytes = keyBytes(key)
         return state.withLock { slots in
-            guard let slot = slots.index[bytes] else { return false }
+            guard let slot = slots.index.find(key) else { return false }
             target.copyMemory(from: value(slot), byteCount: definition.valueSize)
             return true
         }
@@ -70,9 +77,8 @@ public final class HashMap: BPFMap, @unchecked Sendable {
 
     override func update(key: UnsafeRawPointer, value newValue: UnsafeRawPointer, flags: MapUpdateFlags) throws(MapError) {
         let flags = try flags.validated()
-        let bytes = keyBytes(key)
         try state.withLock { (slots) throws(MapError) in
-            if let slot = slots.index[bytes] {
+            if let slot = slots.index.find(key) {
                 guard flags != .noExist else { throw .keyExists }
                 value(slot).copyMemory(from: newValue, byteCount: definition.valueSize)
                 if evictsWhenFull { slots.markUsed(slot) }
@@ -83,30 +89,28 @@ public final class HashMap: BPFMap, @unchecked Sendable {
             if let free = slots.takeFreeSlot() {
                 slot = free
             } else if evictsWhenFull, let victim = slots.leastRecentlyUsed {
-                slots.remove(victim, key: keyBytes(keySlab + Int(victim) * definition.keySize))
+                slots.remove(victim)
                 slot = slots.takeFreeSlot()!
             } else {
                 throw .mapFull(maxEntries: definition.maxEntries)
             }
             (keySlab + Int(slot) * definition.keySize).copyMemory(from: key, byteCount: definition.keySize)
             value(slot).copyMemory(from: newValue, byteCount: definition.valueSize)
-            slots.insert(slot, key: bytes)
+            slots.insert(slot)
         }
     }
 
     override func delete(key: UnsafeRawPointer) throws(MapError) {
-        let bytes = keyBytes(key)
         try state.withLock { (slots) throws(MapError) in
-            guard let slot = slots.index[bytes] else { throw .keyNotFound }
-            slots.remove(slot, key: bytes)
+            guard let slot = slots.index.find(key) else { throw .keyNotFound }
+            slots.remove(slot)
         }
     }
 
     override func nextKey(after key: UnsafeRawPointer?, into next: UnsafeMutableRawPointer) throws(MapError) -> Bool {
-        let bytes = key.map(keyBytes)
         return state.withLock { slots in
             var start = 0
-            if let bytes, let slot = slots.index[bytes] { start = Int(slot) + 1 }
+            if let key, let slot = slots.index.find(key) { start = Int(slot) + 1 }
             guard let found = slots.firstOccupied(from: start) else { return false }
             next.copyMemory(from: keySlab + Int(found) * definition.keySize, byteCount: definition.keySize)
             return true

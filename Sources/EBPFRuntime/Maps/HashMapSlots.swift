@@ -1,11 +1,12 @@
-/// The bookkeeping of a ``HashMap``'s slots: which key is in which slot, the free slots, and the
-/// recency order (a doubly linked list through `previous`/`following`, most recent at `head`).
+/// The bookkeeping of a ``HashMap``'s slots: which key is in which slot (``HashMapIndex``), the
+/// free slots, and the recency order (a doubly linked list through `previous`/`following`, most
+/// recent at `head`).
 ///
 /// Slots are handed out in increasing order and the per-slot arrays grow as they are, so a map
 /// with a large `maxEntries` costs memory only for the slots it has used.
 struct HashMapSlots {
     let capacity: Int
-    var index: [HashMapKey: Int32] = [:]
+    var index: HashMapIndex
     /// Slots freed by deletion, reused before never-used ones.
     var free: [Int32] = []
     var occupied: [Bool] = []
@@ -14,8 +15,9 @@ struct HashMapSlots {
     var head: Int32 = -1
     var tail: Int32 = -1
 
-    init(capacity: Int) {
+    init(capacity: Int, index: HashMapIndex) {
         self.capacity = capacity
+        self.index = index
     }
 
     /// A free slot (a deleted one first, else the next never used), or `nil` when full.
@@ -30,14 +32,15 @@ struct HashMapSlots {
 
     var leastRecentlyUsed: Int32? { tail >= 0 ? tail : nil }
 
-    mutating func insert(_ slot: Int32, key: HashMapKey) {
-        index[key] = slot
+    /// Adds `slot`, whose key is already in the key slab.
+    mutating func insert(_ slot: Int32) {
+        index.insert(slot)
         occupied[Int(slot)] = true
         pushFront(slot)
     }
 
-    mutating func remove(_ slot: Int32, key: HashMapKey) {
-        index.removeValue(forKey: key)
+    mutating func remove(_ slot: Int32) {
+        index.remove(slot)
         occupied[Int(slot)] = false
         unlink(slot)
         free.append(slot)
