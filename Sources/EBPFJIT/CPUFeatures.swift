@@ -5,15 +5,18 @@ import Glibc
 public struct CPUFeatures: Sendable, Hashable {
     /// `shlx`/`shrx`/`sarx` and friends.
     public var hasBMI2: Bool
+    /// `movbe`: a load that swaps the bytes on the way.
+    public var hasMOVBE: Bool
 
-    public init(hasBMI2: Bool) {
+    public init(hasBMI2: Bool, hasMOVBE: Bool = false) {
         self.hasBMI2 = hasBMI2
+        self.hasMOVBE = hasMOVBE
     }
 
     /// The features of the running CPU (none if `/proc/cpuinfo` cannot be read).
     public static let current: CPUFeatures = {
         let flags = Self.cpuinfoFlags()
-        return CPUFeatures(hasBMI2: flags.contains("bmi2"))
+        return CPUFeatures(hasBMI2: flags.contains("bmi2"), hasMOVBE: flags.contains("movbe"))
     }()
 
     /// The words of the first `flags` line of `/proc/cpuinfo`.

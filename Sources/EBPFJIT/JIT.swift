@@ -34,6 +34,7 @@ public enum JIT {
         statistics: inout CompilationStatistics
     ) throws(JITError) -> CompiledProgram {
         if options.useBMI2 && !CPUFeatures.current.hasBMI2 { throw .unsupportedCPUFeature("BMI2") }
+        if options.useMOVBE && !CPUFeatures.current.hasMOVBE { throw .unsupportedCPUFeature("MOVBE") }
         var stopwatch = CompilationStopwatch()
         let analysis = ProgramAnalysis(program)
         statistics.analysis = stopwatch.lap()

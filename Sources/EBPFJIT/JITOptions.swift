@@ -25,6 +25,10 @@ public struct JITOptions: Sendable, Hashable {
     /// it doubles the code and most of the emission time. Programs with local calls keep the
     /// batch entry that calls the single entry per input.
     public var inlinedBatchBody: Bool
+    /// Use `movbe` for a big-endian load (a load followed by a byte swap, or bytes assembled
+    /// most significant first: ``Lowering`` + LoadCombining) instead of `mov` + `bswap`.
+    /// Compiling with `true` on a CPU without MOVBE fails with ``JITError/unsupportedCPUFeature(_:)``.
+    public var useMOVBE: Bool
 
     /// The default ``maxCodeSize``: 64 MiB (a 1,000,000-instruction program needs about 20 MiB).
     public static let defaultMaxCodeSize = 64 << 20
@@ -32,8 +36,9 @@ public struct JITOptions: Sendable, Hashable {
     public init(
         registerMap: RegisterMap = .default, useBMI2: Bool = CPUFeatures.current.hasBMI2,
         constantBlinding: Bool = false, maxCodeSize: Int = JITOptions.defaultMaxCodeSize, alignLoopHeads: Bool = true,
-        inlinedBatchBody: Bool = false
+        inlinedBatchBody: Bool = false, useMOVBE: Bool = CPUFeatures.current.hasMOVBE
     ) {
+        self.useMOVBE = useMOVBE
         self.alignLoopHeads = alignLoopHeads
         self.inlinedBatchBody = inlinedBatchBody
         self.registerMap = registerMap

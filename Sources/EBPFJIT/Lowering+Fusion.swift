@@ -23,6 +23,9 @@ extension Lowering {
             case invertedBranch(Comparison, target: Int)
             /// `op [address], source` at the access's width.
             case memoryOperation(X86ALUOperation, OperandWidth, X86Memory, ALUSource)
+            /// One load of `bytes` (2, 4 or 8) bytes into the register, zero-extended, swapped
+            /// when big-endian (``combinedLoad(at:)``).
+            case combinedLoad(X86Register, X86Memory, bytes: Int, bigEndian: Bool)
         }
         let slots: Int
         let code: Code
@@ -59,6 +62,26 @@ extension Lowering {
             case .register(let register): a.alu(operation, width, address, register)
             case .immediate(let immediate): a.alu(operation, width, address, immediate: immediate)
             }
+        case .combinedLoad(let dst, let address, let bytes, let bigEndian):
+            emitCombinedLoad(dst, address, bytes: bytes, bigEndian: bigEndian)
+        }
+    }
+
+    /// `dst` = the `bytes` bytes at `address`, zero-extended, in reverse order when `bigEndian`:
+    /// `movzx` (+ `rol r16, 8`, which leaves the zeroed upper bits alone) for 2 bytes; for 4 and
+    /// 8, `movbe` with ``JITOptions/useMOVBE``, else `mov` (+ `bswap`).
+    mutating func emitCombinedLoad(_ dst: X86Register, _ address: X86Memory, bytes: Int, bigEndian: Bool) {
+        if bytes == 2 {
+            a.movzx(dst, .memory(address), from: .bits16)
+            if bigEndian { a.shift(.rol, .bits16, dst, count: 8) }
+            return
+        }
+        let width: OperandWidth = bytes == 4 ? .bits32 : .bits64
+        if bigEndian && options.useMOVBE {
+            a.movbe(width, dst, address)
+        } else {
+            a.mov(width, dst, address)
+            if bigEndian { a.bswap(width, dst) }
         }
     }
 
@@ -77,7 +100,10 @@ extension Lowering {
     ///   ALU op 64-bit for 8, r dead after, neither access needing a run-time check) →
     ///   `op [b+o], imm/reg` (not with an immediate under constant blinding);
     /// - `jcc +1` + `ja T` (the `ja` no jump target) → `j!cc T`, when the budget is not counted
-    ///   (it would count the `ja` on one path only).
+    ///   (it would count the `ja` on one path only);
+    /// - loads of bytes shifted and ored into 2, 4 or 8 consecutive bytes in one register, and a
+    ///   load followed by a byte swap → one load (`movbe`, or `mov` + `bswap`/`rol`):
+    ///   ``combinedLoad(at:)``.
     ///
     /// (`mutating` though it changes nothing: called once per slot from the mutating emission,
     /// a non-mutating call made the optimizer copy the whole lowering each time.)
@@ -109,6 +135,7 @@ extension Lowering {
         }
 
         guard case .operation(let first) = analysis.slots[pc] else { return nil }
+        if case .load = first, let combined = combinedLoad(at: pc) { return combined }
         if case .load(let size, let value, let base, let offset, false) = first, value != base,
            size.byteCount == 4 || size.byteCount == 8,
            case .alu(let operation, let aluWidth, value, let operand) = inBlock(1),

@@ -1,4 +1,4 @@
-/// Data movement: `mov`, `movzx`, `movsx`, `lea`, `xchg`, `push`, `pop`, `bswap`.
+/// Data movement: `mov`, `movzx`, `movsx`, `lea`, `xchg`, `push`, `pop`, `bswap`, `movbe`.
 extension X86Assembler {
     /// `mov dst, src` between registers (89 /r; 88 /r for bytes).
     /// e.g. `48 89 e5    mov rbp, rsp`; `89 c8    mov eax, ecx`.
@@ -131,5 +131,14 @@ extension X86Assembler {
         emitREXForOpcodeRegister(register, rexW: width == .bits64)
         emit(0x0f)
         emit(0xc8 | register.low3)
+    }
+
+    /// Load with the bytes reversed: `movbe r16/r32/r64, [mem]` (0F 38 F0 /r, 66 for 16 bits,
+    /// REX.W for 64). The 32-bit form zeroes the upper 32 bits; the 16-bit form leaves bits 16–63.
+    /// e.g. `0f 38 f0 47 0c    movbe eax, dword ptr [rdi + 12]`; `4c 0f 38 f0 07    movbe r8, qword ptr [rdi]`.
+    public mutating func movbe(_ width: OperandWidth, _ dst: X86Register, _ src: X86Memory) {
+        precondition(width != .bits8)
+        encode(operandSizePrefix: width == .bits16, rexW: width == .bits64, escaped38: true, opcode: 0xf0,
+               reg: dst.rawValue, rm: .memory(src))
     }
 }

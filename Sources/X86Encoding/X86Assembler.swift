@@ -1,7 +1,7 @@
 /// Emits x86-64 machine code into a byte buffer.
 ///
 /// All prefix, REX, ModRM, SIB and displacement decisions are made in one place,
-/// ``encode(lock:operandSizePrefix:rexW:escaped:opcode:reg:regIsByte:rm:rmIsByte:)``; the per-instruction
+/// ``encode(lock:operandSizePrefix:rexW:escaped:escaped38:opcode:reg:regIsByte:rm:rmIsByte:)``; the per-instruction
 /// methods (in the `X86Assembler+*.swift` files) only choose opcodes.
 ///
 /// ## Labels, fix-ups and short jumps
@@ -379,10 +379,12 @@ public struct X86Assembler: Sendable {
     ///
     /// - Parameters:
     ///   - escaped: the opcode is in the two-byte map (preceded by 0F).
+    ///   - escaped38: the opcode is in the three-byte map 0F 38 (`movbe`).
     ///   - reg: a register number or an opcode extension (`/digit`), 0–15.
     public mutating func encode(
         lock: Bool = false, operandSizePrefix: Bool = false, rexW: Bool,
-        escaped: Bool = false, opcode: UInt8, reg: UInt8, regIsByte: Bool = false, rm: RegisterOrMemory, rmIsByte: Bool = false
+        escaped: Bool = false, escaped38: Bool = false, opcode: UInt8, reg: UInt8, regIsByte: Bool = false,
+        rm: RegisterOrMemory, rmIsByte: Bool = false
     ) {
         if lock { emit(0xf0) }
         if operandSizePrefix { emit(0x66) }
@@ -399,7 +401,8 @@ public struct X86Assembler: Sendable {
             if let index = memory.index, index.isExtended { rex |= 0x02 }
         }
         if rex != 0 || forceREX { emit(0x40 | rex) }
-        if escaped { emit(0x0f) }
+        if escaped || escaped38 { emit(0x0f) }
+        if escaped38 { emit(0x38) }
         emit(opcode)
         emitModRM(reg: reg & 7, rm: rm)
     }

@@ -4,7 +4,7 @@ import EBPFInterpreter
 import EBPFTestSupport
 
 /// The code-generation options every differential test runs under: the default map with and
-/// without BMI2, rotations of the role order (which move R0 off rax, put JIT state in rax/rdx/rcx
+/// without BMI2 (and without `movbe`), rotations of the role order (which move R0 off rax, put JIT state in rax/rdx/rcx
 /// and eBPF registers in r12/r13), and seeded shuffles.
 enum JITConfigurations {
     static let hasBMI2 = CPUFeatures.current.hasBMI2
@@ -12,8 +12,8 @@ enum JITConfigurations {
     static let all: [JITOptions] = {
         var options: [JITOptions] = [
             JITOptions(registerMap: .default, useBMI2: hasBMI2),
-            // Also the layout without loop-head padding.
-            JITOptions(registerMap: .default, useBMI2: false, alignLoopHeads: false),
+            // Also the layout without loop-head padding, and big-endian loads without movbe.
+            JITOptions(registerMap: .default, useBMI2: false, alignLoopHeads: false, useMOVBE: false),
         ]
         for steps in [1, 3, 5, 7, 11] {
             options.append(JITOptions(registerMap: .rotated(by: steps), useBMI2: hasBMI2 && steps % 2 == 1 && steps > 3))
