@@ -94,32 +94,36 @@ public struct FuzzCampaign {
         schedule.run(&report, progressInterval: progressInterval, progress: progress) { seed, report in
             let seedPreset = preset.resolved(seed: seed)
             let generated = RandomProgramGenerator(options: seedPreset.generatorOptions).generate(seed: seed)
-            let options = FuzzEngines.jitOptions[Int((seed / 5) % UInt64(FuzzEngines.jitOptions.count))]
+            // One JIT configuration per seed, or every one for the register-pressure preset.
+            let optionsList = seedPreset == .registerPressure
+                ? FuzzEngines.jitOptions : [FuzzEngines.jitOptions[Int((seed / 5) % UInt64(FuzzEngines.jitOptions.count))]]
             // Safe programs also go through the verifier (with both loop policies that prove loops)
             // so the JIT's check elision is exercised.
             let runs: [(context: Int?, loops: VerifierOptions.LoopPolicy)] =
                 seedPreset == .unsafe
                 ? [(nil, .bounded)] : [(nil, .bounded), (generated.memorySize, .bounded), (generated.memorySize, .widening)]
-            for (context, loops) in runs {
-                let harness = makeHarness(options, seedPreset.limits, context, loops)
-                let outcome = harness.compare(generated)
-                report.comparisons += 1
-                if context != nil {
-                    report.verifiedComparisons += 1
-                    if loops == .widening { report.wideningComparisons += 1 }
-                } else {
-                    switch outcome.reference.termination {
-                    case .returned: report.returned += 1
-                    case .trapped(let trap): report.trapped[trap.kindName, default: 0] += 1
-                    case .notRun: report.notRun += 1
+            configurations: for options in optionsList {
+                for (context, loops) in runs {
+                    let harness = makeHarness(options, seedPreset.limits, context, loops)
+                    let outcome = harness.compare(generated)
+                    report.comparisons += 1
+                    if context != nil {
+                        report.verifiedComparisons += 1
+                        if loops == .widening { report.wideningComparisons += 1 }
+                    } else {
+                        switch outcome.reference.termination {
+                        case .returned: report.returned += 1
+                        case .trapped(let trap): report.trapped[trap.kindName, default: 0] += 1
+                        case .notRun: report.notRun += 1
+                        }
                     }
-                }
-                if !outcome.agrees {
-                    report.failures.append(
-                        record(
-                            outcome, harness: harness, seed: seed, preset: seedPreset, options: options, context: context,
-                            loops: loops))
-                    break
+                    if !outcome.agrees {
+                        report.failures.append(
+                            record(
+                                outcome, harness: harness, seed: seed, preset: seedPreset, options: options, context: context,
+                                loops: loops))
+                        break configurations
+                    }
                 }
             }
             if let kernelOracle, seedPreset == .aluJump || seedPreset == .kernelStack {
@@ -136,7 +140,7 @@ public struct FuzzCampaign {
         options: JITOptions, context: Int?, loops: VerifierOptions.LoopPolicy
     ) -> Failure {
         let minimized = harness.minimize(outcome)
-        let configuration = "jit: \(options.registerMap), bmi2 \(options.useBMI2), blinding \(options.constantBlinding)\(context == nil ? "" : ", verifier facts (loops: \(loops))")"
+        let configuration = "jit: \(options.registerMap), bmi2 \(options.useBMI2), movbe \(options.useMOVBE), blinding \(options.constantBlinding)\(context == nil ? "" : ", verifier facts (loops: \(loops))")"
         let name = "fuzz-\(preset.rawValue)-\(seed)"
         let regression = RegressionCase(
             name: name, program: minimized.program, memory: minimized.memory,

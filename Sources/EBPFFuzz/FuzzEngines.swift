@@ -12,12 +12,12 @@ public enum FuzzEngines {
     static let hasBMI2 = CPUFeatures.current.hasBMI2
 
     /// JIT options cycled through by seed: the default register map with and without BMI2 (without:
-    /// also without loop-head padding), several
+    /// also without loop-head padding and `movbe`), several
     /// rotations of the role order, seeded shuffles, and two with constant blinding.
     public static let jitOptions: [JITOptions] = {
         var options: [JITOptions] = [
             JITOptions(registerMap: .default, useBMI2: hasBMI2),
-            JITOptions(registerMap: .default, useBMI2: false, alignLoopHeads: false),
+            JITOptions(registerMap: .default, useBMI2: false, alignLoopHeads: false, useMOVBE: false),
         ]
         for steps in [1, 2, 3, 5, 7, 11] {
             options.append(JITOptions(registerMap: .rotated(by: steps), useBMI2: hasBMI2 && steps % 2 == 1))

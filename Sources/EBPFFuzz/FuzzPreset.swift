@@ -25,6 +25,11 @@ public enum FuzzPreset: String, Sendable, Hashable, CaseIterable {
     /// accesses at the edges of their regions, mutated, verified under three policies, and every
     /// accepted one run with all run-time checks. Not part of ``mixed``; not a differential run.
     case verifierSoundness
+    /// Safe programs that keep all of R0–R9 live across helper calls, divisions and shifts
+    /// (``RandomProgramGenerator/Options/keepsRegistersLive``), with three times the helper calls
+    /// of ``default``; each runs under every JIT configuration (``FuzzEngines/jitOptions``), with
+    /// and without the verifier's facts. Not part of ``mixed``.
+    case registerPressure
 
     /// The generator options of this preset (``mixed`` resolves per seed, see ``resolved(seed:)``).
     public var generatorOptions: RandomProgramGenerator.Options {
@@ -36,6 +41,7 @@ public enum FuzzPreset: String, Sendable, Hashable, CaseIterable {
         case .kernelStack: return Self.kernelStackOptions
         case .longLoops: return Self.longLoopOptions
         case .verifierSoundness: return VerifierSoundnessCampaign.memoryOptions
+        case .registerPressure: return Self.registerPressureOptions
         }
     }
 
@@ -63,6 +69,14 @@ public enum FuzzPreset: String, Sendable, Hashable, CaseIterable {
         options.weights.bufferLoad = 0
         options.weights.helperCall = 0
         options.weights.packetLoad = 0
+        return options
+    }
+
+    public static var registerPressureOptions: RandomProgramGenerator.Options {
+        var options = RandomProgramGenerator.Options.default
+        options.keepsRegistersLive = true
+        options.weights.alu = 40
+        options.weights.helperCall = 10
         return options
     }
 

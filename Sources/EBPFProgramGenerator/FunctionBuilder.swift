@@ -86,6 +86,9 @@ struct FunctionBuilder {
         } else {
             for register in stride(from: 2, through: arity, by: 1) { define(UInt8(register)) }
         }
+        if options.keepsRegistersLive {
+            for register in UInt8(0)...8 where !state.defined.contains(register) { emitDefinition(of: register) }
+        }
         while remaining > 0 { emitStatement() }
         emitReturn()
         return Output(code: code, localCalls: localCalls, cost: cost, containsHazards: containsHazards)
@@ -100,10 +103,20 @@ struct FunctionBuilder {
 
     mutating func define(_ register: UInt8) { state.defined.insert(register) }
 
-    /// R1–R5 are undefined after a call; R0 holds the result.
+    /// R1–R5 are undefined after a call; R0 holds the result. With
+    /// ``RandomProgramGenerator/Options/keepsRegistersLive`` R1–R5 are defined again at once,
+    /// each from a register that survived the call and a constant.
     mutating func clobberAfterCall() {
         state.defined = state.defined.subtracting(.arguments)
         state.defined.insert(0)
+        guard options.keepsRegistersLive else { return }
+        for register in UInt8(1)...5 {
+            let source = readableScalars.randomMember(using: &rng) ?? 0
+            emit(Self.movRegister(dst: register, src: source))
+            let operation = rng.element(of: [ALUOperation.xor, .add, .mul])
+            emit(Instruction(opcode: InstructionClass.alu64.rawValue | operation.rawValue, dst: register, immediate: randomImmediate()))
+            define(register)
+        }
     }
 
     // MARK: Emission
@@ -240,6 +253,12 @@ struct FunctionBuilder {
             define(0)
         }
         let folds: [ALUOperation] = [.xor, .add, .sub]
+        if options.keepsRegistersLive {
+            for source in UInt8(1)...8 where readableScalars.contains(source) {
+                let operation = rng.element(of: folds)
+                emit(Instruction(opcode: InstructionClass.alu64.rawValue | operation.rawValue | OperandSource.register.rawValue, dst: 0, src: source))
+            }
+        }
         for _ in 0..<rng.value(in: 1...4) {
             guard let source = readableScalars.randomMember(using: &rng), source != 0 else { continue }
             let operation = rng.element(of: folds)

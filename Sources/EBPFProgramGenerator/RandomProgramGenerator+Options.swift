@@ -37,6 +37,11 @@ extension RandomProgramGenerator {
         public var maxExecutedInstructions = 4_000
         /// Percentage of statements replaced by a hazard (0 generates only safe programs).
         public var hazardPercent = 0
+        /// Keep every register live: each function defines all of R0–R8 after its prologue and
+        /// R1–R5 again after every call, and its return folds all of them into R0, so R0–R9 hold
+        /// values the result depends on across helper calls, divisions and shifts (what a JIT's
+        /// register assignment, saves around calls and clobbers of rax/rdx/rcx must get right).
+        public var keepsRegistersLive = false
         /// Relative frequency of each kind of statement.
         public var weights = Weights()
 
