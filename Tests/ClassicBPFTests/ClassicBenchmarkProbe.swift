@@ -14,7 +14,8 @@ import PcapOracle
 /// minimum and median over the rounds. A development aid, off unless `EBPF_CLASSIC_PROBE` is
 /// set; `EBPF_CLASSIC_PROBE_SORT=1` groups the packets by EtherType first (the same bytes, but
 /// the filters' branches become predictable), `EBPF_CLASSIC_PROBE_EXPRESSIONS` takes
-/// `;`-separated expressions (`ret` is `ret #65535`).
+/// `;`-separated expressions (`ret` is `ret #65535`, `ip/branch` is `ip` with its last decision
+/// a branch rather than a select).
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["EBPF_CLASSIC_PROBE"] != nil, "set EBPF_CLASSIC_PROBE=1 to run"), .libpcapLoads)
 struct ClassicBenchmarkProbe {
     @Test func probes() throws {
@@ -43,11 +44,19 @@ struct ClassicBenchmarkProbe {
             let regions = spans.map { MemoryRegion(start: base + UInt64($0.start), count: UInt64($0.count)) }
             try regions.withUnsafeBufferPointer { contexts in
                 var probes: [(name: String, run: () throws -> Void)] = []
-                let expressions = (environment["EBPF_CLASSIC_PROBE_EXPRESSIONS"] ?? "ret;ip;tcp port 80 and host 10.0.0.1")
+                let expressions = (environment["EBPF_CLASSIC_PROBE_EXPRESSIONS"] ?? "ret;ip;ip/branch;tcp port 80 and host 10.0.0.1")
                     .split(separator: ";").map(String.init)
                 for expression in expressions {
-                    let classic = expression == "ret"
-                        ? ClassicProgram([ClassicInstruction(code: 0x06, k: 65535)]) : try PcapCompiler.compile(expression: expression)
+                    let classic = switch expression {
+                    case "ret": ClassicProgram([ClassicInstruction(code: 0x06, k: 65535)])
+                    // `ip` with its last decision as a branch (a jump to `ld #k; ret a`, not to two
+                    // `ret #k`), as the translation emitted it before selects.
+                    case "ip/branch": ClassicProgram([
+                        ClassicInstruction(code: 0x28, k: 12), ClassicInstruction(code: 0x15, jumpIfTrue: 0, jumpIfFalse: 2, k: 0x800),
+                        ClassicInstruction(code: 0x00, k: 262_144), ClassicInstruction(code: 0x16), ClassicInstruction(code: 0x06, k: 0),
+                    ])
+                    default: try PcapCompiler.compile(expression: expression)
+                    }
                     let program = try ClassicTranslator.translate(classic, kind: .capturedPacket)
                     let jit = try JIT.compile(program, facts: try Verifier().verify(program).facts, options: JITOptions(inlinedBatchBody: true))
                     let libpcap = try LibpcapFilter(classic)
