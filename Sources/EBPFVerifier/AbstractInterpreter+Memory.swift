@@ -190,7 +190,7 @@ extension AbstractInterpreter {
             guard lowest >= 0, highest <= Int64(map.descriptor.valueSize) else {
                 throw error(.safetyViolation, "invalid access to map value, value_size=\(map.descriptor.valueSize) off=\(fixed) size=\(size)")
             }
-        case .packet:
+        case .packet, .packetMeta:
             guard fixed >= 0, fixed + Int64(size) <= pointer.range else {
                 throw error(
                     .safetyViolation,

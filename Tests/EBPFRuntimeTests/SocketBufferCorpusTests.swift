@@ -8,7 +8,10 @@ import Testing
 /// frames: both engines after the verifier and the interpreter without it give the same R0 and
 /// output packet, and where bpf() is allowed so does the kernel's `BPF_PROG_TEST_RUN`.
 @Suite struct SocketBufferCorpusTests {
-    static let names = ["socket_ipv4_only", "socket_tcp_port", "socket_ctx_fields", "tc_drop_ports", "tc_ttl_rewrite"]
+    static let names = [
+        "socket_ipv4_only", "socket_tcp_port", "socket_ctx_fields", "socket_narrow_fields", "tc_drop_ports", "tc_ttl_rewrite",
+        "tc_narrow_classify",
+    ]
     /// Frames the kernel's skb test run accepts: IPv4 and IPv6 ones need their whole IP header.
     static let packets = XDPCorpus.packets(count: 1_200, seed: 26).filter { frame in
         switch (frame[12], frame[13]) {

@@ -179,22 +179,43 @@ struct ContextAccessRewriter {
                 if access.isAtomic {
                     throw .invalidContextAccess(index: pc, reason: "BPF_ATOMIC stores into R\(access.base) ctx is not allowed")
                 }
-                if case .load(_, _, _, _, true) = operation {
-                    throw .invalidContextAccess(index: pc, reason: "sign-extending load from \(layout.name) is not allowed")
-                }
                 let field: ContextLayout.Field
                 switch layout.field(at: Int64(access.offset), size: access.size.byteCount, isWrite: access.isWrite) {
                 case .success(let found): field = found
                 case .failure(let refusal): throw .invalidContextAccess(index: pc, reason: refusal.message)
                 }
-                let newSize: MemorySize =
-                    switch field.runtimeSize {
-                    case 1: .byte
-                    case 2: .half
-                    case 4: .word
-                    default: .double
+                if case .load(_, _, _, _, true) = operation, field.kind != .scalar {
+                    // The kernel sign-extends numbers it loads from a context (BPF_MEMSX) but
+                    // never a pointer.
+                    throw .invalidContextAccess(index: pc, reason: "sign-extending load of \(layout.name).\(field.name), a pointer, is not allowed")
+                }
+                let within = Int(access.offset) - field.offset
+                if access.isWrite && field.storageSize < field.size {
+                    // A field the kernel keeps in fewer bytes keeps only that many of a store.
+                    if case .store(_, _, _, .immediate(let value)) = operation, field.name == "queue_mapping", value >= 0xffff {
+                        // The kernel drops a store of NO_QUEUE_MAPPING or more (a no-op jump).
+                        slots[pc] = Instruction(opcode: Opcode.ja)
+                    } else {
+                        slots[pc] = slots[pc].reencodedMemoryAccess(
+                            size: field.storageSize == 1 ? .byte : .half, offset: Int16(field.runtimeOffset))
                     }
-                slots[pc] = slots[pc].reencodedMemoryAccess(size: newSize, offset: Int16(field.runtimeOffset))
+                } else if within == 0 && access.size.byteCount == field.size {
+                    let newSize: MemorySize =
+                        switch field.runtimeSize {
+                        case 1: .byte
+                        case 2: .half
+                        case 4: .word
+                        default: .double
+                        }
+                    slots[pc] = slots[pc].reencodedMemoryAccess(size: newSize, offset: Int16(field.runtimeOffset))
+                } else {
+                    // A narrow access (a scalar field, whose runtime bytes are the kernel's
+                    // value): the same bytes of the runtime's field.
+                    // A load at least as wide as the kernel's storage gives the whole value
+                    // (the kernel's narrow-load rewriting shifts only narrower ones).
+                    let start = access.size.byteCount >= field.storageSize ? 0 : within
+                    slots[pc] = slots[pc].reencodedMemoryAccess(size: access.size, offset: Int16(field.runtimeOffset + start))
+                }
             }
         }
         return slots

@@ -22,11 +22,22 @@ public struct ContextLayout: Sendable, Hashable {
         public var runtimeSize: Int
         public var kind: FieldKind
         public var isWritable: Bool
+        /// Which narrower accesses the field allows; they are rewritten to the same bytes of
+        /// the runtime's field (which holds the same value, little-endian, as the kernel's
+        /// narrow-load rewriting reads: a load, a shift and a mask).
+        public var narrowAccess: ContextNarrowAccess
+        /// Bytes the kernel keeps the field in (`skb->protocol` is a `__be16`, `pkt_type` three
+        /// bits of a byte), when fewer than ``size``. The kernel's rewriting of a narrow load
+        /// shifts and masks only a load narrower than this; a load at least this wide gives the
+        /// whole value whatever its offset in the field, and a store keeps this many low-order
+        /// bytes (so the runtime's field, whose other bytes stay zero, is written this wide).
+        public var storageSize: Int
 
         public init(
             name: String, offset: Int, size: Int, runtimeOffset: Int, runtimeSize: Int, kind: FieldKind = .scalar,
-            isWritable: Bool = false
+            isWritable: Bool = false, narrowAccess: ContextNarrowAccess = .none, storageSize: Int? = nil
         ) {
+            self.storageSize = storageSize ?? size
             self.name = name
             self.offset = offset
             self.size = size
@@ -34,6 +45,7 @@ public struct ContextLayout: Sendable, Hashable {
             self.runtimeSize = runtimeSize
             self.kind = kind
             self.isWritable = isWritable
+            self.narrowAccess = narrowAccess
         }
     }
 
@@ -61,12 +73,18 @@ public struct ContextLayout: Sendable, Hashable {
         guard offset >= 0, offset < Int64(self.size) else {
             return .failure(ContextAccessRefusal("invalid bpf_context access off=\(offset) size=\(size): outside \(name)"))
         }
-        guard let field = fields.first(where: { Int64($0.offset) == offset }) else {
+        guard let field = fields.first(where: { Int64($0.offset) <= offset && offset < Int64($0.offset + $0.size) }) else {
             return .failure(ContextAccessRefusal("invalid bpf_context access off=\(offset) size=\(size): not at a field of \(name)"))
         }
-        guard size == field.size else {
-            return .failure(
-                ContextAccessRefusal("invalid bpf_context access off=\(offset) size=\(size): \(name).\(field.name) is read as \(field.size) bytes"))
+        guard field.narrowAccess.allows(offset: offset - Int64(field.offset), size: size, fieldSize: field.size, isWrite: isWrite)
+        else {
+            let rule =
+                switch field.narrowAccess {
+                case .none: "is accessed as \(field.size) bytes at its offset"
+                case .reads: "is written as \(field.size) bytes and read as 1, 2 or 4 aligned bytes of it"
+                case .readsAndWrites: "is accessed as 1, 2, 4 or 8 aligned bytes within its \(field.size)"
+                }
+            return .failure(ContextAccessRefusal("invalid bpf_context access off=\(offset) size=\(size): \(name).\(field.name) \(rule)"))
         }
         if isWrite && !field.isWritable {
             return .failure(ContextAccessRefusal("invalid bpf_context access off=\(offset) size=\(size): \(name).\(field.name) is read-only"))
