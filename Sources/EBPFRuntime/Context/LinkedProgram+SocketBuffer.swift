@@ -42,7 +42,8 @@ extension LinkedProgram {
                 for index in 0..<pulled { packet[index] = 0 }
                 outcome = .success(
                     SocketBufferResult(
-                        returnValue: r0, packet: packet, redirect: PacketRedirect.recorded(in: base, at: SocketBufferContext.redirectOffset)))
+                        returnValue: r0, packet: packet, redirect: PacketRedirect.recorded(in: base, at: SocketBufferContext.redirectOffset),
+                        fields: SocketBufferFields(block: base)))
             } catch {
                 outcome = .failure(.trap(error))
             }
