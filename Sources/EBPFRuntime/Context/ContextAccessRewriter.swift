@@ -133,11 +133,16 @@ struct ContextAccessRewriter {
                 case .add, .or, .and, .xor: break
                 }
                 propagate(state, to: next)
-            case .packetLoad:
-                // The engines read these from the input memory's start, which is the context
-                // block here, not the packet (the kernel reads the socket buffer's data).
-                throw .invalidContextAccess(
-                    index: pc, reason: "BPF_LD_ABS/BPF_LD_IND are not supported with a \(layout.name) context; use bpf_skb_load_bytes")
+            case .packetLoad(_, let index, let immediate):
+                // The engines read these from the run's memory, which starts with the context
+                // block: the offset from skb->data becomes one from the memory's start.
+                guard let loads = layout.legacyPacketLoads else {
+                    throw .invalidContextAccess(index: pc, reason: "BPF_LD_[ABS|IND] instructions not allowed for this program type")
+                }
+                slots[pc].immediate = index == nil ? loads.absoluteImmediate(immediate) : immediate &+ Int32(loads.packetStart)
+                // The kernel's rewriting calls a helper: R1-R5 are clobbered.
+                for register in 0...5 { state.registers[register] = .other }
+                propagate(state, to: next)
             case .jump(let target):
                 propagate(state, to: target)
             case .conditionalJump(_, _, _, _, let target):

@@ -61,7 +61,8 @@ public enum SocketBufferContext {
 
     /// `struct __sk_buff` for socket filters.
     public static let socketFilterLayout = ContextLayout(
-        name: "__sk_buff", size: 192, runtimeSize: blockSize, fields: common(tc: false), maxPacketLength: 0xffff)
+        name: "__sk_buff", size: 192, runtimeSize: blockSize, fields: common(tc: false), maxPacketLength: 0xffff,
+        legacyPacketLoads: .init(packetStart: blockSize + headroom + 14, linkHeader: -14, networkHeader: 0))
 
     /// `struct __sk_buff` for tc classifiers: direct packet access and more writable fields.
     public static let classifierLayout = ContextLayout(
@@ -71,7 +72,7 @@ public enum SocketBufferContext {
             .init(name: "data", offset: 76, size: 4, runtimeOffset: dataOffset, runtimeSize: 8, kind: .packetStart),
             .init(name: "data_end", offset: 80, size: 4, runtimeOffset: dataEndOffset, runtimeSize: 8, kind: .packetEnd),
         ],
-        maxPacketLength: 0xffff)
+        maxPacketLength: 0xffff, legacyPacketLoads: .init(packetStart: blockSize + headroom, linkHeader: 0, networkHeader: 14))
 
     /// `skb->pkt_type` as `eth_type_trans` sets it on the loopback device, whose address and
     /// broadcast address are both 00:00:00:00:00:00: multicast (`PACKET_MULTICAST`, 2) for every
