@@ -20,8 +20,8 @@ import Testing
         var testDescription: String { "\(type) \(access) \(size)" }
     }
 
-    /// Bytes of each structure the grid covers: `xdp_md` whole, `__sk_buff` to `napi_id`.
-    static func extent(_ type: ProgramType) -> Int { type == .xdp ? 24 : 88 }
+    /// Bytes of each structure the grid covers: `xdp_md` whole, `__sk_buff` to `data_meta`.
+    static func extent(_ type: ProgramType) -> Int { type == .xdp ? 24 : 148 }
 
     static let cases: [Case] = [ProgramType.xdp, .socketFilter, .schedClassifier].flatMap { type in
         Access.allCases.flatMap { access in
@@ -119,6 +119,9 @@ import Testing
         (.socketFilter, .load, 8, 64, false),  // past cb[4]
         (.schedClassifier, .load, 2, 76, false),  // data: whole only
         (.schedClassifier, .signExtendingLoad, 4, 76, false),  // data: a pointer
+        (.schedClassifier, .load, 4, 140, true),  // data_meta
+        (.socketFilter, .load, 4, 140, false),
+        (.schedClassifier, .load, 4, 88, false),  // family: socket fields are not for tc
         (.socketFilter, .signExtendingLoad, 1, 4, true),
         (.xdp, .load, 1, 12, false),  // xdp_md: whole fields only
         (.xdp, .load, 2, 16, false),

@@ -10,7 +10,7 @@ import Testing
 @Suite struct SocketBufferCorpusTests {
     static let names = [
         "socket_ipv4_only", "socket_tcp_port", "socket_ctx_fields", "socket_narrow_fields", "tc_drop_ports", "tc_ttl_rewrite",
-        "tc_narrow_classify", "tc_ctx_write", "socket_ld_abs", "tc_ld_abs",
+        "tc_narrow_classify", "tc_ctx_write", "socket_ld_abs", "tc_ld_abs", "tc_meta_check",
     ]
     /// Frames the kernel's skb test run accepts: IPv4 and IPv6 ones need their whole IP header.
     static let packets = XDPCorpus.packets(count: 1_200, seed: 26).filter { frame in

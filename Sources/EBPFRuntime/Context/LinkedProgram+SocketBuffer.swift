@@ -32,6 +32,7 @@ extension LinkedProgram {
             base.storeBytes(of: low, toByteOffset: SocketBufferContext.protocolOffset + 1, as: UInt8.self)
             base.storeBytes(of: UInt32(1), toByteOffset: SocketBufferContext.ifindexOffset, as: UInt32.self)
             base.storeBytes(of: UInt64(UInt(bitPattern: data)), toByteOffset: SocketBufferContext.dataOffset, as: UInt64.self)
+            base.storeBytes(of: UInt64(UInt(bitPattern: data)), toByteOffset: SocketBufferContext.dataMetaOffset, as: UInt64.self)
             base.storeBytes(
                 of: UInt64(UInt(bitPattern: base + frameStart + frame.count)), toByteOffset: SocketBufferContext.dataEndOffset,
                 as: UInt64.self)

@@ -4,7 +4,7 @@
 ///
 /// The block keeps `__sk_buff`'s 32-bit fields at their own offsets (`len`@0 ... `tc_classid`@72)
 /// and moves what is wider in the runtime: `data` to 80 and `data_end` to 88 (8-byte pointers),
-/// `napi_id` to 96. What a type may access (the kernel's `sk_filter_is_valid_access` and
+/// `napi_id` to 96, `data_meta` (tc only) to 120. What a type may access (the kernel's `sk_filter_is_valid_access` and
 /// `tc_cls_act_is_valid_access`): each `__u32` read whole or as 1 or 2 aligned bytes of it (its
 /// low-order bytes at that offset) and written whole; `cb[]` read and written 1, 2, 4 or 8 bytes
 /// at a time; `data` and `data_end` read whole:
@@ -12,7 +12,7 @@
 /// | type | reads | writes |
 /// |---|---|---|
 /// | socket filter | `len` ... `tc_index`, `cb[0..4]`, `hash`, `napi_id` | `cb[]` |
-/// | tc classifier | those, `tc_classid`, `data`, `data_end` | `mark`, `queue_mapping`, `priority`, `tc_index`, `cb[]`, `tc_classid` |
+/// | tc classifier | those, `tc_classid`, `data`, `data_end`, `data_meta` | `mark`, `queue_mapping`, `priority`, `tc_index`, `cb[]`, `tc_classid` |
 ///
 /// The packet starts at the network header for a socket filter (the kernel's `eth_type_trans`
 /// pulled the Ethernet header: `len` is 14 less) and at the Ethernet header for tc.
@@ -37,6 +37,8 @@ public enum SocketBufferContext {
     static let napiOffset = 96
     /// Where `bpf_redirect` records its target: interface (4), set (4), flags (8).
     static let redirectOffset = 104
+    /// `data_meta`: the packet's start, since a test run's socket buffer has no metadata.
+    static let dataMetaOffset = 120
 
     /// A `__u32` of `__sk_buff`; `storage`: the bytes of the kernel's `sk_buff` field behind it.
     private static func scalar(_ name: String, _ offset: Int, writable: Bool = false, storage: Int = 4) -> ContextLayout.Field {
@@ -71,6 +73,7 @@ public enum SocketBufferContext {
             scalar("tc_classid", 72, writable: true, storage: 2),
             .init(name: "data", offset: 76, size: 4, runtimeOffset: dataOffset, runtimeSize: 8, kind: .packetStart),
             .init(name: "data_end", offset: 80, size: 4, runtimeOffset: dataEndOffset, runtimeSize: 8, kind: .packetEnd),
+            .init(name: "data_meta", offset: 140, size: 4, runtimeOffset: dataMetaOffset, runtimeSize: 8, kind: .packetMeta),
         ],
         maxPacketLength: 0xffff, legacyPacketLoads: .init(packetStart: blockSize + headroom, linkHeader: 0, networkHeader: 14))
 
