@@ -139,7 +139,9 @@ struct ContextAccessRewriter {
                 guard let loads = layout.legacyPacketLoads else {
                     throw .invalidContextAccess(index: pc, reason: "BPF_LD_[ABS|IND] instructions not allowed for this program type")
                 }
-                slots[pc].immediate = index == nil ? loads.absoluteImmediate(immediate) : immediate &+ Int32(loads.packetStart)
+                // An ldind's offset is known at run time only: the linker gives the engines a stub
+                // for it (IndirectPacketLoadStubs); the verifier sees it as written.
+                if index == nil { slots[pc].immediate = loads.absoluteImmediate(immediate) }
                 // The kernel's rewriting calls a helper: R1-R5 are clobbered.
                 for register in 0...5 { state.registers[register] = .other }
                 propagate(state, to: next)

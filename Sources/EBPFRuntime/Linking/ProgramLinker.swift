@@ -62,6 +62,9 @@ public struct ProgramLinker: Sendable {
             try appendTailCallTrampolines(&slots, decoded: program.decoded)
             registry.register(KernelHelpers.tailCallResult)
         }
+        if let loads = type.contextLayout?.legacyPacketLoads {
+            IndirectPacketLoadStubs.append(to: &slots, decoded: program.decoded, loads: loads)
+        }
         var regions: [MemoryRegion] = []
         for handle in used.keys.sorted() { regions += used[handle]!.regions }
         return LinkedProgram(
