@@ -100,3 +100,41 @@ import Testing
         #expect(mismatches.isEmpty, "\(test.testDescription): \(mismatches)")
     }
 }
+
+/// Stores to `__sk_buff.queue_mapping`, which the kernel keeps in 16 bits and skips for
+/// `NO_QUEUE_MAPPING` (0xffff) or more: a register store through the linker's guard, a
+/// constant store dropped at link time; read back the way the kernel reads it.
+@Suite struct QueueMappingStoreTests {
+    static let values: [Int64] = [0, 5, 0xfffe, 0xffff, 0x1_0000, 0x1_0005, 0x1_0000_0005, -1]
+
+    @Test(arguments: values)
+    func storesMatchTheKernel(value: Int64) throws {
+        let sources = [
+            "lddw %r2, \(value)\nstxw [%r1+12], %r2\nldxw %r0, [%r1+12]\nexit",
+            "stw [%r1+12], \(Int32(truncatingIfNeeded: value))\nldxw %r0, [%r1+12]\nexit",
+        ]
+        for source in sources {
+            let program = try Assembler.assemble(source)
+            let linked = try ProgramLinker().link(program, maps: [:], name: "p", license: "GPL", type: .schedClassifier)
+            var results: [UInt64] = []
+            for configuration in [
+                ExecutionConfiguration(engine: .interpreter), ExecutionConfiguration(engine: .jit),
+                ExecutionConfiguration(engine: .interpreter, verify: false),
+            ] {
+                let runner = try linked.prepare(configuration: configuration)
+                let result = try linked.run(using: runner, socketBuffer: LegacyPacketLoadTests.frame)
+                #expect(UInt64(result.fields.queueMapping) == result.returnValue)
+                results.append(result.returnValue)
+            }
+            #expect(Set(results).count == 1, "\(source): \(results)")
+            let expected: UInt64 =
+                source.hasPrefix("stw")
+                ? (Int32(truncatingIfNeeded: value) >= 0xffff ? 0 : UInt64(bitPattern: value) & 0xffff)  // the kernel compares the s32
+                : (UInt64(bitPattern: value) >= 0xffff ? 0 : UInt64(bitPattern: value) & 0xffff)
+            #expect(results[0] == expected, "\(source)")
+            guard KernelBPF.isAvailable else { continue }
+            let kernel = try KernelBPF.loadProgram(program.instructions, type: .schedClassifier).get()
+            #expect(UInt64(try KernelBPF.testRun(kernel, packet: LegacyPacketLoadTests.frame).returnValue) == results[0], "\(source)")
+        }
+    }
+}

@@ -61,8 +61,12 @@ struct ContextAccessRewriter {
         }
     }
 
-    /// The program's slots with every context access rewritten.
-    func rewrite(_ program: Program) throws(LinkError) -> [Instruction] {
+    /// The program's slots with every context access rewritten, and the slots of the register
+    /// stores to `__sk_buff.queue_mapping`, which the kernel skips for values of 0xffff
+    /// (`NO_QUEUE_MAPPING`) or more: the linker guards them in the engines' program
+    /// (``ProgramLinker``), since the check needs a jump.
+    func rewriteWithGuards(_ program: Program) throws(LinkError) -> (slots: [Instruction], guardedStores: [Int]) {
+        var guardedStores: [Int] = []
         let decoded = program.decoded
         var slots = program.instructions
         var states = [State?](repeating: nil, count: decoded.count)
@@ -205,6 +209,7 @@ struct ContextAccessRewriter {
                     } else {
                         slots[pc] = slots[pc].reencodedMemoryAccess(
                             size: field.storageSize == 1 ? .byte : .half, offset: Int16(field.runtimeOffset))
+                        if field.name == "queue_mapping", case .store(_, _, _, .register) = operation { guardedStores.append(pc) }
                     }
                 } else if within == 0 && access.size.byteCount == field.size {
                     let newSize: MemorySize =
@@ -225,6 +230,6 @@ struct ContextAccessRewriter {
                 }
             }
         }
-        return slots
+        return (slots, guardedStores)
     }
 }

@@ -61,6 +61,21 @@ enum IndirectPacketLoadStubs {
         }
     }
 
+    /// Guards each register store to `__sk_buff.queue_mapping` (already rewritten to a 2-byte
+    /// store) as the kernel's rewriting does: skipped when the register, all 64 bits, is
+    /// `NO_QUEUE_MAPPING` (0xffff) or more. The site jumps to `jge src, 0xffff, +1; the store;
+    /// ja back`.
+    static func guardQueueMappingStores(_ sites: [Int], in slots: inout [Instruction]) {
+        for site in sites {
+            let stub = slots.count
+            let store = slots[site]
+            slots.append(Instruction(opcode: 0x35, dst: store.src, offset: 1, immediate: 0xffff))
+            slots.append(store)
+            slots.append(jump(from: stub + 2, to: site + 1))
+            slots[site] = jump(from: site, to: stub)
+        }
+    }
+
     /// `ja` (16-bit offset) when the distance fits, else `ja32` (32-bit immediate).
     private static func jump(from source: Int, to target: Int) -> Instruction {
         let distance = target - (source + 1)
