@@ -12,7 +12,7 @@ extension AbstractInterpreter {
     func joinAtLoopHead() throws(VerifierError) -> Bool {
         let key = LoopInvariant.Key(pc: pc, callSites: state.frames.map(\.callSite))
         let live = liveness.liveIn[pc]
-        let callerLive = { (callSite: Int) -> UInt16 in self.liveness.liveIn[callSite + 1] & Liveness.calleeSaved }
+        let callerLive = { (callSite: Int) -> UInt16 in self.callerLiveRegisters(callSite: callSite) }
         guard let invariant = invariants[key] else {
             invariants[key] = LoopInvariant(state: state)
             totalStates += 1
@@ -53,7 +53,7 @@ extension AbstractInterpreter {
     /// still under way, checks every successor); otherwise the state is stored.
     func isSubsumedByVisitedState() -> Bool {
         let live = liveness.liveIn[pc]
-        let callerLive = { (callSite: Int) -> UInt16 in self.liveness.liveIn[callSite + 1] & Liveness.calleeSaved }
+        let callerLive = { (callSite: Int) -> UInt16 in self.callerLiveRegisters(callSite: callSite) }
         var list = visited[pc]
         var index = 0
         while index < list.count {
