@@ -409,6 +409,12 @@ final class AbstractInterpreter {
             loopHeadTerminates = termination.loopHeadTerminates
             terminates = termination.terminates
         }
+        // bpf_loop may run its callback 2^23 times per call: no instruction bound the engines'
+        // budget could rely on, so they keep counting (and agree on when the budget runs out).
+        if isLoopCall.contains(true) {
+            loopHeadTerminates = Array(repeating: false, count: program.count)
+            terminates = false
+        }
         let facts = VerifiedFacts(
             accessIsSafe: accessIsSafe, divisorIsNonZero: divisorIsNonZero,
             stackDepth: stackDepthByFunction.values.max() ?? 0, maxCallDepth: maxCallDepth,
