@@ -189,15 +189,17 @@ extension PointerValue.Region {
 }
 
 /// `bpf_loop` (``EBPFCore/HelperIntrinsic/loop``): the callback is verified as the body of a loop
-/// around the call. The caller's state at the call is the loop's invariant, kept and widened
-/// as at a loop head under the widening policy (``joinAtLoopHead()``, whatever the policy): each
-/// time the walk reaches the call, with a state the invariant does not already describe, the
-/// invariant grows to include it and the walk goes on from it twice — past the call (the loop
-/// ran as often as it did: R0 any number) and into the callback (one more iteration). The
-/// callback's `exit` leads back to the call with the caller's state as the callback left it
-/// (what it wrote through R2 into the caller's stack included), so the walk stops once the
-/// invariant covers the state after one more iteration: a fixed point, reached because the join
-/// widens bounds that keep growing.
+/// around the call. A path that reaches the call starts a walk of that loop, with the caller's
+/// state as the loop's invariant, kept and widened as at a loop head under the widening policy
+/// (``join(into:)``, whatever the policy). From the invariant the walk goes on twice — past the
+/// call (the loop ran as often as it did: R0 any number) and into the callback (one more
+/// iteration). The callback's `exit` leads back to the call with the caller's state as the
+/// callback left it (what it wrote through R2 into the caller's stack included), which is joined
+/// into the walk's invariant: when the invariant already described it the path ends, otherwise
+/// the invariant grows and both go on again. So the walk stops once the invariant covers the
+/// state after one more iteration: a fixed point, reached because the join widens bounds that
+/// keep growing. Other paths reaching the call start walks of their own (no join across paths,
+/// as the kernel keeps them apart).
 extension AbstractInterpreter {
     /// The call at `pc` of the helper tagged ``EBPFCore/HelperIntrinsic/loop``. Returns true when
     /// the path ends (the invariant already covered the state).
@@ -234,7 +236,16 @@ extension AbstractInterpreter {
         guard depth < ExecutionLimits.maxCallDepth else {
             throw error(.resourceLimit, "the call stack of \(depth + 1) frames is too deep !")
         }
-        if try joinAtLoopHead() { return true }
+        let instance: Int
+        if let resumed = resumingLoop {
+            resumingLoop = nil
+            instance = resumed
+            if try join(into: callbackInvariants[instance]) { return true }
+        } else {
+            instance = callbackInvariants.count
+            callbackInvariants.append(LoopInvariant(state: state))
+            totalStates += 1
+        }
 
         // Past the loop: R0 is the number of iterations or -errno.
         var after = state
@@ -251,6 +262,7 @@ extension AbstractInterpreter {
         guard iterations > 0 else { return true }
         var callee = FunctionFrame(frameNumber: depth, callSite: pc, functionStart: target)
         callee.isCallback = true
+        callee.loopInstance = instance
         callee.registers[1] = .scalar(.unsigned(upTo: iterations - 1), id: 0)
         callee.registers[2] = context
         state.frames.append(callee)
@@ -271,11 +283,10 @@ extension AbstractInterpreter {
                 .safetyViolation,
                 "At callback return the register R0 has value \(result.kernelDescription); it should have been in [0, 1]")
         }
-        let callSite = state.frames[state.frames.count - 1].callSite
-        state.frames.removeLast()
+        let frame = state.frames.removeLast()
         state.relations = []
-        resumesLoopCall = true
-        pc = callSite
+        resumingLoop = frame.loopInstance
+        pc = frame.callSite
     }
 
     /// The caller registers a state comparison must look at for the frame called from

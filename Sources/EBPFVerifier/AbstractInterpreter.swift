@@ -41,9 +41,12 @@ final class AbstractInterpreter {
     /// across one of them is the loop's next iteration, not an endless loop (see
     /// ``executeLoopCall(_:)``).
     var callbackEntries = 0
-    /// Set by a callback's `exit`, which goes back to its `bpf_loop` call: that call is not
-    /// compared with stored states (the loop's invariant does that).
-    var resumesLoopCall = false
+    /// Set by a callback's `exit`, which goes back to its `bpf_loop` call: the loop's walk
+    /// (an index into ``callbackInvariants``) the caller's state joins. That call is not compared
+    /// with stored states (the invariant does that).
+    var resumingLoop: Int?
+    /// One invariant per walk into a `bpf_loop` call (``executeLoopCall(_:)``).
+    var callbackInvariants: [LoopInvariant] = []
 
     // Exploration.
     var pending: [PendingPath] = []
@@ -123,7 +126,7 @@ final class AbstractInterpreter {
             parent = next.parent
             decisions = next.decisions
             callbackEntries = next.callbackEntries
-            resumesLoopCall = false
+            resumingLoop = nil
             appendLog { "from branch to \(self.pc): \(self.state.kernelDescription)" }
         }
     }
@@ -143,9 +146,7 @@ final class AbstractInterpreter {
                         "the bounded walk gave up: more than \(limit) branches on one path whose outcome the verifier could not decide")
                 }
             }
-            let resumes = resumesLoopCall
-            resumesLoopCall = false
-            if isPrunePoint[pc], !resumes, try isCovered() {
+            if isPrunePoint[pc], resumingLoop == nil, try isCovered() {
                 prunedPaths += 1
                 appendLog { "\(self.pc): safe" }
                 return

@@ -134,6 +134,17 @@ import Testing
             "mov %r4, 0", "call 181", "mov %r0, 0", "exit", "callback:",
             "ldxdw %r3, [%r2]", "ldxb %r0, [%r3+63]", "mov %r0, 0", "exit",
         ]),
+        // R6 is a stack pointer on one path and the context on the other: each path walks the
+        // loop on its own (a join of the two would have no type for R6).
+        ("paths with different pointers", [
+            "stdw [%r10-8], 0", "ldxb %r0, [%r1]", "mov %r6, %r10", "add %r6, -8", "jeq %r0, 0, +1", "mov %r6, %r1",
+            "mov %r1, 3", "lddw %r2, code_address @callback", "mov %r3, 0", "mov %r4, 0", "call 181", "ldxb %r0, [%r6]",
+            "exit", "callback:", "mov %r0, 0", "exit",
+        ]),
+        ("bpf_loop inside a loop", [
+            "mov %r7, 0", "loop:", "mov %r1, 2", "lddw %r2, code_address @callback", "mov %r3, 0", "mov %r4, 0",
+            "call 181", "add %r7, 1", "jlt %r7, 4, -8", "mov %r0, 0", "exit", "callback:", "mov %r0, 0", "exit",
+        ]),
     ]
 
     @Test(arguments: accepted.indices, [VerifierOptions.LoopPolicy.bounded, .widening])
