@@ -16,7 +16,7 @@ import X86Encoding
 ///   helper call, R1–R5 in the argument registers at a call, a dividend in rax, a shift count
 ///   in rcx without BMI2; and against them: a register live across a division wants neither
 ///   rax nor rdx, one live across a shift by `cl` not rcx;
-/// - for each register, how often it is live across a helper call.
+/// - for each of R6–R10, how often it is live across a helper call.
 ///
 /// Then copies are coalesced, heaviest first (two groups merge when no member of one
 /// interferes with a member of the other: the move between them becomes `mov rX, rX`, which the
@@ -54,8 +54,14 @@ struct RegisterAllocator {
         map = withUnsafeTemporaryAllocation(of: Int.self, capacity: Workspace.size) { buffer in
             var workspace = Workspace(buffer.baseAddress!, used: used)
             workspace.collect(analysis, liveness: liveness, useBMI2: options.useBMI2)
-            workspace.coalesce()
-            return workspace.assign(base: base, budgetEnabled: budgetEnabled)
+            var candidates = X86RegisterSet()
+            for number in UInt8(0)..<16 {
+                let register = X86Register(rawValue: number)!
+                guard register != .rsp, register != base.context, register != base.counter, register != base.scratch else { continue }
+                candidates.insert(register)
+            }
+            workspace.coalesce(candidates: candidates)
+            return workspace.assign(base: base, candidates: candidates, budgetEnabled: budgetEnabled)
         }
     }
 
@@ -187,7 +193,9 @@ struct RegisterAllocator {
                 case .callHelper, .callRegister:
                     wish(0, .rax, weight)
                     for n in 1...5 { wish(n, arguments[n - 1], weight) }
-                    var across = after & used & ~1
+                    // Only R6–R10 are kept across a call (R1–R5 are undefined after it, whatever
+                    // the conservative liveness says), so only they cost saves in a caller-saved register.
+                    var across = after & used & 0x7c0
                     while across != 0 {
                         table[Self.acrossCalls + across.trailingZeroBitCount] += weight
                         across &= across - 1
@@ -240,9 +248,31 @@ struct RegisterAllocator {
             return n
         }
 
+        /// The best a group of `members` can get from one of `candidates`, before the other groups
+        /// take theirs: its wishes, less the saves a caller-saved register costs around the calls
+        /// it is live across, less a callee-saved register's push and pop.
+        func bestScore(_ members: UInt16, candidates: X86RegisterSet) -> Int {
+            var best = Int.min
+            for register in candidates {
+                let x = Int(register.rawValue)
+                var score = register.isCallerSaved ? 0 : -2 * RegisterAllocator.unit
+                var member = members
+                while member != 0 {
+                    let n = member.trailingZeroBitCount
+                    member &= member - 1
+                    score += table[Self.wishes + n * 16 + x]
+                    if register.isCallerSaved { score -= 2 * table[Self.acrossCalls + n] }
+                }
+                best = max(best, score)
+            }
+            return best
+        }
+
         /// Starts each used register in a group of its own, then merges copy-related groups, the
-        /// heaviest copy first, when no member of one interferes with a member of the other.
-        func coalesce() {
+        /// heaviest copy first, when no member of one interferes with a member of the other and
+        /// the merged group loses less in its wishes than the copy costs (R2 copied into R6 at the
+        /// start stays apart from R6 when R2 is a helper's argument and R6 lives across the call).
+        func coalesce(candidates: X86RegisterSet) {
             for n in 0..<11 where used & RegisterAllocator.bit(n) != 0 {
                 table[Self.members + n] = Int(RegisterAllocator.bit(n))
                 table[Self.groupInterference + n] = table[Self.interference + n]
@@ -271,8 +301,11 @@ struct RegisterAllocator {
             }
             for index in 0..<count {
                 let pair = table[Self.pairs + index] & 0xff
+                let weight = table[Self.pairs + index] >> 8
                 let (a, b) = (leader(of: pair / 11), leader(of: pair % 11))
                 guard a != b, members(a) & groupInterference(b) == 0 else { continue }
+                let apart = bestScore(members(a), candidates: candidates) + bestScore(members(b), candidates: candidates)
+                guard bestScore(members(a) | members(b), candidates: candidates) + weight >= apart else { continue }
                 let (kept, merged) = (min(a, b), max(a, b))
                 table[Self.members + kept] |= table[Self.members + merged]
                 table[Self.groupInterference + kept] |= table[Self.groupInterference + merged]
@@ -281,15 +314,8 @@ struct RegisterAllocator {
         }
 
         /// Gives each group its register and builds the map.
-        func assign(base: RegisterMap, budgetEnabled: Bool) -> RegisterMap {
-            var candidates = X86RegisterSet()
-            var callerSaved = X86RegisterSet()
-            for number in UInt8(0)..<16 {
-                let register = X86Register(rawValue: number)!
-                guard register != .rsp, register != base.context, register != base.counter, register != base.scratch else { continue }
-                candidates.insert(register)
-                if register.isCallerSaved { callerSaved.insert(register) }
-            }
+        func assign(base: RegisterMap, candidates: X86RegisterSet, budgetEnabled: Bool) -> RegisterMap {
+            let callerSaved = candidates.filter { $0.isCallerSaved }
             // Callee-saved registers the prologue saves anyway.
             var pushed = X86RegisterSet()
             if !base.context.isCallerSaved { pushed.insert(base.context) }
