@@ -3,8 +3,10 @@ import X86Encoding
 
 /// Chooses, for one program, which x86 register holds each eBPF register: the ``RegisterMap``
 /// the lowering uses when ``JITOptions/allocatesRegisters`` is set (the default). The roles of
-/// JIT state (context, counter, scratch) stay where ``JITOptions/registerMap`` puts them; the
-/// eBPF registers get the other twelve registers by what the program does with them.
+/// JIT state (context, counter, scratch) stay where ``JITOptions/registerMap`` puts them (except
+/// that a program without helper calls moves a callee-saved context to a caller-saved register
+/// nothing else took, saving a push and a pop per run); the eBPF registers get the other twelve
+/// registers by what the program does with them.
 ///
 /// Whole eBPF registers are allocated, not their separate values: one linear pass over the
 /// slots with ``RegisterLiveness`` collects
@@ -61,7 +63,8 @@ struct RegisterAllocator {
                 candidates.insert(register)
             }
             workspace.coalesce(candidates: candidates)
-            return workspace.assign(base: base, candidates: candidates, budgetEnabled: budgetEnabled)
+            return workspace.assign(base: base, candidates: candidates, budgetEnabled: budgetEnabled,
+                                    movesContext: !analysis.hasHelperCalls)
         }
     }
 
@@ -314,7 +317,7 @@ struct RegisterAllocator {
         }
 
         /// Gives each group its register and builds the map.
-        func assign(base: RegisterMap, candidates: X86RegisterSet, budgetEnabled: Bool) -> RegisterMap {
+        func assign(base: RegisterMap, candidates: X86RegisterSet, budgetEnabled: Bool, movesContext: Bool) -> RegisterMap {
             let callerSaved = candidates.filter { $0.isCallerSaved }
             // Callee-saved registers the prologue saves anyway.
             var pushed = X86RegisterSet()
@@ -399,7 +402,19 @@ struct RegisterAllocator {
                     member &= member - 1
                 }
             }
-            return RegisterMap(allocated: ebpf, context: base.context, counter: base.counter, scratch: base.scratch)
+            // Without helper calls nothing needs the context in a callee-saved register: a free
+            // caller-saved one (not rax, rcx or rdx, which divisions and shifts clobber) saves the
+            // prologue's push and the epilogue's pop. (The memory-check slow path saves it like any
+            // caller-saved register it must keep.)
+            var context = base.context
+            if movesContext && !context.isCallerSaved {
+                for register in [X86Register.r9, .r8, .rsi, .rdi]
+                where candidates.contains(register) && table[Self.occupants + Int(register.rawValue)] == 0 {
+                    context = register
+                    break
+                }
+            }
+            return RegisterMap(allocated: ebpf, context: context, counter: base.counter, scratch: base.scratch)
         }
     }
 }

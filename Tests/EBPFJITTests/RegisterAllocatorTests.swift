@@ -66,6 +66,24 @@ import X86Encoding
         for n in [0, 6, 7, 8, 9] { #expect(map.ebpf[n].isCallerSaved, "R\(n) in \(map.ebpf[n])") }
     }
 
+    /// Without helper calls the context leaves its callee-saved register for a free caller-saved
+    /// one (not rax, rcx or rdx), so the prologue pushes nothing for it; with a call it stays.
+    @Test func contextMovesToACallerSavedRegisterWithoutCalls() throws {
+        let slots = [Asm.mov(0, 7), Asm.exit]
+        let map = Self.allocate(slots)
+        #expect(map.context.isCallerSaved)
+        #expect(![X86Register.rax, .rcx, .rdx].contains(map.context) && map.context != map.ebpf[0])
+        #expect(map.counter == RegisterMap.default.counter && map.scratch == RegisterMap.default.scratch)
+        let withCall = [Asm.mov(1, 1), Asm.call(1), Asm.exit]
+        #expect(Self.allocate(withCall).context == RegisterMap.default.context)
+        // Fewer bytes (no push and pop of r12), the same result.
+        let allocated = try JIT.compile(Program(unchecked: slots), options: JITOptions(useBMI2: false))
+        let fixed = try JIT.compile(Program(unchecked: slots), options: JITOptions(useBMI2: false, allocatesRegisters: false))
+        var input: [UInt8] = []
+        #expect(try allocated.run(&input) == 7)
+        #expect(allocated.codeSize < fixed.codeSize)
+    }
+
     /// JIT state stays where the given map puts it; used eBPF registers never land on it.
     @Test(arguments: [0, 3, 7, 12])
     func rolesStayWhereTheMapPutsThem(rotation: Int) {
