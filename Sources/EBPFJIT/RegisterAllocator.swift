@@ -171,7 +171,11 @@ struct RegisterAllocator {
                 guard case .operation(let operation) = slots[pc] else { continue }
                 let weight = RegisterAllocator.unit << (3 * Int(min(depth, Int32(RegisterAllocator.maximumDepth))))
                 let effect = effects[pc]
-                let (reads, writes) = (UInt16(truncatingIfNeeded: effect >> 16), UInt16(truncatingIfNeeded: effect))
+                let reads = UInt16(truncatingIfNeeded: effect >> 16)
+                var writes = UInt16(truncatingIfNeeded: effect)
+                // Liveness lets `callx` write nothing (keeping everything alive is its safe side);
+                // it does write R0, which must not share with anything live after it.
+                if case .callRegister = operation { writes |= 1 }
                 let after = liveAfter[pc]
                 var named = (reads | writes) & used
                 while named != 0 {

@@ -51,6 +51,16 @@ import X86Encoding
         #expect(map.ebpf[0] == map.ebpf[6])
     }
 
+    /// `callx` writes R0 (the fuzzer's seed 79029340): R0, a copy of R8, cannot share R8's register
+    /// when R8 is read after the call.
+    @Test func callxResultDoesNotShareALiveRegister() {
+        // r8 = 1; r0 = r8; r6 = 3; callx r6; r0 += r8; exit
+        let slots = [Asm.mov(8, 1), Asm.movReg(0, 8), Asm.mov(6, 3), Instruction(opcode: Opcode.callx, dst: 6),
+                     Instruction(opcode: 0x0f, dst: 0, src: 8), Asm.exit]
+        let map = Self.allocate(slots)
+        #expect(map.ebpf[0] != map.ebpf[8])
+    }
+
     /// A value live across a helper call goes to a callee-saved register; without calls every
     /// register is caller-saved, so the prologue saves none of them.
     @Test func calleeSavedRegistersOnlyAcrossCalls() {
