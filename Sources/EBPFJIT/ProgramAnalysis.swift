@@ -98,7 +98,8 @@ final class ProgramAnalysis {
         for n in 0..<11 where named.contains(register: UInt8(n)) { uses[n] = true }
         self.usesRegister = uses
         self.hasHelperCalls = hasHelperCalls
-        self.hasLocalCalls = hasLocalCalls
+        // A function whose address is taken is called back (bpf_loop) as a local function.
+        self.hasLocalCalls = hasLocalCalls || !decoded.controlFlow.functionAddressTargets.isEmpty
         self.registersNeedingZero = RegisterDefinedness(self).needsZero
     }
 
