@@ -13,6 +13,10 @@ import EBPFCore
 struct RegisterLiveness {
     /// Bit n set in `liveAfter[pc]`: Rn may be read after slot `pc` before it is written.
     let liveAfter: [UInt16]
+    /// What slot `pc` reads (high 16 bits) and writes (low 16 bits), with the conservative cases
+    /// above (a trap reads everything; an `lddw`'s second slot nothing): computed once per slot,
+    /// for the solver's walks and for ``RegisterAllocator``.
+    let effects: [UInt32]
 
     /// The registers live at a block's end; paths join by union.
     struct Live: DataflowState {
@@ -27,7 +31,21 @@ struct RegisterLiveness {
 
     init(_ analysis: ProgramAnalysis) {
         let blocks = analysis.controlFlow.blocks
-        var liveAfter = Array(repeating: RegisterMask.all.rawValue, count: analysis.slots.count)
+        let slots = analysis.slots
+        var liveAfter = Array(repeating: RegisterMask.all.rawValue, count: slots.count)
+        var effects = [UInt32](repeating: 0, count: slots.count)
+        for pc in slots.indices {
+            switch slots[pc] {
+            case .wideSecondHalf:
+                break
+            case .trap, .conditionalTrap:
+                effects[pc] = UInt32(RegisterMask.all.rawValue) << 16
+            case .operation(let operation):
+                let (reads, writes) = Self.effects(of: operation, analysis)
+                effects[pc] = UInt32(reads) << 16 | UInt32(writes)
+            }
+        }
+        self.effects = effects
         guard !blocks.isEmpty else {
             self.liveAfter = liveAfter
             return
@@ -35,7 +53,7 @@ struct RegisterLiveness {
         var solver = WorklistSolver<Live>(blockCount: blocks.count, direction: .backward)
         for block in blocks.indices { solver.merge(Live(registers: 0), into: block) }
         while let block = solver.nextBlock() {
-            let entry = Self.walk(blocks[block], analysis, exit: solver.state(of: block)!.registers, liveAfter: &liveAfter)
+            let entry = Self.walk(blocks[block], effects, exit: solver.state(of: block)!.registers, liveAfter: &liveAfter)
             for predecessor in blocks[block].predecessors { solver.merge(Live(registers: entry), into: predecessor) }
         }
         self.liveAfter = liveAfter
@@ -48,19 +66,12 @@ struct RegisterLiveness {
 
     /// Runs backward through `block` from the registers live at its end, recording what is live
     /// after each slot; returns what is live at its start.
-    static func walk(_ block: BasicBlock, _ analysis: ProgramAnalysis, exit: UInt16, liveAfter: inout [UInt16]) -> UInt16 {
+    static func walk(_ block: BasicBlock, _ effects: [UInt32], exit: UInt16, liveAfter: inout [UInt16]) -> UInt16 {
         var live = exit
         for pc in block.slots.reversed() {
             liveAfter[pc] = live
-            switch analysis.slots[pc] {
-            case .wideSecondHalf:
-                continue
-            case .trap, .conditionalTrap:
-                live = RegisterMask.all.rawValue
-            case .operation(let operation):
-                let (reads, writes) = effects(of: operation, analysis)
-                live = live & ~writes | reads
-            }
+            let effect = effects[pc]
+            live = live & ~UInt16(truncatingIfNeeded: effect) | UInt16(truncatingIfNeeded: effect >> 16)
         }
         return live
     }
