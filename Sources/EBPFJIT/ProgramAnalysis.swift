@@ -94,7 +94,7 @@ final class ProgramAnalysis {
         self.slots = slots
         self.staticTraps = StaticTrapTable(slots: traps)
         self.controlFlow = decoded.controlFlow
-        var uses = [Bool](repeating: false, count: 11)
+        var uses = [Bool].filled(with: false, count: 11)
         for n in 0..<11 where named.contains(register: UInt8(n)) { uses[n] = true }
         self.usesRegister = uses
         self.hasHelperCalls = hasHelperCalls

@@ -40,33 +40,52 @@ struct RegisterDefinedness {
         var needs: UInt16 = 0
         // Read once: the analysis is a class, and reading its slots per block retains them.
         let slots = analysis.slots
-        while let block = solver.nextBlock() {
-            guard let exit = Self.walk(blocks[block], slots, entry: solver.state(of: block)!, needs: &needs) else { continue }
-            for successor in blocks[block].successors { solver.merge(exit, into: successor) }
+        // Each block summarized once (``summary(of:_:)``, in scratch memory that is on the stack
+        // for small programs), so a visit is a few bit operations.
+        withUnsafeTemporaryAllocation(of: Summary.self, capacity: blocks.count) { summaries in
+            for block in blocks.indices { summaries.initializeElement(at: block, to: Self.summary(of: blocks[block], slots)) }
+            while let block = solver.nextBlock() {
+                let summary = summaries[block]
+                let entry = solver.state(of: block)!.registers
+                needs |= summary.readsFirst & entry
+                guard !summary.endsInTrap else { continue }
+                for successor in blocks[block].successors {
+                    solver.merge(Unwritten(registers: entry & ~summary.writes), into: successor)
+                }
+            }
         }
         needsZero = needs & used
     }
 
-    /// Runs through `block` from `entry`, adding what it reads while possibly unwritten to
-    /// `needs`; returns the state at its end, or `nil` when it ends in a trap.
-    static func walk(_ block: BasicBlock, _ slots: [ProgramAnalysis.Slot], entry: Unwritten, needs: inout UInt16) -> Unwritten? {
-        var unwritten = entry.registers
-        for pc in block.slots {
+    /// What one block does to the analysis, whatever its entry state: the registers it may
+    /// read before writing them (everything not yet written at a conditional jump whose taking
+    /// traps), those it writes, and whether it ends in a trap (no successor sees its end).
+    struct Summary {
+        var readsFirst: UInt16 = 0
+        var writes: UInt16 = 0
+        var endsInTrap = false
+    }
+
+    /// One pass through `block`: entered with `entry` possibly unwritten, it adds
+    /// `readsFirst & entry` to what needs a zero and leaves `entry & ~writes` possibly unwritten.
+    static func summary(of block: BasicBlock, _ slots: [ProgramAnalysis.Slot]) -> Summary {
+        var summary = Summary()
+        for pc in block.start..<block.end {
             switch slots[pc] {
             case .trap:
-                return nil
+                summary.endsInTrap = true
+                return summary
             case .wideSecondHalf:
                 continue
             case .conditionalTrap:
-                // Its condition is evaluated: it reads what it names (any register, to be safe).
-                needs |= unwritten
+                summary.readsFirst |= ~summary.writes
             case .operation(let operation):
                 let (reads, writes) = effects(of: operation)
-                needs |= reads & unwritten
-                unwritten &= ~writes
+                summary.readsFirst |= reads & ~summary.writes
+                summary.writes |= writes
             }
         }
-        return Unwritten(registers: unwritten)
+        return summary
     }
 
     /// Registers one instruction reads and writes (bit sets): ``EBPFCore/DecodedOperation/registerEffects``,

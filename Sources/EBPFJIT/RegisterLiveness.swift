@@ -27,16 +27,56 @@ struct RegisterLiveness {
 
     init(_ analysis: ProgramAnalysis) {
         let blocks = analysis.controlFlow.blocks
-        var liveAfter = Array(repeating: RegisterMask.all.rawValue, count: analysis.slots.count)
+        let count = analysis.slots.count
+        var liveAfter = [UInt16].filled(with: RegisterMask.all.rawValue, count: count)
         guard !blocks.isEmpty else {
             self.liveAfter = liveAfter
             return
         }
-        var solver = WorklistSolver<Live>(blockCount: blocks.count, direction: .backward)
-        for block in blocks.indices { solver.merge(Live(registers: 0), into: block) }
-        while let block = solver.nextBlock() {
-            let entry = Self.walk(blocks[block], analysis, exit: solver.state(of: block)!.registers, liveAfter: &liveAfter)
-            for predecessor in blocks[block].predecessors { solver.merge(Live(registers: entry), into: predecessor) }
+        // Each slot's effect is worked out once (reads | writes << 16; a trap reads everything,
+        // an lddw's second slot does nothing) and each block's summarized (live at its start =
+        // reads | live at its end & ~writes), so a visit of the fixed point is a few bit
+        // operations; then one recording pass per block from its final state. Both tables are in
+        // one scratch allocation (on the stack for small programs).
+        let slots = analysis.slots
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: count + blocks.count) { scratch in
+            let effects = scratch.baseAddress!, summaries = effects + count
+            for pc in 0..<count {
+                switch slots[pc] {
+                case .wideSecondHalf:
+                    effects[pc] = 0
+                case .trap, .conditionalTrap:
+                    effects[pc] = UInt32(RegisterMask.all.rawValue)
+                case .operation(let operation):
+                    let (reads, writes) = Self.effects(of: operation, analysis)
+                    effects[pc] = UInt32(reads) | UInt32(writes) << 16
+                }
+            }
+            for block in blocks.indices {
+                var reads: UInt16 = 0, writes: UInt16 = 0
+                for pc in (blocks[block].start..<blocks[block].end).reversed() {
+                    let (slotReads, slotWrites) = (UInt16(truncatingIfNeeded: effects[pc]), UInt16(truncatingIfNeeded: effects[pc] >> 16))
+                    reads = slotReads | reads & ~slotWrites
+                    writes |= slotWrites
+                }
+                summaries[block] = UInt32(reads) | UInt32(writes) << 16
+            }
+            var solver = WorklistSolver<Live>(blockCount: blocks.count, direction: .backward)
+            for block in blocks.indices { solver.merge(Live(registers: 0), into: block) }
+            while let block = solver.nextBlock() {
+                let (reads, writes) = (UInt16(truncatingIfNeeded: summaries[block]), UInt16(truncatingIfNeeded: summaries[block] >> 16))
+                let entry = reads | solver.state(of: block)!.registers & ~writes
+                for predecessor in blocks[block].predecessors { solver.merge(Live(registers: entry), into: predecessor) }
+            }
+            liveAfter.withUnsafeMutableBufferPointer { liveAfter in
+                for block in blocks.indices {
+                    var live = solver.state(of: block)!.registers
+                    for pc in (blocks[block].start..<blocks[block].end).reversed() {
+                        liveAfter[pc] = live
+                        live = live & ~UInt16(truncatingIfNeeded: effects[pc] >> 16) | UInt16(truncatingIfNeeded: effects[pc])
+                    }
+                }
+            }
         }
         self.liveAfter = liveAfter
     }
@@ -44,25 +84,6 @@ struct RegisterLiveness {
     /// Whether Rn may be read after slot `pc` before being written.
     func isLive(_ number: UInt8, after pc: Int) -> Bool {
         liveAfter[pc] & 1 << UInt16(number) != 0
-    }
-
-    /// Runs backward through `block` from the registers live at its end, recording what is live
-    /// after each slot; returns what is live at its start.
-    static func walk(_ block: BasicBlock, _ analysis: ProgramAnalysis, exit: UInt16, liveAfter: inout [UInt16]) -> UInt16 {
-        var live = exit
-        for pc in block.slots.reversed() {
-            liveAfter[pc] = live
-            switch analysis.slots[pc] {
-            case .wideSecondHalf:
-                continue
-            case .trap, .conditionalTrap:
-                live = RegisterMask.all.rawValue
-            case .operation(let operation):
-                let (reads, writes) = effects(of: operation, analysis)
-                live = live & ~writes | reads
-            }
-        }
-        return live
     }
 
     /// Registers one instruction reads and writes (bit sets), with the conservative cases above.
