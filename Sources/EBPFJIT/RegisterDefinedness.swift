@@ -2,9 +2,10 @@ import EBPFCore
 
 /// Which eBPF registers some path from the entry may read before writing them: the only ones
 /// the prologue must zero (R1, R2 and R10 are loaded anyway). A forward may-analysis over the
-/// basic blocks of ``ProgramAnalysis/controlFlow`` on 11-bit sets, run on EBPFCore's
-/// ``EBPFCore/WorklistSolver``: a register is "possibly unwritten" at a point if it is on some
-/// path from the entry that never writes it; reading it there makes it need a zero.
+/// basic blocks of ``ProgramAnalysis/controlFlow`` on 11-bit sets (each block summarized once,
+/// then sweeps in block order to the fixed point): a register is "possibly unwritten" at a point
+/// if it is on some path from the entry that never writes it; reading it there makes it need a
+/// zero.
 ///
 /// Conservative where it is not exact: a program with local calls zeroes every register it
 /// uses (a callee reads what its callers left, whichever they were), a helper call reads R1–R5,
@@ -13,17 +14,6 @@ import EBPFCore
 struct RegisterDefinedness {
     /// Bit n set: Rn may be read before it is written.
     let needsZero: UInt16
-
-    /// The registers possibly unwritten on entry to a block; paths join by union.
-    struct Unwritten: DataflowState {
-        var registers: UInt16
-
-        mutating func join(_ other: Unwritten) -> Bool {
-            let merged = registers | other.registers
-            defer { registers = merged }
-            return merged != registers
-        }
-    }
 
     init(_ analysis: ProgramAnalysis) {
         var used: UInt16 = 0
@@ -34,24 +24,37 @@ struct RegisterDefinedness {
             needsZero = used & ~loaded
             return
         }
-        var solver = WorklistSolver<Unwritten>(blockCount: blocks.count)
-        // R1, R2, R10 are loaded by the prologue.
-        solver.merge(Unwritten(registers: RegisterMask.all.rawValue & ~loaded), into: 0)
-        var needs: UInt16 = 0
         // Read once: the analysis is a class, and reading its slots per block retains them.
         let slots = analysis.slots
-        // Each block summarized once (``summary(of:_:)``, in scratch memory that is on the stack
-        // for small programs), so a visit is a few bit operations.
+        let successors = analysis.blockSuccessors
+        var needs: UInt16 = 0
+        // Each block summarized once (``summary(of:_:)``), then sweeps in block order to the fixed
+        // point of what is possibly unwritten at each block's start (R1, R2, R10 are loaded by the
+        // prologue; a block no path reaches stays empty); the tables are scratch memory, on the
+        // stack for small programs.
         withUnsafeTemporaryAllocation(of: Summary.self, capacity: blocks.count) { summaries in
-            for block in blocks.indices { summaries.initializeElement(at: block, to: Self.summary(of: blocks[block], slots)) }
-            while let block = solver.nextBlock() {
-                let summary = summaries[block]
-                let entry = solver.state(of: block)!.registers
-                needs |= summary.readsFirst & entry
-                guard !summary.endsInTrap else { continue }
-                for successor in blocks[block].successors {
-                    solver.merge(Unwritten(registers: entry & ~summary.writes), into: successor)
+            for block in blocks.indices { summaries.initializeElement(at: block, to: Self.summary(of: blocks[block].start..<blocks[block].end, slots)) }
+            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: blocks.count) { unwritten in
+                unwritten.initialize(repeating: 0)
+                unwritten[0] = RegisterMask.all.rawValue & ~loaded
+                successors.withUnsafeBufferPointer { successors in
+                    var changed = true
+                    while changed {
+                        changed = false
+                        for block in 0..<blocks.count where !summaries[block].endsInTrap {
+                            let exit = unwritten[block] & ~summaries[block].writes
+                            for edge in 2 * block..<2 * block + 2 where successors[edge] >= 0 {
+                                let successor = successors[edge]
+                                let merged = unwritten[successor] | exit
+                                if merged != unwritten[successor] {
+                                    unwritten[successor] = merged
+                                    changed = true
+                                }
+                            }
+                        }
+                    }
                 }
+                for block in 0..<blocks.count { needs |= summaries[block].readsFirst & unwritten[block] }
             }
         }
         needsZero = needs & used
@@ -66,11 +69,11 @@ struct RegisterDefinedness {
         var endsInTrap = false
     }
 
-    /// One pass through `block`: entered with `entry` possibly unwritten, it adds
+    /// One pass through the slots of a block: entered with `entry` possibly unwritten, it adds
     /// `readsFirst & entry` to what needs a zero and leaves `entry & ~writes` possibly unwritten.
-    static func summary(of block: BasicBlock, _ slots: [ProgramAnalysis.Slot]) -> Summary {
+    static func summary(of block: Range<Int>, _ slots: [ProgramAnalysis.Slot]) -> Summary {
         var summary = Summary()
-        for pc in block.start..<block.end {
+        for pc in block {
             switch slots[pc] {
             case .trap:
                 summary.endsInTrap = true
