@@ -40,6 +40,8 @@ final class ProgramAnalysis {
     /// argument or result register of a helper call (R0 always counts).
     let usesRegister: [Bool]
     let hasHelperCalls: Bool
+    /// The registers some instruction that runs writes (``EBPFCore/DecodedOperation/registerEffects``).
+    let registersWritten: RegisterMask
     let hasLocalCalls: Bool
     /// The program makes legacy packet loads and no instruction writes R1 or R2 (no calls
     /// either), so R1 and R2 hold the input's base and length for the whole run: the loads read
@@ -113,6 +115,7 @@ final class ProgramAnalysis {
         for n in 0..<11 where named.contains(register: UInt8(n)) { uses[n] = true }
         self.usesRegister = uses
         self.hasHelperCalls = hasHelperCalls
+        self.registersWritten = written
         self.hasLocalCalls = hasLocalCalls
         self.registersNeedingZero = RegisterDefinedness(self).needsZero
     }

@@ -158,7 +158,11 @@ public struct X86Assembler: Sendable {
     /// the recommended multi-byte NOPs (``nopPadding(_:)``, at most 15 bytes). Branch relaxation
     /// assumes the worst padding between a jump and its target, so every short jump still fits.
     public mutating func alignNextInstruction() {
-        if alignmentPoints.last != code.count { alignmentPoints.append(code.count) }
+        guard alignmentPoints.last != code.count else { return }
+        // Room for a few loop heads at once (they come in small numbers), instead of growing
+        // one at a time.
+        if alignmentPoints.capacity == 0 { alignmentPoints.reserveCapacity(8) }
+        alignmentPoints.append(code.count)
     }
 
     /// Bytes saved by shortened jumps ending at or before `offset` (`ends` ascending; `saved[i]`
