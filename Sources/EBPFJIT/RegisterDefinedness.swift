@@ -32,30 +32,33 @@ struct RegisterDefinedness {
         // point of what is possibly unwritten at each block's start (R1, R2, R10 are loaded by the
         // prologue; a block no path reaches stays empty); the tables are scratch memory, on the
         // stack for small programs.
-        withUnsafeTemporaryAllocation(of: Summary.self, capacity: blocks.count) { summaries in
-            for block in blocks.indices { summaries.initializeElement(at: block, to: Self.summary(of: blocks[block].start..<blocks[block].end, slots)) }
-            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: blocks.count) { unwritten in
-                unwritten.initialize(repeating: 0)
-                unwritten[0] = RegisterMask.all.rawValue & ~loaded
-                successors.withUnsafeBufferPointer { successors in
-                    var changed = true
-                    while changed {
-                        changed = false
-                        for block in 0..<blocks.count where !summaries[block].endsInTrap {
-                            let exit = unwritten[block] & ~summaries[block].writes
-                            for edge in 2 * block..<2 * block + 2 where successors[edge] >= 0 {
-                                let successor = successors[edge]
-                                let merged = unwritten[successor] | exit
-                                if merged != unwritten[successor] {
-                                    unwritten[successor] = merged
-                                    changed = true
-                                }
+        withUnsafeTemporaryAllocation(of: Summary.self, capacity: 2 * blocks.count) { scratch in
+            // Per block: its summary, then (as a summary's `readsFirst`, the rest unused) the
+            // registers possibly unwritten at its start.
+            let summaries = scratch.baseAddress!, unwritten = summaries + blocks.count
+            for block in blocks.indices {
+                (summaries + block).initialize(to: Self.summary(of: blocks[block].start..<blocks[block].end, slots))
+                (unwritten + block).initialize(to: Summary())
+            }
+            unwritten[0].readsFirst = RegisterMask.all.rawValue & ~loaded
+            successors.withUnsafeBufferPointer { successors in
+                var changed = true
+                while changed {
+                    changed = false
+                    for block in 0..<blocks.count where !summaries[block].endsInTrap {
+                        let exit = unwritten[block].readsFirst & ~summaries[block].writes
+                        for edge in 2 * block..<2 * block + 2 where successors[edge] >= 0 {
+                            let successor = successors[edge]
+                            let merged = unwritten[successor].readsFirst | exit
+                            if merged != unwritten[successor].readsFirst {
+                                unwritten[successor].readsFirst = merged
+                                changed = true
                             }
                         }
                     }
                 }
-                for block in 0..<blocks.count { needs |= summaries[block].readsFirst & unwritten[block] }
             }
+            for block in 0..<blocks.count { needs |= summaries[block].readsFirst & unwritten[block].readsFirst }
         }
         needsZero = needs & used
     }
