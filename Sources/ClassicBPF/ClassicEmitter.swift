@@ -149,8 +149,9 @@ struct ClassicEmitter {
         Int16(-4 * ClassicLimits.scratchWords) + 4 * Int16(slot)
     }
 
-    /// Emits the code for one checked classic instruction.
-    mutating func emit(_ instruction: ClassicInstruction, at index: Int) {
+    /// Emits the code for instruction `index` of the checked classic program `instructions`.
+    mutating func emit(_ instructions: [ClassicInstruction], at index: Int) {
+        let instruction = instructions[index]
         let k = instruction.k
         // Checked programs only hold known codes.
         guard let operation = instruction.operation else { return }
@@ -205,7 +206,11 @@ struct ClassicEmitter {
         case .jumpAlways:
             jumpAlways(to: .classic(index + 1 + Int(k)))
         case .jump(let op, let source):
-            emitConditional(op, source, instruction, at: index)
+            if let returns = Self.returnSelect(instructions, at: index) {
+                emitSelect(op, source, k: k, whenTrue: returns.whenTrue, whenFalse: returns.whenFalse)
+            } else {
+                emitConditional(op, source, instruction, at: index)
+            }
         }
     }
 
@@ -284,6 +289,63 @@ struct ClassicEmitter {
         default:
             alu32(ebpf, Self.a, src: Self.x)
         }
+    }
+
+    /// The constants a conditional jump chooses between when both its targets are `ret #k`
+    /// (a filter's last decision, such as `jeq #0x800 jt ret #262144 jf ret #0`), or nil. Such
+    /// a jump is translated without a branch (``emitSelect(_:_:k:whenTrue:whenFalse:)``): on
+    /// real traffic the outcome follows the packets, so a branch there is mispredicted about as
+    /// often as the outcome changes, and each misprediction costs more than the whole select.
+    /// Its targets are then reached only if some other jump goes there.
+    static func returnSelect(_ instructions: [ClassicInstruction], at index: Int) -> (whenTrue: UInt32, whenFalse: UInt32)? {
+        let instruction = instructions[index]
+        guard case .jump? = instruction.operation, instruction.jumpIfTrue != instruction.jumpIfFalse else { return nil }
+        let whenTrue = instructions[index + 1 + Int(instruction.jumpIfTrue)]
+        let whenFalse = instructions[index + 1 + Int(instruction.jumpIfFalse)]
+        guard case .returnK? = whenTrue.operation, case .returnK? = whenFalse.operation else { return nil }
+        return (whenTrue.k, whenFalse.k)
+    }
+
+    /// `return (A op k/X) ? whenTrue : whenFalse` without a branch. A (and X) are zero-extended
+    /// 32-bit values, so a 64-bit difference or `value - 1` is negative exactly when the
+    /// comparison says so; an arithmetic shift by 63 turns that sign into a mask of all ones or
+    /// zero, which picks between the constants: `base ^ ((whenTrue ^ whenFalse) & mask)`.
+    ///
+    /// | jump | R0 before the shift | negative when |
+    /// |---|---|---|
+    /// | `jeq` | `(A ^ k) - 1` | true |
+    /// | `jset` | `(A & k) - 1` | false |
+    /// | `jge` | `A - k` | false |
+    /// | `jgt` | `A - k - 1` | false |
+    private mutating func emitSelect(_ op: ClassicJumpOperation, _ source: ClassicSource, k: UInt32, whenTrue: UInt32, whenFalse: UInt32) {
+        let difference = whenTrue ^ whenFalse
+        guard difference != 0 else { return returnConstant(whenTrue) }
+        let negativeWhenTrue: Bool
+        switch op {
+        case .ja, .jeq, .jset:
+            let combine: ALUOperation = op == .jset ? .and : .xor
+            if source == .k { alu32(combine, Self.a, imm: k) } else { alu32(combine, Self.a, src: Self.x) }
+            alu64(.add, Self.a, imm: -1)
+            negativeWhenTrue = op != .jset
+        case .jge, .jgt:
+            let subtrahend = UInt64(k) + (op == .jgt ? 1 : 0)
+            if source == .x {
+                alu64(.sub, Self.a, src: Self.x)
+                if op == .jgt { alu64(.add, Self.a, imm: -1) }
+            } else if subtrahend <= 0x8000_0000 {
+                if subtrahend != 0 { alu64(.add, Self.a, imm: Int32(truncatingIfNeeded: -Int64(subtrahend))) }
+            } else {
+                alu32(.mov, Self.tmp, imm: k)
+                alu64(.sub, Self.a, src: Self.tmp)
+                if op == .jgt { alu64(.add, Self.a, imm: -1) }
+            }
+            negativeWhenTrue = false
+        }
+        alu64(.arsh, Self.a, imm: 63)
+        alu32(.and, Self.a, imm: difference)
+        let base = negativeWhenTrue ? whenFalse : whenTrue
+        if base != 0 { alu32(.xor, Self.a, imm: base) }
+        exit()
     }
 
     private mutating func emitConditional(_ op: ClassicJumpOperation, _ source: ClassicSource, _ instruction: ClassicInstruction, at index: Int) {

@@ -10,7 +10,7 @@ import EBPFCore
 /// | A | R0 | legacy packet loads (`ldabs*`/`ldind*`) deliver into R0, and `exit` returns R0, so `ret a` is a bare `exit` |
 /// | X | R7 | callee-saved, so nothing an engine does for a legacy load can disturb it |
 /// | context | R1 | where it arrives: nothing the translation emits writes R1 (legacy loads write only R0), so no copy |
-/// | tmp | R8 | A while `ldxb 4*([k]&0xf)` borrows R0; X + k for an indirect load's range check |
+/// | tmp | R8 | A while `ldxb 4*([k]&0xf)` borrows R0; X + k for an indirect load's range check; k above 2^31 for a select |
 /// | len | R9 | R2 on entry (socket filter) or the wire length word (captured packet), set only when the program reads `len` |
 /// | M[i] | [R10 - 64 + 4i] | 16 words at the top of the frame |
 ///
@@ -21,6 +21,10 @@ import EBPFCore
 /// bytes, `div x` / `mod x` with X = 0 end the program returning 0, shifts by X ≥ 32 give 0.
 /// Packet loads are the eBPF legacy loads, which stop the program with 0 when out of range;
 /// seccomp loads are `ldxw` from the 64-byte context.
+///
+/// A conditional jump whose two targets are both `ret #k` (every tcpdump filter's last decision)
+/// is translated to a branch-free select of the two constants, so the per-packet outcome costs
+/// no branch misprediction (``ClassicEmitter/returnSelect(_:at:)``).
 public enum ClassicTranslator {
     /// Checks `program` with ``ClassicChecker`` for `kind` and translates it.
     public static func translate(_ program: ClassicProgram, kind: ClassicFilterKind) throws(ClassicTranslationError) -> Program {
@@ -38,9 +42,9 @@ public enum ClassicTranslator {
         // Unreachable instructions are left out: eBPF verifiers reject unreachable code.
         let reachable = reachableInstructions(program.instructions, kind: kind)
         emitter.emitPrologue(ClassicRegisterUse(program.instructions, reachable: reachable, kind: kind))
-        for (index, instruction) in program.instructions.enumerated() {
+        for index in program.instructions.indices {
             emitter.begin(classicIndex: index)
-            if reachable[index] { emitter.emit(instruction, at: index) }
+            if reachable[index] { emitter.emit(program.instructions, at: index) }
         }
         let slots = try emitter.finish()
         do throws(DecodeError) {
@@ -58,6 +62,8 @@ public enum ClassicTranslator {
         reachable[0] = true
         for (index, instruction) in instructions.enumerated() where reachable[index] {
             if ClassicEmitter.alwaysReturnsZero(instruction, kind: kind) { continue }
+            // A jump between two returns becomes a select that returns itself.
+            if ClassicEmitter.returnSelect(instructions, at: index) != nil { continue }
             switch instruction.operation {
             case .returnK?, .returnA?:
                 break

@@ -6,7 +6,8 @@ extension ContextLayout {
             fields: fields.map { field in
                 ContextDescriptor.Field(
                     name: field.name, offset: field.runtimeOffset, size: field.runtimeSize, kind: field.kind,
-                    isWritable: field.isWritable)
+                    isWritable: field.isWritable, narrowAccess: field.narrowAccess,
+                    storeSize: field.runtimeSize == field.size ? field.storageSize : nil)
             },
             maxPacketLength: maxPacketLength)
     }

@@ -11,7 +11,7 @@ extension MapDefinition {
         case .array: kind = .array
         case .lruHash: kind = .lruHash
         case .perCPUArray: kind = .perCPUArray
-        case .perCPUHash: kind = .perCPUHash
+        case .perCPUHash, .lruPerCPUHash: kind = .perCPUHash
         case .ringBuffer: kind = .ringBuffer
         case .lpmTrie: kind = .hash  // lookups may miss: NULL-checked like a hash map's
         case .programArray, .deviceMap, .cpuMap, .xdpSocketMap: kind = .other

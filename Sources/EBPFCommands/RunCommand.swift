@@ -68,6 +68,9 @@ struct RunCommand: ParsableCommand {
             } else {
                 print(UInt32(truncatingIfNeeded: result.returnValue))  // a socket filter: bytes to keep
             }
+            // The context fields the program wrote, if any (`mark=6 cb[0]=60`).
+            let written = result.fields.description
+            if !written.isEmpty { print(written) }
             output = result.packet
         }
         if let packetOut {

@@ -181,7 +181,7 @@ extension AbstractInterpreter {
             throw error(.safetyViolation, "value \(variable.signedMin) makes \(pointer.typeName) pointer be out of bounds")
         }
         result.variableOffset = variable
-        if case .packet = pointer.region {
+        if pointer.hasPacketRange {
             // A new variable part: bounds proven for the old pointer do not apply.
             result.id = freshID()
             result.range = 0

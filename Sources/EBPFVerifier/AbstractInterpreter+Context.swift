@@ -18,7 +18,7 @@ extension AbstractInterpreter {
                 .safetyViolation,
                 "dereference of modified ctx ptr R\(register) off=\(pointer.fixedOffset) disallowed")
         }
-        guard let field = context.field(at: offset, size: size), !isWrite || field.isWritable else {
+        guard let field = context.field(at: offset, size: size, isWrite: isWrite), !isWrite || field.isWritable else {
             throw error(.safetyViolation, "invalid bpf_context access off=\(offset) size=\(size) (\(context.name))")
         }
         _ = field
@@ -38,9 +38,7 @@ extension AbstractInterpreter {
             switch field.kind {
             case .packetStart: return .pointer(PointerValue(region: .packet))
             case .packetEnd: return .pointer(PointerValue(region: .packetEnd))
-            default:
-                throw error(
-                    .unsupported, "\(field.name): packet metadata pointers are not supported by this verifier yet")
+            default: return .pointer(PointerValue(region: .packetMeta))
             }
         }
     }
@@ -61,7 +59,7 @@ extension AbstractInterpreter {
         func isPacket(_ value: RegisterValue) -> Bool {
             guard case .pointer(let pointer) = value else { return false }
             switch pointer.region {
-            case .packet, .packetEnd: return true
+            case .packet, .packetEnd, .packetMeta: return true
             default: return false
             }
         }

@@ -106,6 +106,18 @@ extension AbstractInterpreter {
                 case .greater, .greaterOrEqual: Self.markPacketRange(in: &result, q)
                 default: break
                 }
+            } else if case .packetMeta = p.region, case .packet = q.region, Self.isPacketStart(q) {
+                // meta OP data: the metadata is readable below the packet's start.
+                switch comparison {
+                case .lessOrEqual, .less: Self.markPacketRange(in: &result, p)
+                default: break
+                }
+            } else if case .packet = p.region, case .packetMeta = q.region, Self.isPacketStart(p) {
+                // data OP meta
+                switch comparison {
+                case .greater, .greaterOrEqual: Self.markPacketRange(in: &result, q)
+                default: break
+                }
             }
             return result
         default:
@@ -153,13 +165,20 @@ extension AbstractInterpreter {
         }
     }
 
-    /// A packet pointer compared with the end: on the side where it is at most the end, every
-    /// pointer with the same variable part may access up to its fixed offset.
+    /// Whether `pointer` is the packet's start itself (the kernel's `reg_is_init_pkt_pointer`):
+    /// what a metadata pointer must be compared with.
+    private static func isPacketStart(_ pointer: PointerValue) -> Bool {
+        pointer.fixedOffset == 0 && pointer.variableOffset.constantValue == 0
+    }
+
+    /// A packet pointer compared with the end (or a metadata pointer with the packet's start):
+    /// on the side where it is at most the bound, every pointer into the same region with the
+    /// same variable part may access up to its fixed offset.
     private static func markPacketRange(in state: inout VerifierState, _ pointer: PointerValue) {
         guard pointer.fixedOffset > 0 else { return }
         let proven = min(pointer.fixedOffset, maxPacketOffset)
         state.updateAllValues { candidate in
-            if case .pointer(var other) = candidate, case .packet = other.region, other.id == pointer.id {
+            if case .pointer(var other) = candidate, other.region == pointer.region, other.id == pointer.id {
                 other.range = max(other.range, proven)
                 candidate = .pointer(other)
             }
@@ -186,7 +205,7 @@ extension AbstractInterpreter {
         switch pointer.region {
         case .stack, .mapValue, .memory, .mapPointer, .typedContext: true
         case .context(let size): size > 0
-        case .packet, .packetEnd: false
+        case .packet, .packetEnd, .packetMeta: false
         }
     }
 }

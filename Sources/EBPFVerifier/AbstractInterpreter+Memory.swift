@@ -113,7 +113,21 @@ extension AbstractInterpreter {
     /// `ldabs*`/`ldind*`: the engines check the bounds themselves (an access outside the memory
     /// ends the program with 0), so only the index register must be initialised.
     func executeLegacyPacketLoad(_ size: MemorySize, index: UInt8?) throws(VerifierError) {
-        if let index { _ = try read(index) }
+        if options.context != nil {
+            // The kernel's check_ld_abs: R6 must be the context itself, and the load (a helper
+            // call once the kernel rewrites it) leaves R1-R5 unreadable.
+            let context = try read(6)
+            guard case .pointer(let pointer) = context, case .typedContext = pointer.region else {
+                throw error(.safetyViolation, "at the time of BPF_LD_ABS|IND R6 != pointer to skb")
+            }
+            guard pointer.fixedOffset == 0, pointer.variableOffset.constantValue == 0 else {
+                throw error(.safetyViolation, "dereference of modified ctx ptr R6 off=\(pointer.fixedOffset) disallowed")
+            }
+            if let index { _ = try read(index) }
+            for register in 1...5 { state[register: register] = .uninitialized }
+        } else if let index {
+            _ = try read(index)
+        }
         try write(0, .scalar(Self.loadedScalar(size: size.byteCount, signExtended: false), id: 0))
     }
 
@@ -190,7 +204,7 @@ extension AbstractInterpreter {
             guard lowest >= 0, highest <= Int64(map.descriptor.valueSize) else {
                 throw error(.safetyViolation, "invalid access to map value, value_size=\(map.descriptor.valueSize) off=\(fixed) size=\(size)")
             }
-        case .packet:
+        case .packet, .packetMeta:
             guard fixed >= 0, fixed + Int64(size) <= pointer.range else {
                 throw error(
                     .safetyViolation,

@@ -16,7 +16,7 @@ extension AbstractInterpreter {
         guard !pointer.maybeNull else { return false }
         switch pointer.region {
         case .context, .stack, .mapValue, .memory, .packet: return true
-        case .packetEnd, .mapPointer, .typedContext: return false
+        case .packetEnd, .packetMeta, .mapPointer, .typedContext: return false
         }
     }
 
@@ -81,7 +81,8 @@ extension AbstractInterpreter {
             .loadImmediate64(let dst, _, _):
             relations.removeAll { $0.involves(location(dst)) }
         case .packetLoad:
-            relations.removeAll { $0.involves(location(0)) }
+            let clobbered = options.context == nil ? 0 : 5
+            relations.removeAll { relation in (0...clobbered).contains { relation.involves(location(UInt8($0))) } }
         case .load(let size, let dstRegister, let base, let offset, let signExtends):
             let dst = location(dstRegister)
             relations.removeAll { $0.involves(dst) }

@@ -104,7 +104,8 @@ extension AbstractInterpreter {
         case .negate(_, let dst), .moveSignExtended(_, let dst, _, _), .byteSwap(_, let dst), .loadImmediate64(let dst, _, _):
             zone.forget(zoneVariable(dst))
         case .packetLoad:
-            zone.forget(zoneVariable(0))
+            // With a typed context R1-R5 are clobbered too (the kernel's helper call).
+            for register in 0...(options.context == nil ? 0 : 5) { zone.forget(zoneVariable(UInt8(register))) }
         case .load(let size, let dst, let base, let offset, let signExtends):
             var fill: LinearRelation.Location?
             if size == .double, !signExtends, let slot = zoneStackSlot(register: base, offset: offset, spilled: true),

@@ -10,8 +10,7 @@ import EBPFCore
 /// here and loads as a packet pointer (``FieldKind/packetStart``) or the packet's end
 /// (``FieldKind/packetEnd``), which a comparison must relate before any packet access.
 public struct ContextDescriptor: Sendable, Hashable {
-    /// What a field holds; reading a ``FieldKind/packetMeta`` field is refused (accesses
-    /// through it are not modelled yet).
+    /// What a field holds (a ``FieldKind/packetMeta`` field loads as a `pkt_meta` pointer).
     public typealias FieldKind = ContextFieldKind
 
     /// One field of the block.
@@ -21,13 +20,24 @@ public struct ContextDescriptor: Sendable, Hashable {
         public var size: Int
         public var kind: FieldKind
         public var isWritable: Bool
+        /// Which accesses narrower than the whole field are allowed (loads of the low-order
+        /// bytes of a `__sk_buff` scalar, say).
+        public var narrowAccess: ContextNarrowAccess
+        /// The width stores to the field have when it is narrower than ``size`` (the runtime
+        /// keeps as many bytes of a store as the kernel does; see the runtime's layout).
+        public var storeSize: Int
 
-        public init(name: String, offset: Int, size: Int, kind: FieldKind = .scalar, isWritable: Bool = false) {
+        public init(
+            name: String, offset: Int, size: Int, kind: FieldKind = .scalar, isWritable: Bool = false,
+            narrowAccess: ContextNarrowAccess = .none, storeSize: Int? = nil
+        ) {
+            self.storeSize = storeSize ?? size
             self.name = name
             self.offset = offset
             self.size = size
             self.kind = kind
             self.isWritable = isWritable
+            self.narrowAccess = narrowAccess
         }
     }
 
@@ -46,8 +56,16 @@ public struct ContextDescriptor: Sendable, Hashable {
         self.maxPacketLength = maxPacketLength
     }
 
-    /// The field accessed by `size` bytes at `offset`, if that is exactly one field.
-    public func field(at offset: Int64, size: Int) -> Field? {
-        fields.first { Int64($0.offset) == offset && $0.size == size }
+    /// The field an access of `size` bytes at `offset` reads (or writes), if the field allows
+    /// it: the whole field, or a narrower access its ``Field/narrowAccess`` allows. Writability
+    /// is the caller's to check.
+    public func field(at offset: Int64, size: Int, isWrite: Bool = false) -> Field? {
+        guard let field = fields.first(where: { Int64($0.offset) <= offset && offset < Int64($0.offset + $0.size) }) else {
+            return nil
+        }
+        if isWrite && offset == Int64(field.offset) && size == field.storeSize { return field }
+        guard field.narrowAccess.allows(offset: offset - Int64(field.offset), size: size, fieldSize: field.size, isWrite: isWrite)
+        else { return nil }
+        return field
     }
 }

@@ -14,6 +14,10 @@ public struct PointerValue: Hashable, Sendable {
         case packet
         /// The end of the input memory (`pkt_end`): may only be compared.
         case packetEnd
+        /// The metadata before the packet of a typed context (`pkt_meta`, from
+        /// `xdp_md.data_meta`): offsets from the metadata's start, accessible up to `range`,
+        /// which only a comparison with the packet's start (`data`) proves.
+        case packetMeta
         /// The stack frame at call depth `frame` (0 = entry function); offsets are relative to
         /// that frame's R10 and so are negative.
         case stack(frame: Int)
@@ -53,6 +57,15 @@ public struct PointerValue: Hashable, Sendable {
         self.maybeNull = maybeNull
     }
 
+    /// Whether the pointer is into the packet or its metadata, whose accessible bytes are its
+    /// ``range`` (shared by the pointers with its ``id``).
+    var hasPacketRange: Bool {
+        switch region {
+        case .packet, .packetMeta: true
+        default: false
+        }
+    }
+
     /// Whether arithmetic is allowed on this pointer.
     var allowsArithmetic: Bool {
         if maybeNull { return false }
@@ -69,6 +82,7 @@ public struct PointerValue: Hashable, Sendable {
         case .context, .typedContext: base = "ctx"
         case .packet: base = "pkt"
         case .packetEnd: base = "pkt_end"
+        case .packetMeta: base = "pkt_meta"
         case .stack: base = "fp"
         case .mapPointer: base = "map_ptr"
         case .mapValue: base = "map_value"
@@ -94,7 +108,7 @@ public struct PointerValue: Hashable, Sendable {
         }
         parts.append("off=\(fixedOffset)")
         switch region {
-        case .packet: parts.append("r=\(range)")
+        case .packet, .packetMeta: parts.append("r=\(range)")
         case .mapValue(let map): parts.append("ks=\(map.descriptor.keySize),vs=\(map.descriptor.valueSize)")
         case .memory(let size): parts.append("sz=\(size)")
         case .context(let size), .typedContext(let size): parts.append("sz=\(size)")

@@ -114,7 +114,7 @@ struct StateJoin {
         result.fixedOffset = base
         result.variableOffset = scalar(oldVariable, newVariable)
         result.maybeNull = p.maybeNull || q.maybeNull
-        let isPacket = if case .packet = p.region { true } else { false }
+        let isPacket = p.hasPacketRange
         if isPacket {
             // Bytes proven from the new base (start plus the shifted variable part).
             let range = max(0, min(p.range - oldShift, q.range - newShift))

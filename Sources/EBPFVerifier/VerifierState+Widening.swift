@@ -47,7 +47,7 @@ extension VerifierState {
             }
             let shifted = ScalarBounds.add(q.variableOffset, .constant(UInt64(bitPattern: shift)))
             guard p.variableOffset.contains(shifted) else { return false }
-            if case .packet = p.region {
+            if p.hasPacketRange {
                 // Bytes proven from p's base must be proven from q's: p.range <= q.range - shift.
                 // (A range of 0 proves nothing, so any new range satisfies it.)
                 guard p.range == 0 || p.range <= q.range - shift else { return false }

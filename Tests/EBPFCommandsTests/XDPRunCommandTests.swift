@@ -20,8 +20,8 @@ struct XDPRunCommandTests {
     }
 
     @Test("socket and tc programs print their result", arguments: [
-        ("Tests/Corpus/skb/tc_drop_ports.o", "examples/c/packets/tcp_ssh.bin", "2 TC_ACT_SHOT\n"),
-        ("Tests/Corpus/skb/tc_drop_ports.o", "examples/c/packets/tcp_http.bin", "0 TC_ACT_OK\n"),
+        ("Tests/Corpus/skb/tc_drop_ports.o", "examples/c/packets/tcp_ssh.bin", "2 TC_ACT_SHOT\nmark=6\n"),
+        ("Tests/Corpus/skb/tc_drop_ports.o", "examples/c/packets/tcp_http.bin", "0 TC_ACT_OK\nmark=6\n"),
         ("Tests/Corpus/skb/socket_tcp_port.o", "examples/c/packets/tcp_http.bin", "96\n"),
     ])
     func socketBuffer(program: String, packet: String, expected: String) throws {

@@ -85,9 +85,9 @@ import Testing
         let legacy = try Fixtures.example("port_filter")
         let file = try ELFFile(bytes: legacy)
         let maps = try #require(file.section(named: "maps"))
-        // LRU per-CPU hash (10) is not supported.
-        let error = Self.errorOf(Self.patched(legacy, at: maps.offset, value: 10, size: 4))
-        #expect(error == .invalidMapDefinition(name: "verdicts", offset: maps.offset, reason: "map type 10 is not supported"))
+        // An array of maps (12) is not supported.
+        let error = Self.errorOf(Self.patched(legacy, at: maps.offset, value: 12, size: 4))
+        #expect(error == .invalidMapDefinition(name: "verdicts", offset: maps.offset, reason: "map type 12 is not supported"))
         let zeroEntries = Self.errorOf(Self.patched(legacy, at: maps.offset + 12, value: 0, size: 4))
         #expect(zeroEntries?.offset == maps.offset)
 

@@ -88,6 +88,49 @@ import Testing
         #expect(try harness.run(store(9, 8, 2), configuration: configuration) == .errno(2))
     }
 
+    /// `BPF_MAP_TYPE_LRU_PERCPU_HASH`: a per-CPU hash whose new keys evict the least recently
+    /// used one when full, from Swift and from programs; a program's lookup is a use.
+    @Test(arguments: ProgramHarness.configurations)
+    func lruPerCPUHashEvictsTheLeastRecentlyUsed(configuration: ExecutionConfiguration) throws {
+        let harness = ProgramHarness()
+        let map = try PerCPUMap.make(MapDefinition(type: .lruPerCPUHash, keySize: 4, valueSize: 8, maxEntries: 2), possibleCPUs: 2)
+        #expect(map.definition.type.description == "lru_percpu_hash")
+        _ = harness.table.add(map)
+        try map.update(UInt32(1), perCPU: [UInt64(1), 10])
+        try map.update(UInt32(2), perCPU: [UInt64(2), 20])
+        // Key 1 used by a program (its lookup): 2 is now the least recently used.
+        let lookup = """
+            stw [%r10-4], 1
+            lddw %r1, map_fd 1
+            mov %r2, %r10
+            add %r2, -4
+            call 1
+            exit
+            """
+        #expect(try PerCPU.withCurrentCPU(1) { try harness.run(lookup, configuration: configuration) } != 0)
+        let store = """
+            stw [%r10-4], 3
+            stdw [%r10-16], 33
+            lddw %r1, map_fd 1
+            mov %r2, %r10
+            add %r2, -4
+            mov %r3, %r10
+            add %r3, -16
+            mov %r4, 0
+            call 2
+            exit
+            """
+        #expect(try PerCPU.withCurrentCPU(1) { try harness.run(store, configuration: configuration) } == 0)
+        #expect(try map.values(UInt32(2), as: UInt64.self) == nil)
+        #expect(try map.values(UInt32(1), as: UInt64.self) == [1, 10])
+        #expect(try map.values(UInt32(3), as: UInt64.self) == [0, 33])  // the other CPU's slot zeroed
+        // From Swift too, without refusing (a plain per-CPU hash says E2BIG); deletes work.
+        try map.update(UInt32(4), perCPU: [UInt64(4), 40])
+        #expect(try map.entries().count == 2)
+        try map.delete(UInt32(4))
+        #expect(try map.entries().count == 1)
+    }
+
     @Test func possibleCPUsParseTheKernelsList() {
         #expect(PerCPU.machinePossibleCPUs >= 1)
         #expect(PerCPU.possibleCPUs == PerCPU.machinePossibleCPUs)

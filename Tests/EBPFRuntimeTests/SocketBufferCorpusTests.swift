@@ -8,7 +8,10 @@ import Testing
 /// frames: both engines after the verifier and the interpreter without it give the same R0 and
 /// output packet, and where bpf() is allowed so does the kernel's `BPF_PROG_TEST_RUN`.
 @Suite struct SocketBufferCorpusTests {
-    static let names = ["socket_ipv4_only", "socket_tcp_port", "socket_ctx_fields", "tc_drop_ports", "tc_ttl_rewrite"]
+    static let names = [
+        "socket_ipv4_only", "socket_tcp_port", "socket_ctx_fields", "socket_narrow_fields", "tc_drop_ports", "tc_ttl_rewrite",
+        "tc_narrow_classify", "tc_ctx_write", "socket_ld_abs", "tc_ld_abs", "tc_meta_check",
+    ]
     /// Frames the kernel's skb test run accepts: IPv4 and IPv6 ones need their whole IP header.
     static let packets = XDPCorpus.packets(count: 1_200, seed: 26).filter { frame in
         switch (frame[12], frame[13]) {
@@ -17,6 +20,19 @@ import Testing
         default: true
         }
     }.prefix(1_000).map { $0 }
+
+    /// `sizeof(struct __sk_buff)`: the `ctx_out` the kernel fills.
+    static let socketBufferSize = 192
+
+    /// The fields the kernel's test run gives back in `ctx_out` and a program may write: `mark`
+    /// (@8), `priority` (@32), `cb[0..4]` (@48).
+    static func reportedFields(_ context: [UInt8]) -> [UInt32] {
+        [8, 32, 48, 52, 56, 60, 64].map { offset in
+            context[offset..<(offset + 4)].reversed().reduce(0) { $0 << 8 | UInt32($1) }
+        }
+    }
+
+    static func reportedFields(of fields: SocketBufferFields) -> [UInt32] { [fields.mark, fields.priority] + fields.cb }
 
     @Test func theFramesAreAThousand() {
         #expect(Self.packets.count == 1_000)
@@ -51,6 +67,7 @@ import Testing
         }
         var mismatches: [String] = []
         var results: Set<UInt64> = []
+        var written = 0
         for (index, packet) in Self.packets.enumerated() {
             let expected = try program.run(using: runners[0], socketBuffer: packet)
             results.insert(expected.returnValue)
@@ -61,7 +78,7 @@ import Testing
             if let kernel {
                 let run: KernelBPF.PacketRun
                 do {
-                    run = try KernelBPF.testRun(kernel, packet: packet)
+                    run = try KernelBPF.testRun(kernel, packet: packet, contextOutputSize: Self.socketBufferSize)
                 } catch {
                     mismatches.append("packet \(index) (\(packet.count) bytes): kernel errno \(error.errno)")
                     continue
@@ -71,9 +88,15 @@ import Testing
                         "packet \(index) (\(packet.count) bytes): kernel \(run.returnValue) \(run.packet.count) bytes, "
                             + "interpreter \(expected.returnValue) \(expected.packet.count) bytes")
                 }
+                let kernelFields = Self.reportedFields(run.context)
+                let ours = Self.reportedFields(of: expected.fields)
+                if kernelFields != ours {
+                    mismatches.append("packet \(index): the kernel's ctx_out \(kernelFields), the interpreter's \(ours)")
+                }
+                if expected.fields != SocketBufferFields() { written += 1 }
             }
         }
         #expect(mismatches.count == 0, "\(name): \(mismatches.count) mismatches, first: \(mismatches.prefix(3))")
-        print("\(name): \(results.count) distinct results, kernel \(kernel == nil ? "skipped" : "compared")")
+        print("\(name): \(results.count) distinct results, \(written) runs wrote context fields, kernel \(kernel == nil ? "skipped" : "compared")")
     }
 }

@@ -52,7 +52,7 @@ import Testing
     @Test(arguments: [
         ("ldxdw %r2, [%r1]", "size=8"),
         ("ldxh %r2, [%r1+4]", "size=2"),
-        ("ldxw %r2, [%r1+2]", "not at a field"),
+        ("ldxw %r2, [%r1+2]", "xdp_md.data is accessed as 4 bytes at its offset"),
         ("ldxw %r2, [%r1+20]", "not at a field"),  // egress_ifindex: devmap programs only
         ("ldxw %r2, [%r1+24]", "outside xdp_md"),
         ("stxw [%r1+12], %r2", "read-only"),

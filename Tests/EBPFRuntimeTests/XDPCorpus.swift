@@ -11,8 +11,38 @@ enum XDPCorpus {
         "xdp_ipv6_hop_limit", "xdp_meta_mark", "xdp_syn_guard", "xdp_trim_tail", "xdp_vlan_pop", "xdp_vlan_push",
         "xdp_fragment_drop", "xdp_udp_echo", "xdp_icmp6_echo", "xdp_dscp_mark", "xdp_tail_trailer", "xdp_mac_filter",
         "xdp_arp_guard", "xdp_tcp_mss_clamp", "xdp_strip_ip_options", "xdp_redirect_ports", "xdp_csum_diff_nat", "xdp_proto_count", "xdp_rate_guard", "xdp_lpm_guard",
-        "xdp_percpu_count", "xdp_redirect_map",
+        "xdp_percpu_count", "xdp_redirect_map", "xdp_meta_read", "xdp_lru_flows",
     ]
+
+    /// Programs that read metadata before the packet: each frame comes with some
+    /// (``metadata(for:)``), given to the kernel's test run in its context (`xdp_md.data`).
+    static let metadataPrograms: Set<String> = ["xdp_meta_read"]
+
+    /// Metadata for the `index`th frame: 0, 4, 8 or 12 bytes in turn, of varied contents.
+    static func metadata(for index: Int) -> [UInt8] {
+        var state = UInt32(truncatingIfNeeded: index) &* 2_654_435_761 &+ 12_345
+        return (0..<(index % 4) * 4).map { _ in
+            state = state &* 1_103_515_245 &+ 12_345
+            return UInt8(truncatingIfNeeded: state >> 16)
+        }
+    }
+
+    /// The kernel's test run of an XDP program on `packet` with `metadata` before it: the
+    /// context gives the metadata's length (`data`) and the end (`data_end`), and the kernel
+    /// returns metadata and packet together, with the metadata's length after the run in the
+    /// context it gives back.
+    static func kernelRun(
+        _ program: KernelProgram, packet: [UInt8], metadata: [UInt8]
+    ) throws(KernelRunError) -> (returnValue: UInt32, metadata: [UInt8], packet: [UInt8]) {
+        guard !metadata.isEmpty else {
+            let run = try KernelBPF.testRun(program, packet: packet)
+            return (run.returnValue, [], run.packet)
+        }
+        let context = word(UInt32(metadata.count)) + word(UInt32(metadata.count + packet.count)) + Array(repeating: 0, count: 16)
+        let run = try KernelBPF.testRun(program, packet: metadata + packet, context: context, contextOutputSize: 24)
+        let length = Int(run.context[0]) | Int(run.context[1]) << 8
+        return (run.returnValue, Array(run.packet.prefix(length)), Array(run.packet.dropFirst(length)))
+    }
 
     /// Entries stored in a program's maps before it runs, in the engines' maps and the
     /// kernel's alike: (map, key, value), 32-bit little-endian numbers. `xdp_redirect_map`'s

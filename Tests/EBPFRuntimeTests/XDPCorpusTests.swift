@@ -41,18 +41,21 @@ import Testing
         }
         var mismatches: [String] = []
         var verdicts: [UInt32: Int] = [:]
+        var withMetadata = 0
         for (index, packet) in Self.packets.enumerated() {
             var first = packet
-            let expected = try engines[0].program.run(using: engines[0].runner, xdp: &first)
+            let metadata = XDPCorpus.metadataPrograms.contains(name) ? XDPCorpus.metadata(for: index) : []
+            let expected = try engines[0].program.run(using: engines[0].runner, xdp: &first, metadata: metadata)
+            if !expected.metadata.isEmpty { withMetadata += 1 }
             verdicts[expected.action.rawValue, default: 0] += 1
             for engine in engines.dropFirst() {
                 var copy = packet
-                let other = try engine.program.run(using: engine.runner, xdp: &copy)
+                let other = try engine.program.run(using: engine.runner, xdp: &copy, metadata: metadata)
                 if other != expected { mismatches.append("packet \(index): \(expected.action) vs \(other.action)") }
             }
             if let kernel {
-                let run = try KernelBPF.testRun(kernel.program, packet: packet)
-                if run.returnValue != expected.action.rawValue || run.packet != expected.packet {
+                let run = try XDPCorpus.kernelRun(kernel.program, packet: packet, metadata: metadata)
+                if run.returnValue != expected.action.rawValue || run.packet != expected.packet || run.metadata != expected.metadata {
                     mismatches.append(
                         "packet \(index) (\(packet.count) bytes): kernel \(run.returnValue) \(run.packet.count) bytes, "
                             + "interpreter \(expected.action) \(expected.packet.count) bytes")
@@ -60,6 +63,7 @@ import Testing
             }
         }
         #expect(mismatches.count == 0, "\(name): \(mismatches.count) mismatches, first: \(mismatches.prefix(3))")
+        if XDPCorpus.metadataPrograms.contains(name) { #expect(withMetadata >= 700, "\(name): \(withMetadata) runs left metadata") }
         let maps = try XDPCorpus.contents(engines[0].object)
         for engine in engines.dropFirst() { #expect(try XDPCorpus.contents(engine.object) == maps, "\(name): maps differ") }
         if let kernel {

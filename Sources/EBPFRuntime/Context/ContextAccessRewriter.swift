@@ -61,8 +61,12 @@ struct ContextAccessRewriter {
         }
     }
 
-    /// The program's slots with every context access rewritten.
-    func rewrite(_ program: Program) throws(LinkError) -> [Instruction] {
+    /// The program's slots with every context access rewritten, and the slots of the register
+    /// stores to `__sk_buff.queue_mapping`, which the kernel skips for values of 0xffff
+    /// (`NO_QUEUE_MAPPING`) or more: the linker guards them in the engines' program
+    /// (``ProgramLinker``), since the check needs a jump.
+    func rewriteWithGuards(_ program: Program) throws(LinkError) -> (slots: [Instruction], guardedStores: [Int]) {
+        var guardedStores: [Int] = []
         let decoded = program.decoded
         var slots = program.instructions
         var states = [State?](repeating: nil, count: decoded.count)
@@ -133,11 +137,18 @@ struct ContextAccessRewriter {
                 case .add, .or, .and, .xor: break
                 }
                 propagate(state, to: next)
-            case .packetLoad:
-                // The engines read these from the input memory's start, which is the context
-                // block here, not the packet (the kernel reads the socket buffer's data).
-                throw .invalidContextAccess(
-                    index: pc, reason: "BPF_LD_ABS/BPF_LD_IND are not supported with a \(layout.name) context; use bpf_skb_load_bytes")
+            case .packetLoad(_, let index, let immediate):
+                // The engines read these from the run's memory, which starts with the context
+                // block: the offset from skb->data becomes one from the memory's start.
+                guard let loads = layout.legacyPacketLoads else {
+                    throw .invalidContextAccess(index: pc, reason: "BPF_LD_[ABS|IND] instructions not allowed for this program type")
+                }
+                // An ldind's offset is known at run time only: the linker gives the engines a stub
+                // for it (IndirectPacketLoadStubs); the verifier sees it as written.
+                if index == nil { slots[pc].immediate = loads.absoluteImmediate(immediate) }
+                // The kernel's rewriting calls a helper: R1-R5 are clobbered.
+                for register in 0...5 { state.registers[register] = .other }
+                propagate(state, to: next)
             case .jump(let target):
                 propagate(state, to: target)
             case .conditionalJump(_, _, _, _, let target):
@@ -179,24 +190,46 @@ struct ContextAccessRewriter {
                 if access.isAtomic {
                     throw .invalidContextAccess(index: pc, reason: "BPF_ATOMIC stores into R\(access.base) ctx is not allowed")
                 }
-                if case .load(_, _, _, _, true) = operation {
-                    throw .invalidContextAccess(index: pc, reason: "sign-extending load from \(layout.name) is not allowed")
-                }
                 let field: ContextLayout.Field
                 switch layout.field(at: Int64(access.offset), size: access.size.byteCount, isWrite: access.isWrite) {
                 case .success(let found): field = found
                 case .failure(let refusal): throw .invalidContextAccess(index: pc, reason: refusal.message)
                 }
-                let newSize: MemorySize =
-                    switch field.runtimeSize {
-                    case 1: .byte
-                    case 2: .half
-                    case 4: .word
-                    default: .double
+                if case .load(_, _, _, _, true) = operation, field.kind != .scalar {
+                    // The kernel sign-extends numbers it loads from a context (BPF_MEMSX) but
+                    // never a pointer.
+                    throw .invalidContextAccess(index: pc, reason: "sign-extending load of \(layout.name).\(field.name), a pointer, is not allowed")
+                }
+                let within = Int(access.offset) - field.offset
+                if access.isWrite && field.storageSize < field.size {
+                    // A field the kernel keeps in fewer bytes keeps only that many of a store.
+                    if case .store(_, _, _, .immediate(let value)) = operation, field.name == "queue_mapping", value >= 0xffff {
+                        // The kernel drops a store of NO_QUEUE_MAPPING or more (a no-op jump).
+                        slots[pc] = Instruction(opcode: Opcode.ja)
+                    } else {
+                        slots[pc] = slots[pc].reencodedMemoryAccess(
+                            size: field.storageSize == 1 ? .byte : .half, offset: Int16(field.runtimeOffset))
+                        if field.name == "queue_mapping", case .store(_, _, _, .register) = operation { guardedStores.append(pc) }
                     }
-                slots[pc] = slots[pc].reencodedMemoryAccess(size: newSize, offset: Int16(field.runtimeOffset))
+                } else if within == 0 && access.size.byteCount == field.size {
+                    let newSize: MemorySize =
+                        switch field.runtimeSize {
+                        case 1: .byte
+                        case 2: .half
+                        case 4: .word
+                        default: .double
+                        }
+                    slots[pc] = slots[pc].reencodedMemoryAccess(size: newSize, offset: Int16(field.runtimeOffset))
+                } else {
+                    // A narrow access (a scalar field, whose runtime bytes are the kernel's
+                    // value): the same bytes of the runtime's field.
+                    // A load at least as wide as the kernel's storage gives the whole value
+                    // (the kernel's narrow-load rewriting shifts only narrower ones).
+                    let start = access.size.byteCount >= field.storageSize ? 0 : within
+                    slots[pc] = slots[pc].reencodedMemoryAccess(size: access.size, offset: Int16(field.runtimeOffset + start))
+                }
             }
         }
-        return slots
+        return (slots, guardedStores)
     }
 }

@@ -32,17 +32,22 @@ extension LinkedProgram {
             base.storeBytes(of: low, toByteOffset: SocketBufferContext.protocolOffset + 1, as: UInt8.self)
             base.storeBytes(of: UInt32(1), toByteOffset: SocketBufferContext.ifindexOffset, as: UInt32.self)
             base.storeBytes(of: UInt64(UInt(bitPattern: data)), toByteOffset: SocketBufferContext.dataOffset, as: UInt64.self)
+            base.storeBytes(of: UInt64(UInt(bitPattern: data)), toByteOffset: SocketBufferContext.dataMetaOffset, as: UInt64.self)
             base.storeBytes(
                 of: UInt64(UInt(bitPattern: base + frameStart + frame.count)), toByteOffset: SocketBufferContext.dataEndOffset,
                 as: UInt64.self)
             do throws(ExecutionTrap) {
-                let r0 = try run(using: runner, memory: memory, trace: trace)
+                // The run's memory ends at the packet's end: the legacy packet loads (BPF_LD_ABS,
+                // BPF_LD_IND) read up to there and end the program past it.
+                let r0 = try run(
+                    using: runner, memory: UnsafeMutableRawBufferPointer(rebasing: memory[0..<(frameStart + frame.count)]), trace: trace)
                 var packet = Array(memory[frameStart..<(frameStart + frame.count)])
                 // The kernel gives the pulled Ethernet header back as zeros.
                 for index in 0..<pulled { packet[index] = 0 }
                 outcome = .success(
                     SocketBufferResult(
-                        returnValue: r0, packet: packet, redirect: PacketRedirect.recorded(in: base, at: SocketBufferContext.redirectOffset)))
+                        returnValue: r0, packet: packet, redirect: PacketRedirect.recorded(in: base, at: SocketBufferContext.redirectOffset),
+                        fields: SocketBufferFields(block: base)))
             } catch {
                 outcome = .failure(.trap(error))
             }

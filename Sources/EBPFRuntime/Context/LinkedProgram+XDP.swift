@@ -18,13 +18,20 @@ extension LinkedProgram {
     ///   - runner: an engine built from this program (``prepare``).
     ///   - ingressInterface: `ctx->ingress_ifindex` (1, the loopback device, in the kernel's test run).
     ///   - rxQueue: `ctx->rx_queue_index`.
+    ///   - metadata: bytes of metadata before the packet (`ctx->data_meta` points at them), as a
+    ///     driver or an earlier program left them and as the kernel's test run takes them from a
+    ///     context whose `data` is their length: a multiple of 4, at most
+    ///     ``XDPContext/maxMetadataLength`` (``PacketRunError/invalidMetadata(length:)``).
     public func run(
         using runner: some ProgramRunner, xdp packet: inout [UInt8], ingressInterface: UInt32 = 1, rxQueue: UInt32 = 0,
-        trace: TraceLog? = nil
+        metadata: [UInt8] = [], trace: TraceLog? = nil
     ) throws(PacketRunError) -> XDPResult {
         guard type == .xdp else { throw .wrongType(type, expected: "an XDP program") }
         guard packet.count >= XDPContext.minPacketLength else { throw .packetTooShort(length: packet.count) }
         guard packet.count <= XDPContext.maxPacketLength else { throw .packetTooLong(length: packet.count) }
+        guard metadata.count % 4 == 0, metadata.count <= XDPContext.maxMetadataLength else {
+            throw .invalidMetadata(length: metadata.count)
+        }
         var buffer = [UInt8](repeating: 0, count: XDPContext.blockSize + XDPContext.frameSize)
         var outcome: Result<XDPResult, PacketRunError> = .failure(.packetTooShort(length: 0))
         let input = packet
@@ -33,12 +40,15 @@ extension LinkedProgram {
             let hardStart = base + XDPContext.blockSize
             let data = hardStart + XDPContext.headroom
             input.withUnsafeBytes { data.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            if !metadata.isEmpty {
+                metadata.withUnsafeBytes { (data - metadata.count).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            }
             func store(_ pointer: UnsafeMutableRawPointer, at offset: Int) {
                 base.storeBytes(of: UInt64(UInt(bitPattern: pointer)), toByteOffset: offset, as: UInt64.self)
             }
             store(data, at: XDPContext.dataOffset)
             store(data + input.count, at: XDPContext.dataEndOffset)
-            store(data, at: XDPContext.dataMetaOffset)
+            store(data - metadata.count, at: XDPContext.dataMetaOffset)
             store(hardStart, at: XDPContext.hardStartOffset)
             store(hardStart + XDPContext.frameSize - XDPContext.tailroom, at: XDPContext.hardEndOffset)
             base.storeBytes(of: ingressInterface, toByteOffset: XDPContext.ingressInterfaceOffset, as: UInt32.self)

@@ -4,13 +4,15 @@
 ///
 /// The block keeps `__sk_buff`'s 32-bit fields at their own offsets (`len`@0 ... `tc_classid`@72)
 /// and moves what is wider in the runtime: `data` to 80 and `data_end` to 88 (8-byte pointers),
-/// `napi_id` to 96. What a type may access (the kernel's `sk_filter_is_valid_access` and
-/// `tc_cls_act_is_valid_access`), each field as a whole `__u32`:
+/// `napi_id` to 96, `data_meta` (tc only) to 120. What a type may access (the kernel's `sk_filter_is_valid_access` and
+/// `tc_cls_act_is_valid_access`): each `__u32` read whole or as 1 or 2 aligned bytes of it (its
+/// low-order bytes at that offset) and written whole; `cb[]` read and written 1, 2, 4 or 8 bytes
+/// at a time; `data` and `data_end` read whole:
 ///
 /// | type | reads | writes |
 /// |---|---|---|
 /// | socket filter | `len` ... `tc_index`, `cb[0..4]`, `hash`, `napi_id` | `cb[]` |
-/// | tc classifier | those, `tc_classid`, `data`, `data_end` | `mark`, `queue_mapping`, `priority`, `tc_index`, `cb[]`, `tc_classid` |
+/// | tc classifier | those, `tc_classid`, `data`, `data_end`, `data_meta` | `mark`, `queue_mapping`, `priority`, `tc_index`, `cb[]`, `tc_classid` |
 ///
 /// The packet starts at the network header for a socket filter (the kernel's `eth_type_trans`
 /// pulled the Ethernet header: `len` is 14 less) and at the Ethernet header for tc.
@@ -35,37 +37,45 @@ public enum SocketBufferContext {
     static let napiOffset = 96
     /// Where `bpf_redirect` records its target: interface (4), set (4), flags (8).
     static let redirectOffset = 104
+    /// `data_meta`: the packet's start, since a test run's socket buffer has no metadata.
+    static let dataMetaOffset = 120
 
-    private static func scalar(_ name: String, _ offset: Int, writable: Bool = false) -> ContextLayout.Field {
-        .init(name: name, offset: offset, size: 4, runtimeOffset: offset, runtimeSize: 4, isWritable: writable)
+    /// A `__u32` of `__sk_buff`; `storage`: the bytes of the kernel's `sk_buff` field behind it.
+    private static func scalar(_ name: String, _ offset: Int, writable: Bool = false, storage: Int = 4) -> ContextLayout.Field {
+        .init(
+            name: name, offset: offset, size: 4, runtimeOffset: offset, runtimeSize: 4, isWritable: writable, narrowAccess: .reads,
+            storageSize: storage)
     }
 
     private static func common(tc: Bool) -> [ContextLayout.Field] {
         var fields = [
-            scalar("len", 0), scalar("pkt_type", 4), scalar("mark", 8, writable: tc), scalar("queue_mapping", 12, writable: tc),
-            scalar("protocol", 16), scalar("vlan_present", 20), scalar("vlan_tci", 24), scalar("vlan_proto", 28),
-            scalar("priority", 32, writable: tc), scalar("ingress_ifindex", 36), scalar("ifindex", 40),
-            scalar("tc_index", 44, writable: tc),
+            scalar("len", 0), scalar("pkt_type", 4, storage: 1), scalar("mark", 8, writable: tc),
+            scalar("queue_mapping", 12, writable: tc, storage: 2), scalar("protocol", 16, storage: 2), scalar("vlan_present", 20),
+            scalar("vlan_tci", 24, storage: 2), scalar("vlan_proto", 28, storage: 2), scalar("priority", 32, writable: tc),
+            scalar("ingress_ifindex", 36), scalar("ifindex", 40), scalar("tc_index", 44, writable: tc, storage: 2),
         ]
-        for index in 0..<5 { fields.append(scalar("cb[\(index)]", 48 + 4 * index, writable: true)) }
+        // `cb[0..4]`, which the kernel lets programs access as 20 bytes: 1, 2, 4 or 8 at a time.
+        fields.append(.init(name: "cb", offset: 48, size: 20, runtimeOffset: 48, runtimeSize: 20, isWritable: true, narrowAccess: .readsAndWrites))
         fields.append(scalar("hash", 68))
-        fields.append(.init(name: "napi_id", offset: 84, size: 4, runtimeOffset: napiOffset, runtimeSize: 4))
+        fields.append(.init(name: "napi_id", offset: 84, size: 4, runtimeOffset: napiOffset, runtimeSize: 4, narrowAccess: .reads))
         return fields
     }
 
     /// `struct __sk_buff` for socket filters.
     public static let socketFilterLayout = ContextLayout(
-        name: "__sk_buff", size: 192, runtimeSize: blockSize, fields: common(tc: false), maxPacketLength: 0xffff)
+        name: "__sk_buff", size: 192, runtimeSize: blockSize, fields: common(tc: false), maxPacketLength: 0xffff,
+        legacyPacketLoads: .init(packetStart: blockSize + headroom + 14, linkHeader: -14, networkHeader: 0))
 
     /// `struct __sk_buff` for tc classifiers: direct packet access and more writable fields.
     public static let classifierLayout = ContextLayout(
         name: "__sk_buff", size: 192, runtimeSize: blockSize,
         fields: common(tc: true) + [
-            scalar("tc_classid", 72, writable: true),
+            scalar("tc_classid", 72, writable: true, storage: 2),
             .init(name: "data", offset: 76, size: 4, runtimeOffset: dataOffset, runtimeSize: 8, kind: .packetStart),
             .init(name: "data_end", offset: 80, size: 4, runtimeOffset: dataEndOffset, runtimeSize: 8, kind: .packetEnd),
+            .init(name: "data_meta", offset: 140, size: 4, runtimeOffset: dataMetaOffset, runtimeSize: 8, kind: .packetMeta),
         ],
-        maxPacketLength: 0xffff)
+        maxPacketLength: 0xffff, legacyPacketLoads: .init(packetStart: blockSize + headroom, linkHeader: 0, networkHeader: 14))
 
     /// `skb->pkt_type` as `eth_type_trans` sets it on the loopback device, whose address and
     /// broadcast address are both 00:00:00:00:00:00: multicast (`PACKET_MULTICAST`, 2) for every

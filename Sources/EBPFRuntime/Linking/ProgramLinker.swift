@@ -44,8 +44,11 @@ public struct ProgramLinker: Sendable {
         // An unchecked program may end in half an lddw; the decoder says so.
         if case .missingWideSecondHalf(let index)? = program.decoded.decodeError { throw .truncatedWideLoad(index: index) }
         var program = program
+        var guardedStores: [Int] = []
         if let layout = type.contextLayout {
-            program = Program(unchecked: try ContextAccessRewriter(layout: layout).rewrite(program))
+            let rewritten = try ContextAccessRewriter(layout: layout).rewriteWithGuards(program)
+            program = Program(unchecked: rewritten.slots)
+            guardedStores = rewritten.guardedStores
         }
         var slots = program.instructions
         var used: [Int32: BPFMap] = [:]
@@ -62,6 +65,10 @@ public struct ProgramLinker: Sendable {
             try appendTailCallTrampolines(&slots, decoded: program.decoded)
             registry.register(KernelHelpers.tailCallResult)
         }
+        if let loads = type.contextLayout?.legacyPacketLoads {
+            IndirectPacketLoadStubs.append(to: &slots, decoded: program.decoded, loads: loads)
+        }
+        IndirectPacketLoadStubs.guardQueueMappingStores(guardedStores, in: &slots)
         var regions: [MemoryRegion] = []
         for handle in used.keys.sorted() { regions += used[handle]!.regions }
         return LinkedProgram(

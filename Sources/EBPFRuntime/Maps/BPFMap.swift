@@ -40,7 +40,7 @@ public class BPFMap: @unchecked Sendable, CustomStringConvertible {
         case .hash, .lruHash: map = try HashMap(name: name, definition: definition)
         case .ringBuffer: map = try RingBufferMap(name: name, definition: definition)
         case .lpmTrie: map = try LPMTrieMap(name: name, definition: definition)
-        case .perCPUArray, .perCPUHash: map = try PerCPUMap(name: name, definition: definition)
+        case .perCPUArray, .perCPUHash, .lruPerCPUHash: map = try PerCPUMap(name: name, definition: definition)
         case .deviceMap, .cpuMap, .xdpSocketMap: map = try RedirectMap(name: name, definition: definition)
         case .programArray: map = try ProgramArrayMap(name: name, definition: definition)
         }

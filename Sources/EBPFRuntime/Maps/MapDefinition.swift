@@ -57,7 +57,7 @@ public struct MapDefinition: Sendable, Hashable {
                     : "\(maxEntries) keys of \(keySize) bytes and values of \(valueSize) bytes"
                 throw .invalidDefinition("\(what) exceed \(Self.maxStorageBytes) bytes")
             }
-        case .perCPUArray, .perCPUHash:
+        case .perCPUArray, .perCPUHash, .lruPerCPUHash:
             if type == .perCPUArray {
                 guard keySize == 4 else { throw .invalidDefinition("per-CPU arrays need 4-byte keys, not \(keySize)") }
             } else {

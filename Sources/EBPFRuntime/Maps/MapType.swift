@@ -12,6 +12,8 @@ public enum MapType: UInt32, Sendable, Hashable, CaseIterable, CustomStringConve
     case perCPUArray = 6
     /// `BPF_MAP_TYPE_LRU_HASH`: a hash map that evicts the least recently used key when full.
     case lruHash = 9
+    /// `BPF_MAP_TYPE_LRU_PERCPU_HASH`: an LRU hash map with one value per CPU for each key.
+    case lruPerCPUHash = 10
     /// `BPF_MAP_TYPE_LPM_TRIE`: keys are a 32-bit prefix length and the data; a program's lookup
     /// finds the longest stored prefix that matches.
     case lpmTrie = 11
@@ -33,6 +35,7 @@ public enum MapType: UInt32, Sendable, Hashable, CaseIterable, CustomStringConve
         case .perCPUHash: "percpu_hash"
         case .perCPUArray: "percpu_array"
         case .lruHash: "lru_hash"
+        case .lruPerCPUHash: "lru_percpu_hash"
         case .lpmTrie: "lpm_trie"
         case .deviceMap: "devmap"
         case .cpuMap: "cpumap"

@@ -1,7 +1,8 @@
 import EBPFCore
 import Synchronization
 
-/// `BPF_MAP_TYPE_PERCPU_ARRAY` and `BPF_MAP_TYPE_PERCPU_HASH`: one value per CPU for each key.
+/// `BPF_MAP_TYPE_PERCPU_ARRAY`, `BPF_MAP_TYPE_PERCPU_HASH` and `BPF_MAP_TYPE_LRU_PERCPU_HASH`:
+/// one value per CPU for each key.
 ///
 /// The map keeps ``possibleCPUs`` values per key (``PerCPU/possibleCPUs`` when it was created),
 /// each at a multiple of the value size rounded up to 8. A program's `bpf_map_lookup_elem`
@@ -13,7 +14,10 @@ import Synchronization
 /// ``update(_:perCPU:flags:)`` are the typed forms.
 ///
 /// Keys, flags, iteration and errors are those of ``ArrayMap`` and ``HashMap``, which hold the
-/// elements (with a value of every CPU's slots).
+/// elements (with a value of every CPU's slots); an LRU per-CPU hash map is an LRU ``HashMap``
+/// inside: full, it evicts the least recently used key (a program's lookup or update uses a
+/// key, a lookup from Swift does not), and a new element's other CPUs' slots start zeroed, as
+/// the kernel's `pcpu_init_value` does for both per-CPU hash types.
 public final class PerCPUMap: BPFMap, @unchecked Sendable {
     /// The values kept per key.
     public let possibleCPUs: Int
@@ -22,10 +26,10 @@ public final class PerCPUMap: BPFMap, @unchecked Sendable {
     /// Serialises a program's insertion of a new hash element (read, then insert).
     private let lock = Mutex<Void>(())
 
-    /// Creates a per-CPU map of `definition` (type `.perCPUArray` or `.perCPUHash`) with
+    /// Creates a per-CPU map of `definition` (type `.perCPUArray`, `.perCPUHash` or `.lruPerCPUHash`) with
     /// `possibleCPUs` values per key (``BPFMap/make(_:name:)`` takes ``PerCPU/possibleCPUs``).
     public static func make(_ definition: MapDefinition, name: String = "", possibleCPUs: Int) throws(MapError) -> PerCPUMap {
-        guard definition.type == .perCPUArray || definition.type == .perCPUHash else {
+        guard [.perCPUArray, .perCPUHash, .lruPerCPUHash].contains(definition.type) else {
             throw .invalidDefinition("\(definition.type) is not a per-CPU map type")
         }
         let map = try PerCPUMap(name: name, definition: definition, possibleCPUs: possibleCPUs)
@@ -39,7 +43,12 @@ public final class PerCPUMap: BPFMap, @unchecked Sendable {
         self.possibleCPUs = possibleCPUs
         stride = MapDefinition.valueStride(definition.valueSize)
         var inner = definition
-        inner.type = definition.type == .perCPUArray ? .array : .hash
+        inner.type =
+            switch definition.type {
+            case .perCPUArray: .array
+            case .lruPerCPUHash: .lruHash
+            default: .hash
+            }
         inner.valueSize = stride * possibleCPUs
         try inner.validate()
         elements = inner.type == .array
@@ -94,7 +103,7 @@ public final class PerCPUMap: BPFMap, @unchecked Sendable {
     }
 
     override func delete(key: UnsafeRawPointer) throws(MapError) {
-        guard definition.type == .perCPUHash else { throw .operationNotSupported(operation: "delete", type: definition.type) }
+        guard definition.type != .perCPUArray else { throw .operationNotSupported(operation: "delete", type: definition.type) }
         try elements.delete(key: key)
     }
 
