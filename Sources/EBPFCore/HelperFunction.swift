@@ -28,10 +28,15 @@ public struct HelperFunction: Sendable {
     public let signature: HelperSignature
     /// Whether only programs under a GPL-compatible licence may call it (as in the kernel).
     public let gplOnly: Bool
+    /// Set for a helper the engines carry out themselves (``HelperIntrinsic/loop``: `bpf_loop`);
+    /// its ``body`` then serves no call from a program (`callx` cannot reach it: the engines
+    /// trap as for an unknown helper and the verifier rejects it).
+    public let intrinsic: HelperIntrinsic?
 
     public init(
         id: Int32, name: String, signature: HelperSignature = .unknown, gplOnly: Bool = false, provenBody: Body? = nil,
-        inlineArrayLookup: (@Sendable (UInt64) -> InlineArrayLookup?)? = nil, body: Body
+        inlineArrayLookup: (@Sendable (UInt64) -> InlineArrayLookup?)? = nil, intrinsic: HelperIntrinsic? = nil,
+        body: Body
     ) {
         self.id = id
         self.name = name
@@ -40,6 +45,7 @@ public struct HelperFunction: Sendable {
         self.inlineArrayLookup = inlineArrayLookup
         self.signature = signature
         self.gplOnly = gplOnly
+        self.intrinsic = intrinsic
     }
 }
 
@@ -87,6 +93,12 @@ public enum HelperArgument: Sendable, Hashable {
     case writableMemory
     /// The size of the preceding ``memory`` or ``writableMemory`` argument.
     case memorySize
+    /// A function address (an `lddw` of ``LoadImmediateKind/codeAddress``) the helper calls
+    /// back with the next argument as its context: `bpf_loop`'s `callback_fn`.
+    case callback
+    /// The context the ``callback`` receives: a pointer into a stack frame, or null (the
+    /// kernel's `ARG_PTR_TO_STACK_OR_NULL`). The callback may read and write it.
+    case callbackContext
     /// The context pointer (R1 at entry): the typed context (the verifier's `ContextDescriptor`)
     /// when the program has one, else the input memory.
     case context

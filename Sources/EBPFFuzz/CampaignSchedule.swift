@@ -7,6 +7,13 @@ protocol CampaignReport {
     var failureCount: Int { get }
 }
 
+extension CampaignReport {
+    /// `counts` as "key value" pairs in key order, comma-separated, for the reports' descriptions.
+    static func countList(_ counts: [String: Int]) -> String {
+        counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    }
+}
+
 /// The loop every campaign runs: one program per seed from `firstSeed`, until `maxPrograms`
 /// programs, `duration` (checked every 16 programs) or `maxFailures` failures, whichever comes
 /// first, with `progress` called every `progressInterval` programs.

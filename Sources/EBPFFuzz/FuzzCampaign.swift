@@ -73,7 +73,7 @@ public struct FuzzCampaign {
         public var description: String {
             var lines = [
                 "programs: \(programs), comparisons: \(comparisons) (\(verifiedComparisons) with verifier facts, \(wideningComparisons) of them widening), elapsed: \(elapsed)",
-                "interpreter outcomes: returned \(returned), not run \(notRun), traps \(trapped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))",
+                "interpreter outcomes: returned \(returned), not run \(notRun), traps \(Self.countList(trapped))",
             ]
             if kernel.attempted > 0 { lines.append("kernel: \(kernel)") }
             lines.append("divergences: \(failures.count + kernelFailures.count)")

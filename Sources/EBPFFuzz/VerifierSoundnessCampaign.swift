@@ -127,8 +127,8 @@ public struct VerifierSoundnessCampaign {
         public var description: String {
             var lines = [
                 "programs: \(programs) (\(mutated) mutated), accepted by some policy: \(acceptedPrograms) (\(acceptedMutants) mutants), elapsed: \(elapsed) (slowest: seed \(slowest.seed), \(slowest.duration))",
-                "accepted: " + accepted.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
-                "rejected: " + rejected.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
+                "accepted: " + Self.countList(accepted),
+                "rejected: " + Self.countList(rejected),
                 "most frequent rejections: "
                     + rejectionReasons.sorted { $0.value > $1.value }.prefix(8).map { "\($0.key) ×\($0.value)" }.joined(separator: "; "),
                 "interpreter runs of accepted programs: \(runs) (\(budgetRuns) out of budget, none claimed to terminate), terminating claims: \(terminatingClaims)",

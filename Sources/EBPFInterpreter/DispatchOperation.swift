@@ -38,6 +38,9 @@ enum DispatchOperation: Sendable, BitwiseCopyable {
     case jsgt32Imm, jsgt32Reg, jsge32Imm, jsge32Reg, jslt32Imm, jslt32Reg, jsle32Imm, jsle32Reg
     // Calls
     case callHelper, callLocal, callx, exit
+    /// `call N` of the helper tagged ``EBPFCore/HelperIntrinsic/loop`` (`bpf_loop`), run by the
+    /// loop itself (``Interpreter/startLoop``); set when the interpreter resolves helpers.
+    case callLoop
     // Loads and stores
     case lddw
     case ldxw, ldxh, ldxb, ldxdw, ldxsw, ldxsh, ldxsb

@@ -25,7 +25,11 @@ extension DispatchSlot {
                 continue
             }
             slots[index] = DispatchSlot(operation, at: index)
-            if case .loadImmediate64(_, _, let value) = operation {
+            if let target = DecodedProgram.functionAddressTarget(of: operation, at: index) {
+                // A function address loads its target's slot index (the high half is 0).
+                slots[index].immediate = Int32(target)
+                slots[index + 1].immediate = 0
+            } else if case .loadImmediate64(_, _, let value) = operation {
                 slots[index + 1].immediate = Int32(truncatingIfNeeded: value >> 32)
             }
         }

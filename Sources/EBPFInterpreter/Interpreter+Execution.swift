@@ -219,9 +219,12 @@ extension Interpreter {
                 if helper.returnedRegionSize != 0 && r[0] != 0 {
                     regions.add(start: r[0], size: helper.returnedRegionSize)
                 }
+            case .callLoop:
+                pc = try startLoop(at: pc, &r, &frames, executed: executed, budget: budget)
+                continue
             case .callx:
                 let id = signed(r[d])
-                guard let helperID = Int32(exactly: id), let found = helpers[helperID] else {
+                guard let helperID = Int32(exactly: id), let found = helpers[helperID], found.intrinsic == nil else {
                     throw Self.unknownHelperTrap(pc: pc, id: id)
                 }
                 let helper = ResolvedHelper(found)
@@ -232,6 +235,7 @@ extension Interpreter {
             case .exit:
                 if frames.depth == 1 { return (r[0], executed) }
                 pc = frames.pop(into: &r)
+                if pc < 0 { pc = try resumeLoop(afterCallbackOf: pc, &r, &frames, executed: executed, budget: budget) }
                 continue
 
             // MARK: Loads
@@ -366,6 +370,81 @@ extension Interpreter {
     func jump(_ pc: Int, _ offset: Int16, _ executed: UInt64, _ budget: UInt64) throws(ExecutionTrap) -> Int {
         if offset < 0 && executed > budget { throw Self.budgetTrap(pc: pc, executed: executed) }
         return pc &+ Int(offset) &+ 1
+    }
+
+    // MARK: bpf_loop (HelperIntrinsic.loop)
+
+    /// `bpf_loop` at `pc`: the argument checks, then the first call of the callback (a frame
+    /// that ``CallFrames`` marks as a loop's). Returns the index to continue at.
+    @inline(never)
+    func startLoop(
+        at pc: Int, _ r: inout InlineArray<16, UInt64>, _ frames: inout CallFrames, executed: UInt64, budget: UInt64
+    ) throws(ExecutionTrap) -> Int {
+        if r[4] != 0 {
+            r[0] = HelperIntrinsic.invalidArgumentResult
+            return pc &+ 1
+        }
+        let count = UInt64(low32(r[1]))
+        if count > HelperIntrinsic.maxLoops {
+            r[0] = HelperIntrinsic.tooManyLoopsResult
+            return pc &+ 1
+        }
+        let callback = r[2]
+        guard callback <= UInt64(Int.max), Self.contains(callbackTargets, Int(callback)) else {
+            throw .invalidInstruction(pc: pc, reason: HelperIntrinsic.invalidCallbackReason(callback))
+        }
+        if count == 0 {
+            r[0] = 0
+            return pc &+ 1
+        }
+        let loop = CallFrames.Loop(callSite: pc, callback: Int(callback), context: r[3], index: 0, count: count)
+        return try enterCallback(loop, &r, &frames, executed: executed, budget: budget)
+    }
+
+    /// A callback of the `bpf_loop` at `encodedCallSite` (as ``CallFrames/pop(into:)`` returned
+    /// it) returned R0: the next call, or the end of the loop with R0 = the calls made.
+    @inline(never)
+    func resumeLoop(
+        afterCallbackOf encodedCallSite: Int, _ r: inout InlineArray<16, UInt64>, _ frames: inout CallFrames,
+        executed: UInt64, budget: UInt64
+    ) throws(ExecutionTrap) -> Int {
+        var loop = frames.poppedLoop
+        loop.index &+= 1
+        if r[0] != 0 || loop.index >= loop.count {
+            r[0] = loop.index
+            return loop.callSite &+ 1
+        }
+        return try enterCallback(loop, &r, &frames, executed: executed, budget: budget)
+    }
+
+    /// Calls `loop.callback` for iteration `loop.index`: the budget and depth checks of a local
+    /// call (at the `bpf_loop` call), a new frame, R1 = index, R2 = context, R0 and R3–R5 = 0.
+    @inline(__always)
+    func enterCallback(
+        _ loop: CallFrames.Loop, _ r: inout InlineArray<16, UInt64>, _ frames: inout CallFrames,
+        executed: UInt64, budget: UInt64
+    ) throws(ExecutionTrap) -> Int {
+        if executed > budget { throw Self.budgetTrap(pc: loop.callSite, executed: executed) }
+        guard frames.canCall else { throw Self.callDepthTrap(pc: loop.callSite) }
+        frames.push(loop, registers: r)
+        r[10] = r[10] &- UInt64(ExecutionLimits.stackFrameSize)
+        r[0] = 0
+        r[1] = loop.index
+        r[2] = loop.context
+        r[3] = 0
+        r[4] = 0
+        r[5] = 0
+        return loop.callback
+    }
+
+    /// Whether the ascending `targets` hold `value` (binary search).
+    static func contains(_ targets: [Int], _ value: Int) -> Bool {
+        var low = 0, high = targets.count
+        while low < high {
+            let middle = (low + high) / 2
+            if targets[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        return low < targets.count && targets[low] == value
     }
 
     // MARK: Cold paths, out of line so they do not bloat the loop.

@@ -38,6 +38,9 @@ public struct Interpreter: ProgramRunner, Sendable {
     /// ``DispatchSlot/slots(of:)`` states the invariant that keeps `pc` inside the buffer.
     let dispatchSlots: [DispatchSlot]
     let resolvedHelpers: [ResolvedHelper]
+    /// The program's function addresses (``EBPFCore/ControlFlowGraph/functionAddressTargets``):
+    /// the values `bpf_loop` accepts as its callback.
+    let callbackTargets: [Int]
 
     /// Prepares `program` to run. Never fails: a slot that cannot run (possible only with
     /// ``Program/init(unchecked:)``) or a jump to a bad target traps when control reaches it.
@@ -59,6 +62,8 @@ public struct Interpreter: ProgramRunner, Sendable {
             let id = slots[index].immediate
             if let known = indexByHelperID[id] {
                 slots[index].immediate = known
+            } else if let helper = helpers[id], helper.intrinsic == .loop {
+                slots[index] = DispatchSlot(.callLoop)
             } else if let helper = helpers[id] {
                 let newIndex = Int32(resolved.count)
                 resolved.append(ResolvedHelper(helper))
@@ -71,6 +76,7 @@ public struct Interpreter: ProgramRunner, Sendable {
         DispatchSlot.fusePairs(in: &slots, of: decoded)
         self.dispatchSlots = slots
         self.resolvedHelpers = resolved
+        self.callbackTargets = decoded.controlFlow.functionAddressTargets
     }
 
     /// Runs the program with R1 = `memory.baseAddress` (0 when empty), R2 = `memory.count`,

@@ -111,6 +111,8 @@ struct AddressAnalysis {
 
         var solver = WorklistSolver<Registers>(blockCount: cfg.blocks.count)
         solver.merge(entry, into: 0)
+        // Functions called back by bpf_loop start like callees.
+        for target in cfg.functionAddressTargets { solver.merge(calleeEntry, into: cfg.blockOfSlot[target]) }
         while let block = solver.nextBlock() {
             var state = solver.state(of: block)!
             guard walk(cfg.blocks[block], analysis, &state, checks: &checks, record: false) else { continue }

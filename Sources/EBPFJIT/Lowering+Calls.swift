@@ -116,6 +116,10 @@ extension Lowering {
             a.jmp(trapStub(.unknownHelper, pc: pc, value: .constant(Int64(id))))
             return
         }
+        if helper.intrinsic == .loop {
+            lowerLoopCall(at: pc)
+            return
+        }
         if let lookup = inlinableArrayLookup(helper, at: pc) {
             emitInlineArrayLookup(lookup)
             return
@@ -128,7 +132,8 @@ extension Lowering {
     mutating func lowerRegisterCall(dst: UInt8, at pc: Int) {
         let idRegister = r(dst)
         let done = a.newLabel()
-        for helper in helpers.all {
+        // Helpers the engines run themselves (bpf_loop) are not reachable through callx.
+        for helper in helpers.all where helper.intrinsic == nil {
             let next = a.newLabel()
             a.alu(.cmp, .bits64, idRegister, immediate: helper.id)
             a.jcc(.notEqual, next)

@@ -115,8 +115,13 @@ struct Lowering {
         self.prologuePadding = calleeSaved.count % 2 == 0 ? 8 : 0
         let saved = (6...10).filter { analysis.usesRegister[$0] }.map { map.ebpf[$0] }
         self.localCallSaved = saved
-        // Frame = pushes + return address; keep it ≡ 0 (mod 16).
-        self.localCallPadding = (saved.count + 1) % 2 == 0 ? 0 : 8
+        // Frame = pushes + return address (+ a bpf_loop's state); keep it ≡ 0 (mod 16).
+        let callsLoop = analysis.slots.contains { slot in
+            guard case .operation(.callHelper(let id)) = slot else { return false }
+            return helpers[id]?.intrinsic == .loop
+        }
+        let loopState = callsLoop ? Self.loopStateBytes : 0
+        self.localCallPadding = loopState + (((saved.count + 1) * 8 + Int(loopState)) % 16 == 0 ? 0 : 8)
 
         var assembler = assembler
         self.trapExit = assembler.newLabel()
@@ -214,8 +219,10 @@ struct Lowering {
         case .byteSwap(let swap, let dst):
             lowerByteSwap(r(dst), bits: swap.bits, reversesBytes: swap.reversesBytes)
         case .loadImmediate64(let dst, _, let value):
-            // Only constants reach here: an lddw with a map or address reference is a trap slot.
-            lowerLoadImmediate(dst: dst, value: value)
+            // Only constants and function addresses (their target's slot index) reach here: an
+            // lddw with a map or variable reference is a trap slot.
+            let target = DecodedProgram.functionAddressTarget(of: operation, at: pc)
+            lowerLoadImmediate(dst: dst, value: target.map { UInt64($0) } ?? value)
         case .load(let size, let dst, let base, let offset, let signExtends):
             lowerLoad(size, dst: dst, base: base, offset: offset, signExtends: signExtends, at: pc)
         case .store(let size, let base, let offset, let value):

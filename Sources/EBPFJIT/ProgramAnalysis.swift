@@ -116,7 +116,8 @@ final class ProgramAnalysis {
         self.usesRegister = uses
         self.hasHelperCalls = hasHelperCalls
         self.registersWritten = written
-        self.hasLocalCalls = hasLocalCalls
+        // A function whose address is taken is called back (bpf_loop) as a local function.
+        self.hasLocalCalls = hasLocalCalls || !decoded.controlFlow.functionAddressTargets.isEmpty
         self.registersNeedingZero = RegisterDefinedness(self).needsZero
     }
 

@@ -14,6 +14,7 @@ import EBPFCore
 /// | ``TrapKind/callDepthExceeded`` | the depth limit | — | `.callDepthExceeded(pc, ExecutionLimits.maxCallDepth)` |
 /// | ``TrapKind/unknownHelper`` | helper id | — | `.unknownHelper(pc, id)` |
 /// | ``TrapKind/invalidInstruction`` | — | index into the static traps | that static trap |
+/// | ``TrapKind/invalidCallback`` | `bpf_loop`'s callback | — | `.invalidInstruction(pc, reason)` |
 ///
 /// Until a run traps the record is not initialised except `kind` (0): the other fields are read
 /// only when `kind` is non-zero. While an access's slow path runs, `detail` holds the access's
@@ -91,6 +92,8 @@ struct TrapRecord: Equatable {
             return .callDepthExceeded(pc: pc, depth: ExecutionLimits.maxCallDepth)
         case .unknownHelper:
             return .unknownHelper(pc: pc, id: Int64(bitPattern: value))
+        case .invalidCallback:
+            return .invalidInstruction(pc: pc, reason: HelperIntrinsic.invalidCallbackReason(value))
         case .invalidInstruction:
             let index = Int(Int64(bitPattern: detail))
             if index >= 0, index < staticTraps.count, let trap = staticTraps[index] { return trap }
@@ -107,4 +110,7 @@ enum TrapKind: Int32 {
     case callDepthExceeded = 3
     case unknownHelper = 4
     case invalidInstruction = 5
+    /// `bpf_loop` given a callback that is not a function address of the program; the value is
+    /// the callback.
+    case invalidCallback = 6
 }

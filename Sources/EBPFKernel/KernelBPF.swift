@@ -11,7 +11,8 @@ import Musl
 /// (the kernel's verifier, and its interpreter or JIT) where the system allows it.
 ///
 /// The `union bpf_attr` layouts below follow `linux/bpf.h` (UAPI, stable): `BPF_PROG_LOAD`
-/// uses prog_type@0 insn_cnt@4 insns@8 license@16 log_level@24 log_size@28 log_buf@32;
+/// uses prog_type@0 insn_cnt@4 insns@8 license@16 log_level@24 log_size@28 log_buf@32 (and,
+/// for programs with function addresses, the BTF fields of ``KernelFunctionInfo``);
 /// `BPF_PROG_TEST_RUN` uses prog_fd@0 retval@4 data_size_in@8 data_size_out@12 data_in@16
 /// data_out@24 repeat@32.
 public enum KernelBPF {
@@ -45,27 +46,42 @@ public enum KernelBPF {
         var logBuffer = [CChar](repeating: 0, count: logSize)
         let licenseBytes = Array(license.utf8CString)
         let code = instructions.map(\.rawValue.littleEndian)
-        let result: Int = code.withUnsafeBytes { codeBytes in
-            licenseBytes.withUnsafeBufferPointer { licensePointer in
-                logBuffer.withUnsafeMutableBufferPointer { logPointer in
-                    attributes.withUnsafeMutableBytes { raw in
-                        raw.storeBytes(of: type.rawValue, toByteOffset: 0, as: UInt32.self)
-                        raw.storeBytes(of: UInt32(instructions.count), toByteOffset: 4, as: UInt32.self)
-                        raw.storeBytes(of: UInt64(UInt(bitPattern: codeBytes.baseAddress)), toByteOffset: 8, as: UInt64.self)
-                        raw.storeBytes(
-                            of: UInt64(UInt(bitPattern: licensePointer.baseAddress)), toByteOffset: 16, as: UInt64.self)
-                        raw.storeBytes(of: UInt32(1), toByteOffset: 24, as: UInt32.self)
-                        raw.storeBytes(of: UInt32(logSize), toByteOffset: 28, as: UInt32.self)
-                        raw.storeBytes(of: UInt64(UInt(bitPattern: logPointer.baseAddress)), toByteOffset: 32, as: UInt64.self)
-                        return swift_ebpf_bpf(commandProgramLoad, raw.baseAddress, UInt32(attributeSize))
+        // Function addresses (bpf_loop callbacks) need BTF function information.
+        let functions = KernelFunctionInfo(instructions)
+        let records = functions?.records ?? []
+        let (result, failure): (Int, Int32) = code.withUnsafeBytes { codeBytes in
+            records.withUnsafeBytes { recordBytes in
+                licenseBytes.withUnsafeBufferPointer { licensePointer in
+                    logBuffer.withUnsafeMutableBufferPointer { logPointer in
+                        attributes.withUnsafeMutableBytes { raw in
+                            raw.storeBytes(of: type.rawValue, toByteOffset: 0, as: UInt32.self)
+                            raw.storeBytes(of: UInt32(instructions.count), toByteOffset: 4, as: UInt32.self)
+                            raw.storeBytes(of: UInt64(UInt(bitPattern: codeBytes.baseAddress)), toByteOffset: 8, as: UInt64.self)
+                            raw.storeBytes(
+                                of: UInt64(UInt(bitPattern: licensePointer.baseAddress)), toByteOffset: 16, as: UInt64.self)
+                            raw.storeBytes(of: UInt32(1), toByteOffset: 24, as: UInt32.self)
+                            raw.storeBytes(of: UInt32(logSize), toByteOffset: 28, as: UInt32.self)
+                            raw.storeBytes(
+                                of: UInt64(UInt(bitPattern: logPointer.baseAddress)), toByteOffset: 32, as: UInt64.self)
+                            if let functions {
+                                raw.storeBytes(
+                                    of: UInt32(bitPattern: functions.btfDescriptor), toByteOffset: 72, as: UInt32.self)
+                                raw.storeBytes(of: UInt32(8), toByteOffset: 76, as: UInt32.self)
+                                raw.storeBytes(
+                                    of: UInt64(UInt(bitPattern: recordBytes.baseAddress)), toByteOffset: 80, as: UInt64.self)
+                                raw.storeBytes(of: UInt32(records.count / 2), toByteOffset: 88, as: UInt32.self)
+                            }
+                            let result = swift_ebpf_bpf(commandProgramLoad, raw.baseAddress, UInt32(attributeSize))
+                            return (result, result < 0 ? errno : 0)
+                        }
                     }
                 }
             }
         }
+        withExtendedLifetime(functions) {}
         if result < 0 {
-            let code = errno
             let log = logBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            return .failure(KernelLoadError(errno: code, log: log))
+            return .failure(KernelLoadError(errno: failure, log: log))
         }
         return .success(KernelProgram(fileDescriptor: Int32(result)))
     }

@@ -203,7 +203,7 @@ extension AbstractInterpreter {
     /// Pointers that cannot be 0 at run time (the input memory's address is 0 when it is empty).
     private static func isNeverNull(_ pointer: PointerValue) -> Bool {
         switch pointer.region {
-        case .stack, .mapValue, .memory, .mapPointer, .typedContext: true
+        case .stack, .mapValue, .memory, .mapPointer, .typedContext, .function: true
         case .context(let size): size > 0
         case .packet, .packetEnd, .packetMeta: false
         }

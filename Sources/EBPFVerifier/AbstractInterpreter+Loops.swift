@@ -11,13 +11,19 @@ extension AbstractInterpreter {
     /// the state into the invariant and continues from the result.
     func joinAtLoopHead() throws(VerifierError) -> Bool {
         let key = LoopInvariant.Key(pc: pc, callSites: state.frames.map(\.callSite))
-        let live = liveness.liveIn[pc]
-        let callerLive = { (callSite: Int) -> UInt16 in self.liveness.liveIn[callSite + 1] & Liveness.calleeSaved }
         guard let invariant = invariants[key] else {
             invariants[key] = LoopInvariant(state: state)
             totalStates += 1
             return false
         }
+        return try join(into: invariant)
+    }
+
+    /// Joins the current state into `invariant` (see ``joinAtLoopHead()``): true when the
+    /// invariant already describes it, else the state becomes the (widened) join.
+    func join(into invariant: LoopInvariant) throws(VerifierError) -> Bool {
+        let live = liveness.liveIn[pc]
+        let callerLive = { (callSite: Int) -> UInt16 in self.callerLiveRegisters(callSite: callSite) }
         if invariant.state.subsumes(state, liveRegisters: live, callerLive: callerLive) { return true }
         invariant.joins += 1
         let widening: ScalarBounds.Widening =
@@ -53,7 +59,7 @@ extension AbstractInterpreter {
     /// still under way, checks every successor); otherwise the state is stored.
     func isSubsumedByVisitedState() -> Bool {
         let live = liveness.liveIn[pc]
-        let callerLive = { (callSite: Int) -> UInt16 in self.liveness.liveIn[callSite + 1] & Liveness.calleeSaved }
+        let callerLive = { (callSite: Int) -> UInt16 in self.callerLiveRegisters(callSite: callSite) }
         var list = visited[pc]
         var index = 0
         while index < list.count {

@@ -104,7 +104,10 @@ extension AbstractInterpreter {
             } else {
                 loaded = .pointer(PointerValue(region: .mapValue(map), fixedOffset: Int64(value >> 32)))
             }
-        case .variableAddress, .codeAddress:
+        case .codeAddress:
+            // StructuralChecks checked that the target is a function.
+            loaded = .pointer(PointerValue(region: .function(target: program.functionAddressTarget(at: pc)!)))
+        case .variableAddress:
             throw error(.unsupported, "unsupported lddw src=\(kind.rawValue)")
         }
         try write(dst, loaded)
@@ -157,7 +160,7 @@ extension AbstractInterpreter {
                     "R\(register) invalid mem access '\(pointer.typeName)': "
                         + explainInputAccess(register: register, pointer: pointer, offset: offset, size: size, isWrite: isWrite))
             }
-        case .mapPointer:
+        case .mapPointer, .function:
             throw error(.safetyViolation, "R\(register) invalid mem access '\(pointer.typeName)'")
         case .typedContext:
             return try checkTypedContextAccess(register: register, pointer, offset: offset, size: size, isWrite: isWrite)
@@ -214,7 +217,7 @@ extension AbstractInterpreter {
             if Int64(variable.unsignedMax) + fixed + Int64(size) > Self.maxPacketOffset {
                 throw error(.safetyViolation, explained("R\(register) offset is outside of the packet"))
             }
-        case .stack, .packetEnd, .mapPointer, .typedContext:
+        case .stack, .packetEnd, .mapPointer, .typedContext, .function:
             break
         }
         return access

@@ -16,7 +16,7 @@ extension AbstractInterpreter {
         guard !pointer.maybeNull else { return false }
         switch pointer.region {
         case .context, .stack, .mapValue, .memory, .packet: return true
-        case .packetEnd, .packetMeta, .mapPointer, .typedContext: return false
+        case .packetEnd, .packetMeta, .mapPointer, .typedContext, .function: return false
         }
     }
 

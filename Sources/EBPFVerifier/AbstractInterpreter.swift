@@ -27,6 +27,8 @@ final class AbstractInterpreter {
     let stackLiveness: StackLiveness?
     let helpers: HelperRegistry
     let options: VerifierOptions
+    /// `true` at each call of the helper tagged ``EBPFCore/HelperIntrinsic/loop`` (`bpf_loop`).
+    let isLoopCall: [Bool]
 
     // The current path.
     var state: VerifierState
@@ -35,6 +37,16 @@ final class AbstractInterpreter {
     /// Conditional jumps on the current path (from the entry) where both sides were possible:
     /// a state that repeats with no such jump in between repeats on every run that reaches it.
     var decisions = 0
+    /// Callback calls by `bpf_loop` on the current path (from the entry): a state that repeats
+    /// across one of them is the loop's next iteration, not an endless loop (see
+    /// ``executeLoopCall(_:)``).
+    var callbackEntries = 0
+    /// Set by a callback's `exit`, which goes back to its `bpf_loop` call: the loop's walk
+    /// (an index into ``callbackInvariants``) the caller's state joins. That call is not compared
+    /// with stored states (the invariant does that).
+    var resumingLoop: Int?
+    /// One invariant per walk into a `bpf_loop` call (``executeLoopCall(_:)``).
+    var callbackInvariants: [LoopInvariant] = []
 
     // Exploration.
     var pending: [PendingPath] = []
@@ -74,6 +86,10 @@ final class AbstractInterpreter {
             options.loops == .widening ? nil : StackLiveness(program, helpers: helpers, maps: options.maps, isPrunePoint: isPrunePoint)
         self.helpers = helpers
         self.options = options
+        self.isLoopCall = program.slots.map { slot in
+            guard case .operation(.callHelper(let id)) = slot else { return false }
+            return helpers[id]?.intrinsic == .loop
+        }
 
         let count = program.count
         visited = Array(repeating: [], count: count)
@@ -109,6 +125,8 @@ final class AbstractInterpreter {
             pc = next.pc
             parent = next.parent
             decisions = next.decisions
+            callbackEntries = next.callbackEntries
+            resumingLoop = nil
             appendLog { "from branch to \(self.pc): \(self.state.kernelDescription)" }
         }
     }
@@ -128,7 +146,7 @@ final class AbstractInterpreter {
                         "the bounded walk gave up: more than \(limit) branches on one path whose outcome the verifier could not decide")
                 }
             }
-            if isPrunePoint[pc], try isCovered() {
+            if isPrunePoint[pc], resumingLoop == nil, try isCovered() {
                 prunedPaths += 1
                 appendLog { "\(self.pc): safe" }
                 return
@@ -193,6 +211,7 @@ final class AbstractInterpreter {
             jumpsProcessed += 1
             try executeConditionalJump(condition, is32: width == .bits32, dst: dst, source: source, target: target)
         case .callHelper(let id):
+            if isLoopCall[pc] { return try executeLoopCall(helpers[id]!) }
             try executeHelperCall(id: id)
             pc += 1
         case .callRegister(let register):
@@ -220,7 +239,7 @@ final class AbstractInterpreter {
     /// covered. Returns true when the path can stop.
     private func isCoveredByVisitedState() throws(VerifierError) -> Bool {
         let live = liveness.liveIn[pc]
-        let callerLive = { (callSite: Int) -> UInt16 in self.liveness.liveIn[callSite + 1] & Liveness.calleeSaved }
+        let callerLive = { (callSite: Int) -> UInt16 in self.callerLiveRegisters(callSite: callSite) }
         let liveStack = stackLiveness?.liveBytes[pc]
         let fingerprint = Self.fingerprint(state, live: live, liveStack: liveStack)
         var inLoop = false
@@ -245,6 +264,13 @@ final class AbstractInterpreter {
                     old.state.covers(state, liveRegisters: live, callerLive: callerLive, liveStack: liveStack, exact: true)
                 {
                     visited[pc] = list
+                    // The state repeats one or more callback calls later: the next iterations
+                    // of a bpf_loop, which the stored state's exploration covers (the helper
+                    // bounds their number).
+                    if old.callbackEntries != callbackEntries {
+                        old.hits += 1
+                        return true
+                    }
                     // Every branch since the stored state was decided by the state itself: every
                     // run that reaches it goes round forever. Otherwise some branch was taken on
                     // an assumption, and the repeat may only mean that the domain lost what
@@ -267,6 +293,7 @@ final class AbstractInterpreter {
         }
         let stored = VisitedState(state: state, fingerprint: fingerprint, parent: parent)
         stored.decisions = decisions
+        stored.callbackEntries = callbackEntries
         list.append(stored)
         visited[pc] = list
         parent = stored
@@ -317,7 +344,8 @@ final class AbstractInterpreter {
     func pushBranch(_ branchState: VerifierState, at target: Int) {
         parent?.branches += 1
         decisions += 1
-        pending.append(PendingPath(state: branchState, pc: target, parent: parent, decisions: decisions))
+        pending.append(
+            PendingPath(state: branchState, pc: target, parent: parent, decisions: decisions, callbackEntries: callbackEntries))
     }
 
     func freshID() -> UInt32 {
@@ -381,6 +409,12 @@ final class AbstractInterpreter {
             }
             loopHeadTerminates = termination.loopHeadTerminates
             terminates = termination.terminates
+        }
+        // bpf_loop may run its callback 2^23 times per call: no instruction bound the engines'
+        // budget could rely on, so they keep counting (and agree on when the budget runs out).
+        if isLoopCall.contains(true) {
+            loopHeadTerminates = Array(repeating: false, count: program.count)
+            terminates = false
         }
         let facts = VerifiedFacts(
             accessIsSafe: accessIsSafe, divisorIsNonZero: divisorIsNonZero,

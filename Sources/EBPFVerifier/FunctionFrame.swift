@@ -14,6 +14,12 @@ struct FunctionFrame: Hashable, Sendable {
     var functionStart: Int
     /// The depth of this frame, 0 for the entry function.
     var frameNumber: Int
+    /// Whether the frame is a callback's, called by the helper call at ``callSite`` (`bpf_loop`)
+    /// rather than by a `call local`: its `exit` goes back to that call, which may call it again.
+    var isCallback = false
+    /// For a callback's frame: which walk of its `bpf_loop` it belongs to (an index into
+    /// `AbstractInterpreter.callbackInvariants`), so that its `exit` joins the right invariant.
+    var loopInstance = -1
 
     init(frameNumber: Int, callSite: Int, functionStart: Int) {
         registers = Array(repeating: .uninitialized, count: 11)

@@ -260,7 +260,9 @@ enum LoopTermination {
         case .callHelper(let id):
             // Only helpers whose arguments are all read-only leave the frame as it was.
             let arguments = helpers[id]?.signature.arguments ?? [.anything]
-            if arguments.contains(where: { $0 == .anything || $0 == .writableMemory }) { state.forgetFrame() }
+            if arguments.contains(where: { $0 == .anything || $0 == .writableMemory || $0 == .callbackContext }) {
+                state.forgetFrame()
+            }
             for register in 0...5 { state.registers[register] = .unknown }
         case .callRegister, .callLocal:
             // The callee may write the frame through a pointer it was given; R6–R9 are kept.

@@ -30,6 +30,10 @@ public struct PointerValue: Hashable, Sendable {
         /// The typed context of ``VerifierOptions/context`` (`ctx`): only its fields may be
         /// accessed, each at its exact offset and size.
         case typedContext(size: Int)
+        /// The function starting at slot `target` (`func`, the kernel's `PTR_TO_FUNC`), from an
+        /// `lddw` of ``EBPFCore/LoadImmediateKind/codeAddress``: may only be passed as a helper's
+        /// ``EBPFCore/HelperArgument/callback``.
+        case function(target: Int)
     }
 
     public var region: Region
@@ -70,7 +74,7 @@ public struct PointerValue: Hashable, Sendable {
     var allowsArithmetic: Bool {
         if maybeNull { return false }
         switch region {
-        case .packetEnd, .mapPointer: return false
+        case .packetEnd, .mapPointer, .function: return false
         default: return true
         }
     }
@@ -87,6 +91,7 @@ public struct PointerValue: Hashable, Sendable {
         case .mapPointer: base = "map_ptr"
         case .mapValue: base = "map_value"
         case .memory: base = "mem"
+        case .function: base = "func"
         }
         return maybeNull ? base + "_or_null" : base
     }
@@ -104,6 +109,8 @@ public struct PointerValue: Hashable, Sendable {
             return "\(typeName)(" + parts.joined(separator: ",") + ")"
         case .packetEnd:
             return "pkt_end()"
+        case .function(let target):
+            return "func(insn=\(target))"
         default: break
         }
         parts.append("off=\(fixedOffset)")

@@ -174,7 +174,8 @@ struct StackLiveness {
                 switch (argument, registers[index + 1]) {
                 case (_, .elsewhere), (_, .map), (.scalar, _), (.memorySize, _), (.mapPointer, _), (.context, _):
                     continue
-                case (.anything, _), (_, .anywhere):
+                case (.anything, _), (.callbackContext, _), (_, .anywhere):
+                    // A bpf_loop callback may read its context anywhere in the frame.
                     bytes = .all
                 case (.mapKey, .frame(let address)) where map != nil:
                     bytes.set(offset: address, size: Int64(map!.keySize), live: true)
@@ -310,6 +311,11 @@ struct StackLiveness {
             case .fetchAdd, .fetchOr, .fetchAnd, .fetchXor, .xchg: state.values[Int(src)] = .elsewhere
             case .add, .or, .and, .xor: break
             }
+        case .callHelper(let id) where helpers[id]?.intrinsic == .loop:
+            // bpf_loop's callback, like a callee, may store pointers through its context.
+            if (1...5).contains(where: { state.values[$0].mayPointIntoFrame }) { state.mayStoreAnywhere(.anywhere) }
+            state.values[0] = .elsewhere
+            for register in 1...5 { state.values[register] = .elsewhere }
         case .callHelper, .callRegister:
             // A helper given a pointer into the frame may write data there (not pointers).
             if (1...5).contains(where: { state.values[$0].mayPointIntoFrame }) { state.mayStoreAnywhere(.elsewhere) }

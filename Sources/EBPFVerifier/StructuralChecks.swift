@@ -106,7 +106,18 @@ enum StructuralChecks {
                                 message: "invalid access to map value pointer, value_size=\(map.valueSize) off=\(offset)")
                         }
                     }
-                case .variableAddress, .codeAddress:
+                case .codeAddress:
+                    let target = program.functionAddressTarget(at: index)!
+                    guard program.staticTraps[index] == nil else {
+                        throw VerifierError(
+                            kind: .structure, index: index,
+                            message: "invalid function address: insn \(target) is not an instruction, or the high half is not 0")
+                    }
+                    guard target != 0 else {
+                        throw VerifierError(
+                            kind: .structure, index: index, message: "function address of insn 0: the entry function cannot be a callback")
+                    }
+                case .variableAddress:
                     throw VerifierError(
                         kind: .unsupported, index: index, message: "unsupported lddw src=\(kind.rawValue) (\(kind))")
                 }

@@ -13,6 +13,9 @@ final class VisitedState {
     /// The path's count of undecided branches when the state was stored
     /// (``AbstractInterpreter/decisions``).
     var decisions = 0
+    /// The path's count of callback calls by `bpf_loop` when the state was stored
+    /// (``AbstractInterpreter/callbackEntries``).
+    var callbackEntries = 0
 
     init(state: VerifierState, fingerprint: Int, parent: VisitedState?) {
         self.state = state
@@ -35,4 +38,5 @@ struct PendingPath {
     var pc: Int
     var parent: VisitedState?
     var decisions: Int
+    var callbackEntries: Int
 }

@@ -45,29 +45,23 @@ extension X86Assembler {
     /// immediate. e.g. `48 83 c4 08    add rsp, 8`; `48 05 e8 03 00 00    add rax, 1000`.
     public mutating func alu(_ operation: X86ALUOperation, _ width: OperandWidth, _ dst: X86Register, immediate: Int32) {
         precondition(width == .bits32 || width == .bits64)
-        if let small = Int8(exactly: immediate) {
-            encode(rexW: width == .bits64, opcode: 0x83, reg: operation.rawValue, rm: .register(dst))
-            emit(UInt8(bitPattern: small))
-        } else if dst == .rax {
+        if dst == .rax, Int8(exactly: immediate) == nil {
             if width == .bits64 { emit(0x48) }
             emit(operation.rawValue << 3 | 5)
             emit32(UInt32(bitPattern: immediate))
         } else {
-            encode(rexW: width == .bits64, opcode: 0x81, reg: operation.rawValue, rm: .register(dst))
-            emit32(UInt32(bitPattern: immediate))
+            encode(
+                rexW: width == .bits64, opcode8: 0x83, opcode32: 0x81, reg: operation.rawValue, rm: .register(dst),
+                immediate: immediate)
         }
     }
 
     /// `op [mem], imm` (83 /op ib or 81 /op id). e.g. `48 83 47 08 01    add qword ptr [rdi + 8], 1`.
     public mutating func alu(_ operation: X86ALUOperation, _ width: OperandWidth, _ dst: X86Memory, immediate: Int32) {
         precondition(width == .bits32 || width == .bits64)
-        if let small = Int8(exactly: immediate) {
-            encode(rexW: width == .bits64, opcode: 0x83, reg: operation.rawValue, rm: .memory(dst))
-            emit(UInt8(bitPattern: small))
-        } else {
-            encode(rexW: width == .bits64, opcode: 0x81, reg: operation.rawValue, rm: .memory(dst))
-            emit32(UInt32(bitPattern: immediate))
-        }
+        encode(
+            rexW: width == .bits64, opcode8: 0x83, opcode32: 0x81, reg: operation.rawValue, rm: .memory(dst),
+            immediate: immediate)
     }
 
     /// `test a, b` (85 /r). e.g. `48 85 c0    test rax, rax`.
@@ -99,11 +93,21 @@ extension X86Assembler {
     /// `imul dst, src, imm` (6B /r ib or 69 /r id). e.g. `48 6b c1 05    imul rax, rcx, 5`.
     public mutating func imul(_ width: OperandWidth, _ dst: X86Register, _ src: X86Register, immediate: Int32) {
         precondition(width == .bits32 || width == .bits64)
+        encode(
+            rexW: width == .bits64, opcode8: 0x6b, opcode32: 0x69, reg: dst.rawValue, rm: .register(src),
+            immediate: immediate)
+    }
+
+    /// An instruction with an immediate operand: `opcode8` with the immediate as one signed byte
+    /// when it fits, else `opcode32` with all four bytes (both sign-extended by the processor).
+    private mutating func encode(
+        rexW: Bool, opcode8: UInt8, opcode32: UInt8, reg: UInt8, rm: RegisterOrMemory, immediate: Int32
+    ) {
         if let small = Int8(exactly: immediate) {
-            encode(rexW: width == .bits64, opcode: 0x6b, reg: dst.rawValue, rm: .register(src))
+            encode(rexW: rexW, opcode: opcode8, reg: reg, rm: rm)
             emit(UInt8(bitPattern: small))
         } else {
-            encode(rexW: width == .bits64, opcode: 0x69, reg: dst.rawValue, rm: .register(src))
+            encode(rexW: rexW, opcode: opcode32, reg: reg, rm: rm)
             emit32(UInt32(bitPattern: immediate))
         }
     }

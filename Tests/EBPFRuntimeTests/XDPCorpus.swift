@@ -11,7 +11,8 @@ enum XDPCorpus {
         "xdp_ipv6_hop_limit", "xdp_meta_mark", "xdp_syn_guard", "xdp_trim_tail", "xdp_vlan_pop", "xdp_vlan_push",
         "xdp_fragment_drop", "xdp_udp_echo", "xdp_icmp6_echo", "xdp_dscp_mark", "xdp_tail_trailer", "xdp_mac_filter",
         "xdp_arp_guard", "xdp_tcp_mss_clamp", "xdp_strip_ip_options", "xdp_redirect_ports", "xdp_csum_diff_nat", "xdp_proto_count", "xdp_rate_guard", "xdp_lpm_guard",
-        "xdp_percpu_count", "xdp_redirect_map", "xdp_meta_read", "xdp_lru_flows",
+        "xdp_percpu_count", "xdp_redirect_map", "xdp_meta_read", "xdp_lru_flows", "xdp_loop_sum", "xdp_loop_ext_headers",
+        "xdp_loop_scan",
     ]
 
     /// Programs that read metadata before the packet: each frame comes with some

@@ -4,6 +4,20 @@ import Testing
 
 /// The patterns clang emits for safe programs: the verifier must accept each.
 @Suite struct AcceptanceTests {
+    /// `checks` put an index in R3 and jump to `out` unless it is in bounds; then the 4 bytes at
+    /// data + R3 are read.
+    static func indexedRead(boundedBy checks: String) -> String {
+        """
+        \(checks)
+        add %r1, %r3
+        ldxw %r0, [%r1+0]
+        exit
+        out:
+        mov %r0, 0
+        exit
+        """
+    }
+
     static let patterns: [VerifierCase] = [
         VerifierCase(name: "fixed-size memory read", source: "ldxdw %r0, [%r1+56]\nexit"),
         VerifierCase(name: "length check before access (R2)", source: """
@@ -65,16 +79,10 @@ import Testing
             mov %r0, 0
             exit
             """, contextSize: nil),
-        VerifierCase(name: "bounded index into the memory", source: """
+        VerifierCase(name: "bounded index into the memory", source: indexedRead(boundedBy: """
             ldxb %r3, [%r1+0]
             jgt %r3, 60, out
-            add %r1, %r3
-            ldxw %r0, [%r1+0]
-            exit
-            out:
-            mov %r0, 0
-            exit
-            """),
+            """)),
         VerifierCase(name: "masked index into a stack array", source: """
             stdw [%r10-16], 1
             stdw [%r10-8], 2
@@ -85,28 +93,16 @@ import Testing
             ldxdw %r0, [%r2-16]
             exit
             """),
-        VerifierCase(name: "32-bit bounds check (jmp32)", source: """
+        VerifierCase(name: "32-bit bounds check (jmp32)", source: indexedRead(boundedBy: """
             ldxw %r3, [%r1+0]
             jgt32 %r3, 59, out
-            add %r1, %r3
-            ldxw %r0, [%r1+0]
-            exit
-            out:
-            mov %r0, 0
-            exit
-            """),
-        VerifierCase(name: "signed check with a non-negative test", source: """
+            """)),
+        VerifierCase(name: "signed check with a non-negative test", source: indexedRead(boundedBy: """
             ldxb %r3, [%r1+0]
             movsx864 %r3, %r3
             jslt %r3, 0, out
             jsgt %r3, 60, out
-            add %r1, %r3
-            ldxw %r0, [%r1+0]
-            exit
-            out:
-            mov %r0, 0
-            exit
-            """),
+            """)),
         VerifierCase(name: "null check after map lookup", source: """
             stw [%r10-4], 1
             lddw %r1, map_fd 7
@@ -162,18 +158,7 @@ import Testing
             ldxdw %r0, [%r1+0]
             exit
             """),
-        VerifierCase(name: "bounded loop summing the memory", source: """
-            mov %r0, 0
-            mov %r3, 0
-            loop:
-            mov %r4, %r1
-            add %r4, %r3
-            ldxb %r5, [%r4+0]
-            add %r0, %r5
-            add %r3, 1
-            jlt %r3, 64, loop
-            exit
-            """),
+        VerifierCase(name: "bounded loop summing the memory", source: VerifierFixtures.memorySum(closedBy: "jlt %r3, 64, loop")),
         VerifierCase(name: "loop with a data-dependent early exit", source: """
             mov %r0, 0
             mov %r3, 0

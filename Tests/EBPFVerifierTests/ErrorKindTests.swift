@@ -89,6 +89,8 @@ struct KindCase: CustomTestStringConvertible, Sendable {
                  "call to invalid destination (insn 6)"),
         KindCase("back-edge under strict", .structure, "mov %r0, 0\nloop:\nadd %r0, 1\njlt %r0, 10, loop\nexit", at: 2,
                  "back-edge from insn 2 to 1").with { $0.loops = .strict },
+        KindCase("function address that is not a function", .structure, "lddw %r1, code_address 0\nmov %r0, 0\nexit", at: 0,
+                 "invalid function address: insn 1 is not an instruction"),
 
         // What the environment provides.
         KindCase("unknown helper", .environment, "call 99\nexit", at: 0, "invalid func unknown#99"),
@@ -130,8 +132,6 @@ struct KindCase: CustomTestStringConvertible, Sendable {
                  "BPF program is too large. Processed 1001 insn").with { $0.budget = 1000 },
 
         // Constructs the verifier does not model.
-        KindCase("lddw of a code address", .unsupported, "lddw %r1, code_address 0\nmov %r0, 0\nexit", at: 0,
-                 "unsupported lddw src=4"),
         KindCase("lddw of a variable address", .unsupported, "lddw %r1, variable_address 0\nmov %r0, 0\nexit", at: 0,
                  "unsupported lddw src=3"),
         KindCase("callx through an unknown id", .unsupported, "ldxdw %r2, [%r1+0]\ncall %r2\nexit", at: 1,

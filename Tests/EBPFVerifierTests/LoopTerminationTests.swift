@@ -117,9 +117,7 @@ import Testing
         }
         // And runs end (well within the budget) on a few inputs (the interpreter has no maps).
         if testCase.source.contains("map_fd") { return }
-        let program = try VerifierFixtures.program(testCase.source)
-        let interpreter = Interpreter(
-            program: program, helpers: VerifierFixtures.helpers, limits: ExecutionLimits(instructionBudget: 10_000_000))
+        let interpreter = try testCase.interpreter(budget: 10_000_000)
         for fill in [0, 7, 0xff] as [UInt8] {
             var memory = [UInt8](repeating: fill, count: 64)
             _ = try interpreter.run(&memory)
@@ -219,9 +217,7 @@ import Testing
             #expect(!result.facts.loopHeadTerminates[head], "head \(head)")
         }
         guard endless else { return }
-        let program = try VerifierFixtures.program(testCase.source)
-        let interpreter = Interpreter(
-            program: program, helpers: VerifierFixtures.helpers, limits: ExecutionLimits(instructionBudget: 1_000_000))
+        let interpreter = try testCase.interpreter(budget: 1_000_000)
         var memory = [UInt8](repeating: 7, count: 64)
         #expect(throws: ExecutionTrap.self) { try interpreter.run(&memory) }
     }

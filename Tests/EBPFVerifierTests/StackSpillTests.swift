@@ -23,13 +23,20 @@ import Testing
         exit
         """
 
+    /// R3 = the first input byte & 15, then `steps`, which leave in R4 the value to index the
+    /// array with (``indexArray``).
+    static func maskedByteIndexes(_ steps: String) -> String {
+        "ldxb %r3, [%r1+0]\nand %r3, 15\n" + steps + "\n" + indexArray
+    }
+
+    /// Every case is verified under each of these loop policies.
+    static let policies: [VerifierOptions.LoopPolicy] = [.bounded, .widening, .automatic]
+
     static let accepted: [VerifierCase] = [
-        VerifierCase(name: "u32 spill and fill", source: """
-            ldxb %r3, [%r1+0]
-            and %r3, 15
+        VerifierCase(name: "u32 spill and fill", source: maskedByteIndexes("""
             stxw [%r10-4], %r3
             ldxw %r4, [%r10-4]
-            """ + "\n" + indexArray),
+            """)),
         VerifierCase(name: "u16 and u8 spills next to a u32 in one slot", source: """
             ldxb %r3, [%r1+0]
             and %r3, 5
@@ -43,44 +50,34 @@ import Testing
             ldxb %r6, [%r10-7]
             add %r4, %r6
             """ + "\n" + indexArray),
-        VerifierCase(name: "narrow fill of a u32 spill keeps its low half", source: """
-            ldxb %r3, [%r1+0]
-            and %r3, 15
+        VerifierCase(name: "narrow fill of a u32 spill keeps its low half", source: maskedByteIndexes("""
             or %r3, 0x70000
             stxw [%r10-4], %r3
             ldxh %r4, [%r10-4]
-            """ + "\n" + indexArray),
-        VerifierCase(name: "4-byte fill of an 8-byte spill keeps its low half", source: """
-            ldxb %r3, [%r1+0]
-            and %r3, 15
+            """)),
+        VerifierCase(name: "4-byte fill of an 8-byte spill keeps its low half", source: maskedByteIndexes("""
             lddw %r6, 0x500000000
             add %r3, %r6
             stxdw [%r10-8], %r3
             ldxw %r4, [%r10-8]
-            """ + "\n" + indexArray),
+            """)),
         VerifierCase(name: "narrow store of an immediate", source: """
             sth [%r10-2], 13
             ldxh %r4, [%r10-2]
             """ + "\n" + indexArray),
-        VerifierCase(name: "sign-extending fill of a small non-negative byte", source: """
-            ldxb %r3, [%r1+0]
-            and %r3, 15
+        VerifierCase(name: "sign-extending fill of a small non-negative byte", source: maskedByteIndexes("""
             stxb [%r10-1], %r3
             ldxsb %r4, [%r10-1]
-            """ + "\n" + indexArray),
-        VerifierCase(name: "a helper that only reads the stack keeps what it holds", source: """
-            ldxb %r3, [%r1+0]
-            and %r3, 15
+            """)),
+        VerifierCase(name: "a helper that only reads the stack keeps what it holds", source: maskedByteIndexes("""
             stxw [%r10-4], %r3
             mov %r1, %r10
             add %r1, -4
             mov %r2, 4
             call 2
             ldxw %r4, [%r10-4]
-            """ + "\n" + indexArray),
-        VerifierCase(name: "a helper that writes other stack bytes keeps the rest", source: """
-            ldxb %r3, [%r1+0]
-            and %r3, 15
+            """)),
+        VerifierCase(name: "a helper that writes other stack bytes keeps the rest", source: maskedByteIndexes("""
             stxw [%r10-36], %r3
             mov %r1, %r10
             add %r1, -32
@@ -88,7 +85,7 @@ import Testing
             call 4
             ldxdw %r6, [%r10-32]
             ldxw %r4, [%r10-36]
-            """ + "\n" + indexArray),
+            """)),
         VerifierCase(name: "u32 loop counter on the stack used as a map key (map_key_loop's shape)", source: VerifierFixtures.mapKeyLoop),
         VerifierCase(name: "u16 loop counter on the stack indexing a stack array", source: """
             stdw [%r10-24], 0
@@ -111,10 +108,8 @@ import Testing
 
     @Test(arguments: accepted)
     func narrowSpillKeepsItsValue(_ testCase: VerifierCase) throws {
-        for loops in [VerifierOptions.LoopPolicy.bounded, .widening, .automatic] {
-            var policy = testCase
-            policy.loops = loops
-            if case .failure(let error) = try policy.verify() {
+        for loops in Self.policies {
+            if case .failure(let error) = try testCase.under(loops).verify() {
                 Issue.record("\(loops) rejected \(testCase.name): \(error)")
             }
         }
@@ -122,27 +117,21 @@ import Testing
 
     /// Each with the message expected (alternatives separated by `|`).
     static let rejected: [(VerifierCase, String)] = [
-        (VerifierCase(name: "partial overwrite of a spilled u32", source: """
-            ldxb %r3, [%r1+0]
-            and %r3, 15
+        (VerifierCase(name: "partial overwrite of a spilled u32", source: maskedByteIndexes("""
             stxw [%r10-4], %r3
             stb [%r10-3], 127
             ldxw %r4, [%r10-4]
-            """ + "\n" + indexArray), "invalid variable-offset read from stack"),
-        (VerifierCase(name: "2-byte fill of the high half of a 4-byte spill", source: """
-            ldxb %r3, [%r1+0]
-            and %r3, 15
+            """)), "invalid variable-offset read from stack"),
+        (VerifierCase(name: "2-byte fill of the high half of a 4-byte spill", source: maskedByteIndexes("""
             or %r3, 0x7f0000
             stxw [%r10-4], %r3
             ldxh %r4, [%r10-2]
-            """ + "\n" + indexArray), "invalid variable-offset read from stack"),
-        (VerifierCase(name: "4-byte fill over two 2-byte spills", source: """
-            ldxb %r3, [%r1+0]
-            and %r3, 15
+            """)), "invalid variable-offset read from stack"),
+        (VerifierCase(name: "4-byte fill over two 2-byte spills", source: maskedByteIndexes("""
             stxh [%r10-4], %r3
             stxh [%r10-2], %r3
             ldxw %r4, [%r10-4]
-            """ + "\n" + indexArray), "invalid variable-offset read from stack"),
+            """)), "invalid variable-offset read from stack"),
         (VerifierCase(name: "sign-extending fill of a byte with its top bit set", source: """
             ldxb %r3, [%r1+0]
             and %r3, 15
@@ -153,16 +142,14 @@ import Testing
             ldxb %r0, [%r1+0]
             exit
             """, contextSize: 256), "min value is negative"),
-        (VerifierCase(name: "spilled u32 overwritten on one path before a join", source: """
-            ldxb %r3, [%r1+0]
-            and %r3, 15
+        (VerifierCase(name: "spilled u32 overwritten on one path before a join", source: maskedByteIndexes("""
             stxw [%r10-4], %r3
             ldxb %r6, [%r1+1]
             jeq %r6, 0, join
             stw [%r10-4], 40
             join:
             ldxw %r4, [%r10-4]
-            """ + "\n" + indexArray), "invalid stack off=16 size=1|invalid variable-offset read from stack"),
+            """)), "invalid stack off=16 size=1|invalid variable-offset read from stack"),
         (VerifierCase(name: "spilled u32 overwritten on one path around a loop", source: """
             stdw [%r10-24], 0
             stdw [%r10-16], 0
@@ -184,9 +171,7 @@ import Testing
             jlt %r6, 4, loop
             exit
             """), "invalid stack off=16 size=1|invalid variable-offset read from stack"),
-        (VerifierCase(name: "variable-offset store into a spilled u32", source: """
-            ldxb %r3, [%r1+0]
-            and %r3, 15
+        (VerifierCase(name: "variable-offset store into a spilled u32", source: maskedByteIndexes("""
             stxw [%r10-4], %r3
             ldxb %r6, [%r1+1]
             and %r6, 3
@@ -195,17 +180,15 @@ import Testing
             add %r7, %r6
             stb [%r7+0], 127
             ldxw %r4, [%r10-4]
-            """ + "\n" + indexArray), "invalid variable-offset read from stack"),
-        (VerifierCase(name: "helper writes over a spilled u32", source: """
-            ldxb %r3, [%r1+0]
-            and %r3, 15
+            """)), "invalid variable-offset read from stack"),
+        (VerifierCase(name: "helper writes over a spilled u32", source: maskedByteIndexes("""
             stxw [%r10-4], %r3
             mov %r1, %r10
             add %r1, -8
             mov %r2, 8
             call 4
             ldxw %r4, [%r10-4]
-            """ + "\n" + indexArray), "invalid variable-offset read from stack"),
+            """)), "invalid variable-offset read from stack"),
         (VerifierCase(name: "helper writes over a spilled pointer", source: """
             stxdw [%r10-8], %r1
             mov %r1, %r10
@@ -234,16 +217,10 @@ import Testing
 
     @Test(arguments: rejected + contractual)
     func staleSpillIsRefused(_ testCase: VerifierCase, expected: String) throws {
-        for loops in [VerifierOptions.LoopPolicy.bounded, .widening, .automatic] {
-            var policy = testCase
-            policy.loops = loops
-            guard case .failure(let error) = try policy.verify() else {
-                Issue.record("\(loops) accepted \(testCase.name)")
-                continue
-            }
-            #expect(error.kind == .safetyViolation, "\(loops): \(error)")
-            // Alternatives separated by `|`: the bounded walk sees the exact stale value, a join a range.
-            #expect(expected.split(separator: "|").contains { error.message.contains($0) }, "\(loops): \(error)")
+        // Alternatives separated by `|`: the bounded walk sees the exact stale value, a join a range.
+        let alternatives = expected.split(separator: "|").map(String.init)
+        for loops in Self.policies {
+            try testCase.under(loops).expectRefused(containingAnyOf: alternatives, "\(loops): ")
         }
     }
 
@@ -251,9 +228,7 @@ import Testing
     /// a loaded byte takes its "non-zero" side): refusing them is not imprecision.
     @Test(arguments: rejected.map(\.0))
     func staleSpillFailsWhenRun(_ testCase: VerifierCase) throws {
-        let program = try VerifierFixtures.program(testCase.source)
-        let interpreter = Interpreter(
-            program: program, helpers: VerifierFixtures.helpers, limits: ExecutionLimits(instructionBudget: 100_000))
+        let interpreter = try testCase.interpreter(budget: 100_000)
         var memory = [UInt8](repeating: 1, count: testCase.contextSize ?? 64)
         #expect(throws: ExecutionTrap.self) { try interpreter.run(&memory) }
     }

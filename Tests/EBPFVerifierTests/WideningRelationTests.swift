@@ -9,19 +9,50 @@ import Testing
 /// an extra increment on one path, a reassignment, the counter rewritten on the stack, a call)
 /// loses the relation and the loop is refused again.
 @Suite struct WideningRelationTests {
+    /// `sum += *p; p += step` while the counter (`i += 1` from 0) passes `jump` (back to `loop`).
+    static func steppedRead(pointerStep: Int, closedBy jump: String) -> String {
+        """
+        mov %r0, 0
+        mov %r3, 0
+        loop:
+        ldxb %r5, [%r1+0]
+        add %r0, %r5
+        add %r1, \(pointerStep)
+        add %r3, 1
+        \(jump)
+        exit
+        """
+    }
+
+    /// `sum += *p++` with the counter spilled at fp-8, stored back each pass; when it is 5 the
+    /// branch to `broken` runs `breakingStore` on its slot before going round again.
+    static func spilledCounter(breakingStore: String) -> String {
+        """
+        mov %r0, 0
+        stdw [%r10-8], 0
+        loop:
+        ldxb %r5, [%r1+0]
+        add %r0, %r5
+        add %r1, 1
+        ldxdw %r3, [%r10-8]
+        add %r3, 1
+        jge %r3, 64, done
+        stxdw [%r10-8], %r3
+        jeq %r3, 5, broken
+        ja loop
+        done:
+        exit
+        broken:
+        \(breakingStore)
+        ja loop
+        """
+    }
+
     /// Safe loops whose accesses go through a pointer the exit test does not mention.
     static let relatedLoops: [VerifierCase] = [
-        VerifierCase(name: "pointer += 1 with i += 1, i < 64, on 64 bytes", source: """
-            mov %r0, 0
-            mov %r3, 0
-            loop:
-            ldxb %r5, [%r1+0]
-            add %r0, %r5
-            add %r1, 1
-            add %r3, 1
-            jlt %r3, 64, loop
-            exit
-            """),
+        VerifierCase(
+            name: "pointer += 1 with i += 1, i < 64, on 64 bytes",
+            source: steppedRead(pointerStep: 1, closedBy: "jlt %r3, 64, loop")),
         VerifierCase(name: "pointer += 8 with i += 1 tested before the advance (sum64's shape)", source: """
             mov %r0, 0
             mov %r3, 0
@@ -89,14 +120,8 @@ import Testing
 
     @Test(arguments: relatedLoops)
     func loopIsProvenThroughTheRelation(_ testCase: VerifierCase) throws {
-        var widening = testCase
-        widening.loops = .widening
-        let result = try widening.verify().get()
-        let program = try VerifierFixtures.program(testCase.source)
-        for (index, instruction) in program.instructions.enumerated()
-        where [.ldx, .st, .stx].contains(instruction.instructionClass) {
-            #expect(result.facts.accessIsSafe[index], "access at \(index) not proven")
-        }
+        let result = try testCase.under(.widening).verify().get()
+        try testCase.expectEveryAccessProven(by: result)
         #expect(result.statistics.processedInstructions < 5_000, "\(result.statistics)")
     }
 
@@ -105,28 +130,12 @@ import Testing
     /// branch that only the joined state can take, so no constant state reveals the break): a
     /// rule that kept the relation by mistake would accept the loop.
     static let brokenRelations: [(VerifierCase, String)] = [
-        (VerifierCase(name: "pointer += 2 with i += 1, i < 64: runs past 64 bytes", source: """
-            mov %r0, 0
-            mov %r3, 0
-            loop:
-            ldxb %r5, [%r1+0]
-            add %r0, %r5
-            add %r1, 2
-            add %r3, 1
-            jlt %r3, 64, loop
-            exit
-            """), "invalid bpf_context access"),
-        (VerifierCase(name: "off by one: i <= 64 with the pointer in step", source: """
-            mov %r0, 0
-            mov %r3, 0
-            loop:
-            ldxb %r5, [%r1+0]
-            add %r0, %r5
-            add %r1, 1
-            add %r3, 1
-            jle %r3, 64, loop
-            exit
-            """), "invalid bpf_context access"),
+        (VerifierCase(
+            name: "pointer += 2 with i += 1, i < 64: runs past 64 bytes",
+            source: steppedRead(pointerStep: 2, closedBy: "jlt %r3, 64, loop")), "invalid bpf_context access"),
+        (VerifierCase(
+            name: "off by one: i <= 64 with the pointer in step",
+            source: steppedRead(pointerStep: 1, closedBy: "jle %r3, 64, loop")), "invalid bpf_context access"),
         (VerifierCase(name: "extra pointer increment on one path only", source: """
             mov %r0, 0
             mov %r3, 0
@@ -161,44 +170,12 @@ import Testing
             mov %r1, %r6
             ja keep
             """), "invalid bpf_context access"),
-        (VerifierCase(name: "spilled counter reset by a store to its slot", source: """
-            mov %r0, 0
-            stdw [%r10-8], 0
-            loop:
-            ldxb %r5, [%r1+0]
-            add %r0, %r5
-            add %r1, 1
-            ldxdw %r3, [%r10-8]
-            add %r3, 1
-            jge %r3, 64, done
-            stxdw [%r10-8], %r3
-            jeq %r3, 5, reset
-            ja loop
-            done:
-            exit
-            reset:
-            stdw [%r10-8], 0
-            ja loop
-            """), "invalid bpf_context access"),
-        (VerifierCase(name: "spilled counter's low half rewritten by a 4-byte store", source: """
-            mov %r0, 0
-            stdw [%r10-8], 0
-            loop:
-            ldxb %r5, [%r1+0]
-            add %r0, %r5
-            add %r1, 1
-            ldxdw %r3, [%r10-8]
-            add %r3, 1
-            jge %r3, 64, done
-            stxdw [%r10-8], %r3
-            jeq %r3, 5, half
-            ja loop
-            done:
-            exit
-            half:
-            stxw [%r10-8], %r5
-            ja loop
-            """), "invalid bpf_context access"),
+        (VerifierCase(
+            name: "spilled counter reset by a store to its slot",
+            source: spilledCounter(breakingStore: "stdw [%r10-8], 0")), "invalid bpf_context access"),
+        (VerifierCase(
+            name: "spilled counter's low half rewritten by a 4-byte store",
+            source: spilledCounter(breakingStore: "stxw [%r10-8], %r5")), "invalid bpf_context access"),
         (VerifierCase(name: "counter replaced by a helper's result after the call", source: """
             mov %r0, 0
             mov %r6, %r1
@@ -231,23 +208,14 @@ import Testing
 
     @Test(arguments: brokenRelations)
     func brokenRelationIsRefused(_ testCase: VerifierCase, expected: String) throws {
-        var widening = testCase
-        widening.loops = .widening
-        guard case .failure(let error) = try widening.verify() else {
-            Issue.record("widening accepted an unsafe loop: \(testCase.name)")
-            return
-        }
-        #expect(error.kind == .safetyViolation, "\(error)")
-        #expect(error.message.contains(expected), "\(error)")
+        try testCase.under(.widening).expectRefused(containing: expected, "widening: ")
     }
 
     /// The unsafe cases really go out of bounds (or never stop) when run, so refusing them is
     /// not just imprecision: the interpreter traps or runs out of budget on a 64-byte memory.
     @Test(arguments: brokenRelations.map(\.0))
     func brokenRelationFailsWhenRun(_ testCase: VerifierCase) throws {
-        let program = try VerifierFixtures.program(testCase.source)
-        let interpreter = Interpreter(
-            program: program, helpers: VerifierFixtures.helpers, limits: ExecutionLimits(instructionBudget: 100_000))
+        let interpreter = try testCase.interpreter(budget: 100_000)
         var memory = [UInt8](repeating: 1, count: 64)
         memory[0] = 7
         #expect(throws: ExecutionTrap.self) { try interpreter.run(&memory) }

@@ -7,22 +7,45 @@ import Testing
 /// The widening loop policy: loops too long to unroll are accepted with facts for every
 /// iteration; loops that would go out of bounds on some iteration are still rejected.
 @Suite struct WideningTests {
+    /// `sum += data[i & 63]` for i from 0 while i < `iterations`.
+    static func maskedIndexLoop(iterations: Int) -> String {
+        """
+        mov %r0, 0
+        mov %r3, 0
+        loop:
+        mov %r4, %r3
+        and %r4, 63
+        mov %r5, %r1
+        add %r5, %r4
+        ldxb %r6, [%r5+0]
+        add %r0, %r6
+        add %r3, 1
+        jlt %r3, \(iterations), loop
+        exit
+        """
+    }
+
+    /// `a[i] = i` on the 256-byte stack array at fp-256 for i from 0 while `jump` (back to
+    /// `loop`) is taken.
+    static func stackArrayFill(closedBy jump: String) -> String {
+        """
+        mov %r3, 0
+        loop:
+        mov %r4, %r10
+        add %r4, -256
+        add %r4, %r3
+        stxb [%r4+0], %r3
+        add %r3, 1
+        \(jump)
+        mov %r0, 0
+        exit
+        """
+    }
+
     /// Loops the bounded policy gives up on (too many iterations to walk) and widening proves.
     static let longLoops: [VerifierCase] = [
-        VerifierCase(name: "100,000 iterations over a masked index into the memory", source: """
-            mov %r0, 0
-            mov %r3, 0
-            loop:
-            mov %r4, %r3
-            and %r4, 63
-            mov %r5, %r1
-            add %r5, %r4
-            ldxb %r6, [%r5+0]
-            add %r0, %r6
-            add %r3, 1
-            jlt %r3, 100000, loop
-            exit
-            """),
+        VerifierCase(
+            name: "100,000 iterations over a masked index into the memory", source: maskedIndexLoop(iterations: 100000)),
         VerifierCase(name: "i < 256 indexes a 256-byte stack array, 1000 times", source: """
             mov %r7, 0
             outer:
@@ -121,59 +144,26 @@ import Testing
         }
         #expect(error.kind == .budgetExhausted, "\(error)")
 
-        var widening = testCase
-        widening.loops = .widening
-        let result = try widening.verify().get()
+        let result = try testCase.under(.widening).verify().get()
         // Each loop steps a counter towards a bound the invariant keeps (LoopTerminationTests).
         #expect(result.facts.terminates)
         #expect(result.loops == .widening)
         #expect(result.statistics.processedInstructions < 20_000, "\(result.statistics)")
-        let program = try VerifierFixtures.program(testCase.source)
-        for (index, instruction) in program.instructions.enumerated()
-        where [.ldx, .st, .stx].contains(instruction.instructionClass) {
-            #expect(result.facts.accessIsSafe[index], "access at \(index) not proven")
-        }
+        try testCase.expectEveryAccessProven(by: result)
     }
 
     /// Loops that are unsafe on some iteration (or whose safety needs more than intervals) must
     /// be rejected however many iterations they run.
     static let unsafeLoops: [(VerifierCase, String)] = [
-        (VerifierCase(name: "index runs past a 256-byte stack array (i < 300)", source: """
-            mov %r3, 0
-            loop:
-            mov %r4, %r10
-            add %r4, -256
-            add %r4, %r3
-            stxb [%r4+0], %r3
-            add %r3, 1
-            jlt %r3, 300, loop
-            mov %r0, 0
-            exit
-            """), "invalid variable-offset write to stack"),
-        (VerifierCase(name: "off by one: i <= 256 on a 256-byte stack array", source: """
-            mov %r3, 0
-            loop:
-            mov %r4, %r10
-            add %r4, -256
-            add %r4, %r3
-            stxb [%r4+0], %r3
-            add %r3, 1
-            jle %r3, 256, loop
-            mov %r0, 0
-            exit
-            """), "invalid variable-offset write to stack"),
-        (VerifierCase(name: "off by one: i <= 64 reading a 64-byte memory", source: """
-            mov %r0, 0
-            mov %r3, 0
-            loop:
-            mov %r4, %r1
-            add %r4, %r3
-            ldxb %r5, [%r4+0]
-            add %r0, %r5
-            add %r3, 1
-            jle %r3, 64, loop
-            exit
-            """), "invalid bpf_context access"),
+        (VerifierCase(
+            name: "index runs past a 256-byte stack array (i < 300)", source: stackArrayFill(closedBy: "jlt %r3, 300, loop")),
+            "invalid variable-offset write to stack"),
+        (VerifierCase(
+            name: "off by one: i <= 256 on a 256-byte stack array", source: stackArrayFill(closedBy: "jle %r3, 256, loop")),
+            "invalid variable-offset write to stack"),
+        (VerifierCase(
+            name: "off by one: i <= 64 reading a 64-byte memory",
+            source: VerifierFixtures.memorySum(closedBy: "jle %r3, 64, loop")), "invalid bpf_context access"),
         (VerifierCase(name: "spilled pointer overwritten by a scalar inside the loop", source: """
             stxdw [%r10-8], %r1
             mov %r3, 0
@@ -212,18 +202,9 @@ import Testing
             mov %r0, 0
             exit
             """), "invalid variable-offset write to stack"),
-        (VerifierCase(name: "packet memory of unknown size indexed in a loop without a length check", source: """
-            mov %r0, 0
-            mov %r3, 0
-            loop:
-            mov %r4, %r1
-            add %r4, %r3
-            ldxb %r5, [%r4+0]
-            add %r0, %r5
-            add %r3, 1
-            jlt %r3, 16, loop
-            exit
-            """, contextSize: nil), "invalid access to packet"),
+        (VerifierCase(
+            name: "packet memory of unknown size indexed in a loop without a length check",
+            source: VerifierFixtures.memorySum(closedBy: "jlt %r3, 16, loop"), contextSize: nil), "invalid access to packet"),
         (VerifierCase(name: "stack bytes written inside the loop on some paths are not written after it", source: """
             mov %r3, 0
             loop:
@@ -241,34 +222,14 @@ import Testing
 
     @Test(arguments: unsafeLoops)
     func unsafeLoopIsRejected(_ testCase: VerifierCase, expected: String) throws {
-        var widening = testCase
-        widening.loops = .widening
-        guard case .failure(let error) = try widening.verify() else {
-            Issue.record("widening accepted an unsafe loop: \(testCase.name)")
-            return
-        }
-        #expect(error.kind == .safetyViolation, "\(error)")
-        #expect(error.message.contains(expected), "\(error)")
+        try testCase.under(.widening).expectRefused(containing: expected, "widening: ")
     }
 
     /// Widening reaches a fixpoint in a handful of passes over the loop, whatever the iteration
     /// count, and the processed count does not depend on it.
     @Test(arguments: [1_000, 100_000, 1_000_000_000])
     func workDoesNotGrowWithTheIterationCount(iterations: Int) throws {
-        let source = """
-            mov %r0, 0
-            mov %r3, 0
-            loop:
-            mov %r4, %r3
-            and %r4, 63
-            mov %r5, %r1
-            add %r5, %r4
-            ldxb %r6, [%r5+0]
-            add %r0, %r6
-            add %r3, 1
-            jlt %r3, \(iterations), loop
-            exit
-            """
+        let source = Self.maskedIndexLoop(iterations: iterations)
         let result = try VerifierCase(name: "loop", source: source, loops: .widening).verify().get()
         #expect(result.statistics.processedInstructions < 200, "\(result.statistics)")
     }
@@ -338,15 +299,11 @@ import Testing
     /// a trap other than the instruction budget, on many inputs.
     @Test(arguments: longLoops)
     func acceptedLoopsNeverTrapOnAccess(_ testCase: VerifierCase) throws {
-        var widening = testCase
-        widening.loops = .widening
-        _ = try widening.verify().get()
-        let program = try VerifierFixtures.program(testCase.source)
+        _ = try testCase.under(.widening).verify().get()
+        let interpreter = try testCase.interpreter(budget: 100_000)
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<4 {
             var memory = (0..<64).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            let interpreter = Interpreter(
-                program: program, helpers: VerifierFixtures.helpers, limits: ExecutionLimits(instructionBudget: 100_000))
             do throws(ExecutionTrap) {
                 _ = try interpreter.run(&memory)
             } catch {

@@ -28,6 +28,17 @@ import Testing
         """
     }
 
+    /// R0 = 0; `body` runs only when `len >= minimum` and may jump to `out` to return R0.
+    static func whenLength(atLeast minimum: Int, _ body: String) -> String {
+        """
+        mov %r0, 0
+        jlt %r2, \(minimum), out
+        \(body)
+        out:
+        exit
+        """
+    }
+
     /// Safe for every length. Each is proven under the policies listed.
     static let proven: [(VerifierCase, [VerifierOptions.LoopPolicy])] = [
         (VerifierCase(name: "sum loop: for (i = 0; i < len; i++) sum += data[i] (clang's do-while)", source: byteSum(closedBy: "jlt %r3, %r2, loop"), contextSize: nil), [.widening]),
@@ -61,9 +72,7 @@ import Testing
             out:
             exit
             """, contextSize: nil), [.widening]),
-        (VerifierCase(name: "i + 4 <= len guards a 4-byte read (the check on i + 8 after the increment)", source: """
-            mov %r0, 0
-            jlt %r2, 4, out
+        (VerifierCase(name: "i + 4 <= len guards a 4-byte read (the check on i + 8 after the increment)", source: whenLength(atLeast: 4, """
             mov %r4, 0
             loop:
             mov %r5, %r1
@@ -74,9 +83,7 @@ import Testing
             add %r6, 8
             add %r4, 4
             jle %r6, %r2, loop
-            out:
-            exit
-            """, contextSize: nil), [.widening]),
+            """), contextSize: nil), [.widening]),
         (VerifierCase(name: "words up to len >> 3 through a pointer stepping by 8", source: """
             mov %r0, 0
             mov %r3, %r2
@@ -110,40 +117,26 @@ import Testing
             out:
             exit
             """, contextSize: nil), [.bounded]),
-        (VerifierCase(name: "the last bytes through data + len", source: """
-            mov %r0, 0
-            jlt %r2, 4, out
+        (VerifierCase(name: "the last bytes through data + len", source: whenLength(atLeast: 4, """
             add %r1, %r2
             ldxw %r0, [%r1-4]
             ldxb %r3, [%r1-1]
-            out:
-            exit
-            """, contextSize: nil), [.bounded]),
-        (VerifierCase(name: "len - 8 in another register bounds an index", source: """
-            mov %r0, 0
-            jlt %r2, 8, out
+            """), contextSize: nil), [.bounded]),
+        (VerifierCase(name: "len - 8 in another register bounds an index", source: whenLength(atLeast: 8, """
             mov %r6, %r2
             add %r6, -8
             ldxb %r3, [%r1+0]
             jgt %r3, %r6, out
             add %r1, %r3
             ldxdw %r0, [%r1+0]
-            out:
-            exit
-            """, contextSize: nil), [.bounded]),
-        (VerifierCase(name: "data + (len - 4) after len >= 4", source: """
-            mov %r0, 0
-            jlt %r2, 4, out
+            """), contextSize: nil), [.bounded]),
+        (VerifierCase(name: "data + (len - 4) after len >= 4", source: whenLength(atLeast: 4, """
             mov %r3, %r2
             add %r3, -4
             add %r1, %r3
             ldxw %r0, [%r1+0]
-            out:
-            exit
-            """, contextSize: nil), [.bounded]),
-        (VerifierCase(name: "variable header length: len >= 14 + ihl + 20 checked on a 32-bit sum", source: """
-            mov %r0, 0
-            jlt %r2, 34, out
+            """), contextSize: nil), [.bounded]),
+        (VerifierCase(name: "variable header length: len >= 14 + ihl + 20 checked on a 32-bit sum", source: whenLength(atLeast: 34, """
             ldxb %r3, [%r1+14]
             lsh32 %r3, 2
             and32 %r3, 60
@@ -153,9 +146,7 @@ import Testing
             add %r1, 14
             add %r1, %r3
             ldxb %r0, [%r1+19]
-            out:
-            exit
-            """, contextSize: nil), [.bounded]),
+            """), contextSize: nil), [.bounded]),
         (VerifierCase(name: "32-bit comparison of two values below 2^32", source: byteSum(closedBy: "jlt32 %r3, %r2, loop"), contextSize: nil), [.widening]),
         (VerifierCase(name: "a local call receives data + 4 and len - 4", source: """
             mov %r0, 0
@@ -181,28 +172,21 @@ import Testing
 
     @Test(arguments: proven)
     func provenWithTheLengthInR2(_ testCase: VerifierCase, policies: [VerifierOptions.LoopPolicy]) throws {
-        let program = try VerifierFixtures.program(testCase.source)
         for policy in policies {
-            var variant = testCase
-            variant.loops = policy
             let result: VerificationResult
-            switch try variant.verify() {
+            switch try testCase.under(policy).verify() {
             case .success(let success): result = success
             case .failure(let error):
                 Issue.record("\(policy): \(error)")
                 continue
             }
-            for (index, instruction) in program.instructions.enumerated()
-            where [.ldx, .st, .stx].contains(instruction.instructionClass) {
-                #expect(result.facts.accessIsSafe[index], "\(policy): access at \(index) not proven")
-            }
+            try testCase.expectEveryAccessProven(by: result, "\(policy): ")
             if policy == .widening {
                 #expect(result.statistics.processedInstructions < 5_000, "\(result.statistics)")
             }
         }
         // Safe for real: no trap at any of these lengths.
-        let interpreter = Interpreter(
-            program: program, helpers: VerifierFixtures.helpers, limits: ExecutionLimits(instructionBudget: 1_000_000))
+        let interpreter = try testCase.interpreter(budget: 1_000_000)
         for length in [0, 1, 3, 4, 7, 8, 9, 33, 34, 35, 64, 100, 257] {
             var memory = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 5) }
             #expect(throws: Never.self, "length \(length)") { _ = try interpreter.run(&memory) }
@@ -225,9 +209,7 @@ import Testing
             ldxb %r0, [%r1+0]
             exit
             """, contextSize: nil), "needs R3 + 1 <= len"),
-        (VerifierCase(name: "32-bit comparison of an index of 2^32 + x: its low half is below len, the index is not", source: """
-            mov %r0, 0
-            jlt %r2, 8, out
+        (VerifierCase(name: "32-bit comparison of an index of 2^32 + x: its low half is below len, the index is not", source: whenLength(atLeast: 8, """
             ldxb %r3, [%r1+0]
             mov %r5, 1
             lsh %r5, 32
@@ -235,34 +217,22 @@ import Testing
             jge32 %r3, %r2, out
             add %r1, %r3
             ldxb %r0, [%r1+0]
-            out:
-            exit
-            """, contextSize: nil), "makes pkt pointer be out of bounds"),
-        (VerifierCase(name: "signed comparison with an index that may be negative: i s<= len, i != 0, data[i - 1]", source: """
-            mov %r0, 0
-            jlt %r2, 8, out
+            """), contextSize: nil), "makes pkt pointer be out of bounds"),
+        (VerifierCase(name: "signed comparison with an index that may be negative: i s<= len, i != 0, data[i - 1]", source: whenLength(atLeast: 8, """
             ldxdw %r4, [%r1+0]
             jsgt %r4, %r2, out
             jeq %r4, 0, out
             add %r1, %r4
             ldxb %r0, [%r1-1]
-            out:
-            exit
-            """, contextSize: nil), "unbounded min value"),
-        (VerifierCase(name: "relation lost: the checked index is overwritten before the read", source: """
-            mov %r0, 0
-            jlt %r2, 2, out
+            """), contextSize: nil), "unbounded min value"),
+        (VerifierCase(name: "relation lost: the checked index is overwritten before the read", source: whenLength(atLeast: 2, """
             ldxb %r3, [%r1+0]
             jge %r3, %r2, out
             ldxb %r3, [%r1+1]
             add %r1, %r3
             ldxb %r0, [%r1+0]
-            out:
-            exit
-            """, contextSize: nil), "invalid access to packet"),
-        (VerifierCase(name: "relation lost: the pointer is moved by an unchecked amount", source: """
-            mov %r0, 0
-            jlt %r2, 2, out
+            """), contextSize: nil), "invalid access to packet"),
+        (VerifierCase(name: "relation lost: the pointer is moved by an unchecked amount", source: whenLength(atLeast: 2, """
             ldxb %r3, [%r1+0]
             jge %r3, %r2, out
             mov %r4, %r1
@@ -270,9 +240,7 @@ import Testing
             ldxb %r5, [%r1+1]
             add %r4, %r5
             ldxb %r0, [%r4+0]
-            out:
-            exit
-            """, contextSize: nil), "invalid access to packet"),
+            """), contextSize: nil), "invalid access to packet"),
         (VerifierCase(name: "join where only the entry path has the check", source: """
             mov %r0, 0
             jeq %r2, 0, out
@@ -323,14 +291,7 @@ import Testing
     func refusedWithTheMissingRelation(_ testCase: VerifierCase, expected: String) throws {
         let policies: [VerifierOptions.LoopPolicy] = testCase.loops == .widening ? [.widening] : [.bounded, .widening]
         for policy in policies {
-            var variant = testCase
-            variant.loops = policy
-            guard case .failure(let error) = try variant.verify() else {
-                Issue.record("\(policy) accepted an unsafe program")
-                continue
-            }
-            #expect(error.kind == .safetyViolation, "\(policy): \(error)")
-            #expect(error.message.contains(expected), "\(policy): \(error.message)")
+            try testCase.under(policy).expectRefused(containing: expected, "\(policy): ")
         }
     }
 
@@ -338,9 +299,7 @@ import Testing
     /// (every access checked) traps.
     @Test(arguments: refused.map(\.0))
     func refusedProgramTrapsWhenRun(_ testCase: VerifierCase) throws {
-        let program = try VerifierFixtures.program(testCase.source)
-        let interpreter = Interpreter(
-            program: program, helpers: VerifierFixtures.helpers, limits: ExecutionLimits(instructionBudget: 100_000))
+        let interpreter = try testCase.interpreter(budget: 100_000)
         var trapped = false
         let contents: [(Int) -> UInt8] = [{ _ in 1 }, { _ in 0xff }, { $0 == 0 ? 0xfe : 0x80 }, { $0 == 0 ? 0 : 0xff }]
         for length in [1, 2, 3, 4, 8, 9, 16] {

@@ -28,8 +28,16 @@ public struct ControlFlowGraph: Sendable {
     public let isReachable: [Bool]
     /// For each block ending in a valid `call local`, the block its callee starts at.
     public let callees: [Int: Int]
-    /// The first slot of each subprogram, ascending: 0 and every valid `call local` target.
+    /// The first slot of each subprogram, ascending: 0, every valid `call local` target and every
+    /// valid target of a function-address `lddw`.
     public let subprogramStarts: [Int]
+    /// The valid targets of function-address `lddw`s (``LoadImmediateKind/codeAddress``), ascending:
+    /// the functions a helper such as `bpf_loop` may call back. Each is a subprogram start.
+    public let functionAddressTargets: [Int]
+    /// For each block holding a function-address `lddw` with a valid target, the blocks those
+    /// functions start at: the search below follows them as it follows a `call local` (the
+    /// kernel's `check_cfg` does the same), so a callback is reachable and its loops are found.
+    public let functionReferences: [Int: [Int]]
     /// For every slot, the index into ``subprogramStarts`` of the subprogram containing it.
     public let subprogramOfSlot: [Int]
 
@@ -62,6 +70,16 @@ public struct ControlFlowGraph: Sendable {
         var backward = [Bool](repeating: false, count: count)
         if count > 0 { leaders[0] = true }
         var starts: Set<Int> = count > 0 ? [0] : []
+        var functionTargets: Set<Int> = []
+        for pc in 0..<count where staticTraps[pc] == nil {
+            guard let operation = slots[pc].operation,
+                let target = DecodedProgram.functionAddressTarget(of: operation, at: pc), isValidTarget(target)
+            else { continue }
+            leaders[target] = true
+            targets[target] = true
+            starts.insert(target)
+            functionTargets.insert(target)
+        }
         for pc in 0..<count {
             guard endsFlow(pc) else { continue }
             let next = pc + (slots[pc].operation?.slotCount ?? 1)
@@ -135,6 +153,15 @@ public struct ControlFlowGraph: Sendable {
         self.isBranchTarget = targets
         self.isBackwardJumpTarget = backward
         self.callees = callees
+        var references: [Int: [Int]] = [:]
+        for pc in 0..<count where staticTraps[pc] == nil {
+            guard let operation = slots[pc].operation,
+                let target = DecodedProgram.functionAddressTarget(of: operation, at: pc), isValidTarget(target)
+            else { continue }
+            references[blockOfSlot[pc], default: []].append(blockOfSlot[target])
+        }
+        self.functionReferences = references
+        self.functionAddressTargets = functionTargets.sorted()
 
         // Depth-first search from block 0 through callees (the callee before the return point,
         // as the Linux verifier's check_cfg explores a call): back-edges give the loop heads.
@@ -147,8 +174,9 @@ public struct ControlFlowGraph: Sendable {
             var stack: [(block: Int, next: Int)] = [(0, 0)]
             color[0] = 1
             func edges(_ block: Int) -> [Int] {
-                if let callee = callees[block] { return [callee] + successors[block] }
-                return successors[block]
+                let referenced = references[block] ?? []
+                if let callee = callees[block] { return referenced + [callee] + successors[block] }
+                return referenced + successors[block]
             }
             var edgeLists = [[Int]?](repeating: nil, count: ranges.count)
             edgeLists[0] = edges(0)

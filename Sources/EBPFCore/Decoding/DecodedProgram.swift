@@ -8,9 +8,11 @@
 /// Static traps, which every engine raises identically and lazily (nothing traps until control
 /// gets there):
 /// - a slot the decoder rejects (``DecodedSlot/invalid``) traps at its own index when reached;
-/// - an `lddw` whose kind is not ``LoadImmediateKind/constant`` (an unresolved map or address
-///   reference) traps at its own index when reached;
-/// - a jump, conditional jump or `call local` whose target is outside the program or is the
+/// - an `lddw` whose kind is not ``LoadImmediateKind/constant`` (an unresolved map or variable
+///   reference) traps at its own index when reached, except a function address
+///   (``LoadImmediateKind/codeAddress``), which traps only when its target is bad (below) or its
+///   high half is not zero; it loads the target's slot index;
+/// - a jump, conditional jump, `call local` or function-address `lddw` whose target is outside the program or is the
 ///   second slot of an `lddw` traps at its own index when taken (for a conditional jump: only
 ///   when its condition holds);
 /// - running past the last slot traps at index `count` (``fellOffEndTrap``).
@@ -52,8 +54,15 @@ public struct DecodedProgram: Sendable {
                 }
                 let operation = descriptor.operation(of: slot, at: index, next: next)
                 slots[index] = .operation(operation)
-                if case .loadImmediate64(_, let kind, _) = operation {
-                    if kind != .constant {
+                if case .loadImmediate64(_, let kind, let value) = operation {
+                    if kind == .codeAddress {
+                        // A function's address (the kernel's BPF_PSEUDO_FUNC): the immediate is
+                        // relative to the next slot, as a `call local`'s; checked below.
+                        if value >> 32 != 0 {
+                            traps[index] = .invalidInstruction(
+                                pc: index, reason: "lddw of a function address has a nonzero high half")
+                        }
+                    } else if kind != .constant {
                         traps[index] = .invalidInstruction(
                             pc: index,
                             reason: "lddw with src \(slot.src) (a map or address reference) is not supported")
@@ -71,10 +80,16 @@ public struct DecodedProgram: Sendable {
                 index += 1
             }
         }
-        // Jump and call targets.
+        // Jump and call targets, and the targets of function addresses.
         for index in 0..<count where traps[index] == nil {
-            guard case .operation(let operation) = slots[index], let target = operation.branchTarget else { continue }
-            let what = if case .callLocal = operation { "call" } else { "jump" }
+            guard case .operation(let operation) = slots[index],
+                let target = operation.branchTarget ?? Self.functionAddressTarget(of: operation, at: index)
+            else { continue }
+            let what = switch operation {
+            case .callLocal: "call"
+            case .loadImmediate64: "function address"
+            default: "jump"
+            }
             if target < 0 || target >= count {
                 traps[index] = .invalidInstruction(
                     pc: index, reason: "\(what) target \(target) is outside the program (\(count) slots)")
@@ -88,6 +103,22 @@ public struct DecodedProgram: Sendable {
         self.staticTraps = traps
         self.decodeError = firstError
         self.controlFlow = ControlFlowGraph(slots: slots, staticTraps: traps)
+    }
+
+    /// The slot a function-address `lddw` (``LoadImmediateKind/codeAddress``, the kernel's
+    /// `BPF_PSEUDO_FUNC`) at `pc` names: `pc + 1 + immediate`, as for a `call local`; `nil` for any
+    /// other operation. The target may be invalid (the slot then has a static trap).
+    @inlinable
+    public static func functionAddressTarget(of operation: DecodedOperation, at pc: Int) -> Int? {
+        guard case .loadImmediate64(_, .codeAddress, let value) = operation else { return nil }
+        return pc + 1 + Int(Int32(truncatingIfNeeded: value))
+    }
+
+    /// The function a function-address `lddw` at `pc` names (see
+    /// ``functionAddressTarget(of:at:)``), or `nil` when slot `pc` holds no such `lddw`.
+    @inlinable public func functionAddressTarget(at pc: Int) -> Int? {
+        guard pc >= 0, pc < slots.count, let operation = slots[pc].operation else { return nil }
+        return Self.functionAddressTarget(of: operation, at: pc)
     }
 
     /// Number of 8-byte slots.

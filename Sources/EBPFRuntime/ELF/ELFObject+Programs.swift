@@ -10,8 +10,8 @@ extension ELFObject {
         let isGlobal: Bool
     }
 
-    /// A local call to patch once every function has its place: the slot of the call in the linked
-    /// program and the target, as a slot of a section.
+    /// A local call or function address to patch once every function has its place: the slot of
+    /// the `call local` or `lddw` in the linked program and the target, as a slot of a section.
     private struct CallFixup {
         let callIndex: Int
         let target: Function
@@ -127,6 +127,26 @@ extension ELFObject {
                     guard case .loadImmediate64 = decoded[local] else {
                         throw .invalidRelocation(offset: relocation.entryOffset, reason: "R_BPF_64_64 does not apply to an lddw")
                     }
+                    if symbol.sectionIndex > 0, symbol.sectionIndex < file.sections.count,
+                        file.sections[symbol.sectionIndex].isExecutable
+                    {
+                        // A function's address (a callback for bpf_loop): the kernel's
+                        // BPF_PSEUDO_FUNC, src 4 with the target relative to the next slot like
+                        // a call's (libbpf: symbol value plus immediate, in bytes).
+                        let byteOffset = Int64(symbol.value) + Int64(functionSlots[local].immediate)
+                        let sectionSize = Int64(file.sections[symbol.sectionIndex].size)
+                        guard byteOffset % 8 == 0, byteOffset >= 0, byteOffset < sectionSize else {
+                            throw .invalidRelocation(
+                                offset: relocation.entryOffset,
+                                reason: "function address \(byteOffset) in \(file.sections[symbol.sectionIndex].name) is not at an instruction")
+                        }
+                        functionSlots[local].src = LoadImmediateKind.codeAddress.rawValue
+                        functionSlots[local + 1].immediate = 0
+                        try enqueueCall(
+                            at: base + local, sectionIndex: symbol.sectionIndex, slot: Int(byteOffset / 8),
+                            relocationOffset: relocation.entryOffset)
+                        continue
+                    }
                     var first = functionSlots[local]
                     var second = functionSlots[local + 1]
                     let mapIndex = try applyDataRelocation(&first, &second, symbol: symbol, relocation: relocation, file: file, maps: maps)
@@ -152,9 +172,14 @@ extension ELFObject {
                     throw .invalidRelocation(offset: relocation.entryOffset + 8, reason: "relocation type \(relocation.type) is not supported in code")
                 }
             }
-            // Local calls without a relocation stay inside their section.
+            // Local calls and function addresses without a relocation stay inside their section.
             for local in decoded.slots.indices where !relocated.contains(local) {
-                guard case .callLocal(let callTarget) = decoded[local] else { continue }
+                let callTarget: Int
+                switch decoded[local] {
+                case .callLocal(let target): callTarget = target
+                case .loadImmediate64(_, .codeAddress, _): callTarget = decoded.functionAddressTarget(at: local)!
+                default: continue
+                }
                 let target = function.start + callTarget
                 guard target >= 0, target < section.size / 8 else {
                     throw .invalidProgram(
@@ -209,9 +234,6 @@ extension ELFObject {
             first.immediate = Int32(index)
             second.immediate = Int32(bitPattern: UInt32(offset))
             return index
-        }
-        if section.isExecutable {
-            throw .invalidRelocation(offset: relocation.entryOffset, reason: "addresses of functions ('\(symbol.name)') are not supported")
         }
         throw .invalidRelocation(offset: relocation.entryOffset, reason: "'\(symbol.name)' in section \(section.name) is not a map")
     }

@@ -24,6 +24,7 @@ extension HelperRegistry {
     /// | 131 | `bpf_ringbuf_reserve(ringbuf, size, flags)` | record pointer or NULL |
     /// | 132 | `bpf_ringbuf_submit(data, flags)` | |
     /// | 133 | `bpf_ringbuf_discard(data, flags)` | |
+    /// | 181 | `bpf_loop(nr_loops, callback_fn, callback_ctx, flags)` | run by the engines (``HelperIntrinsic/loop``); iterations run, or -errno |
     ///
     /// The map helpers (1–3) also have a ``HelperFunction/provenBody`` for code the verifier
     /// accepted: it takes the map at R1 as is and the key and value pointers on trust, with no
@@ -117,6 +118,12 @@ extension HelperRegistry {
             id: KernelHelpers.ringbufDiscardID, name: "bpf_ringbuf_discard",
             signature: HelperSignature(arguments: [.anything, .scalar], returns: .void),
             body: { data, _, _, _, _ in KernelHelpers.ringbufCommit(data, discard: true) }),
+        HelperFunction(
+            id: KernelHelpers.loopID, name: "bpf_loop",
+            signature: HelperSignature(arguments: [.scalar, .callback, .callbackContext, .scalar], returns: .scalar),
+            intrinsic: .loop,
+            // The engines run bpf_loop themselves; nothing calls this body.
+            body: { _, _, _, _, _ in HelperIntrinsic.invalidArgumentResult }),
     ])
 }
 

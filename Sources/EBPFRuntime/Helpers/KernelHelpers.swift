@@ -22,6 +22,7 @@ enum KernelHelpers {
     static let ringbufReserveID: Int32 = 131
     static let ringbufSubmitID: Int32 = 132
     static let ringbufDiscardID: Int32 = 133
+    static let loopID: Int32 = 181
     /// Not a kernel helper: called by the linker's tail-call trampoline to fetch the R0 of the
     /// program that ran (see ``ProgramLinker``). Chosen far above any kernel id.
     static let tailCallResultID: Int32 = 0x7fff_0001

@@ -83,7 +83,8 @@ public struct ProgramLinker: Sendable {
     ) throws(LinkError) -> UInt64? {
         let handle = Int32(truncatingIfNeeded: operand)
         switch kind {
-        case .constant:
+        case .constant, .codeAddress:
+            // A function address stays: the engines load its target's slot index.
             return nil
         case .mapByFD:
             guard let map = maps[handle] else { throw .unknownMap(index: index, handle: handle) }
@@ -102,7 +103,7 @@ public struct ProgramLinker: Sendable {
             }
             used[handle] = map
             return UInt64(UInt(bitPattern: value)) + UInt64(offset)
-        case .variableAddress, .codeAddress, .mapByIndex, .mapValueByIndex:
+        case .variableAddress, .mapByIndex, .mapValueByIndex:
             throw .unsupportedLoadKind(index: index, kind: kind.rawValue)
         }
     }

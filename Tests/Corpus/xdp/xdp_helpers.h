@@ -34,6 +34,9 @@ static long (*bpf_redirect)(__u32 ifindex, __u64 flags) = (void *) BPF_FUNC_redi
 static long (*bpf_redirect_map)(void *map, __u64 key, __u64 flags) = (void *) BPF_FUNC_redirect_map;
 static __s64 (*bpf_csum_diff)(__be32 *from, __u32 from_size, __be32 *to, __u32 to_size, __wsum seed) = (void *) BPF_FUNC_csum_diff;
 static long (*bpf_xdp_adjust_meta)(struct xdp_md *ctx, int delta) = (void *) BPF_FUNC_xdp_adjust_meta;
+/* Calls callback_fn(index, callback_ctx) for index = 0 .. nr_loops - 1 until it returns 1;
+ * returns the number of calls (or -EINVAL for flags != 0, -E2BIG above 1 << 23 loops). */
+static long (*bpf_loop)(__u32 nr_loops, void *callback_fn, void *callback_ctx, __u64 flags) = (void *) BPF_FUNC_loop;
 
 /* ICMP header (linux/icmp.h pulls in libc headers clang -target bpf cannot use). */
 struct icmp_hdr {
