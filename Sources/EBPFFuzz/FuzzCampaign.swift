@@ -136,7 +136,7 @@ public struct FuzzCampaign {
         options: JITOptions, context: Int?, loops: VerifierOptions.LoopPolicy
     ) -> Failure {
         let minimized = harness.minimize(outcome)
-        let configuration = "jit: \(options.registerMap), bmi2 \(options.useBMI2), blinding \(options.constantBlinding)\(context == nil ? "" : ", verifier facts (loops: \(loops))")"
+        let configuration = "jit: \(options.registerMap)\(options.allocatesRegisters ? " (allocated per program)" : ""), bmi2 \(options.useBMI2), blinding \(options.constantBlinding)\(context == nil ? "" : ", verifier facts (loops: \(loops))")"
         let name = "fuzz-\(preset.rawValue)-\(seed)"
         let regression = RegressionCase(
             name: name, program: minimized.program, memory: minimized.memory,

@@ -12,19 +12,21 @@ public enum FuzzEngines {
     static let hasBMI2 = CPUFeatures.current.hasBMI2
 
     /// JIT options cycled through by seed: the default register map with and without BMI2 (without:
-    /// also without loop-head padding), several
+    /// once also without loop-head padding and without register allocation), several
     /// rotations of the role order, seeded shuffles, and two with constant blinding.
     public static let jitOptions: [JITOptions] = {
         var options: [JITOptions] = [
             JITOptions(registerMap: .default, useBMI2: hasBMI2),
-            JITOptions(registerMap: .default, useBMI2: false, alignLoopHeads: false),
+            JITOptions(registerMap: .default, useBMI2: false, alignLoopHeads: false, allocatesRegisters: false),
+            JITOptions(registerMap: .default, useBMI2: false),
         ]
         for steps in [1, 2, 3, 5, 7, 11] {
-            options.append(JITOptions(registerMap: .rotated(by: steps), useBMI2: hasBMI2 && steps % 2 == 1))
+            options.append(JITOptions(registerMap: .rotated(by: steps), useBMI2: hasBMI2 && steps % 2 == 1, allocatesRegisters: steps != 3))
         }
         var generator = SplitMix64(seed: 0xf022_5eed)
         for index in 0..<4 {
-            options.append(JITOptions(registerMap: .random(using: &generator), useBMI2: hasBMI2 && index % 2 == 0))
+            options.append(JITOptions(registerMap: .random(using: &generator), useBMI2: hasBMI2 && index % 2 == 0,
+                                      allocatesRegisters: index != 1))
         }
         options.append(JITOptions(registerMap: .default, useBMI2: hasBMI2, constantBlinding: true))
         options.append(JITOptions(registerMap: .rotated(by: 4), useBMI2: false, constantBlinding: true))

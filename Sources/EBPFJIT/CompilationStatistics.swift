@@ -14,7 +14,8 @@ public struct CompilationStatistics: Sendable, Hashable {
     /// The JIT's own address analysis (a data-flow pass that finds accesses needing no check or
     /// a single compare); zero when the verifier proved every access safe, as it is then not run.
     public var addressAnalysis: Duration = .zero
-    /// Setting up the lowering (the live set under the fixed ``RegisterMap``, the callee-saved
+    /// Setting up the lowering (register liveness, the per-program ``RegisterMap`` of
+    /// ``RegisterAllocator``, the live set under it, the callee-saved
     /// registers the prologue saves) and lowering every instruction to x86-64, each jump in its
     /// rel32 form.
     public var emission: Duration = .zero

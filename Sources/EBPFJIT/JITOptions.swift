@@ -1,7 +1,13 @@
 /// Code-generation choices that do not change what a program computes.
 public struct JITOptions: Sendable, Hashable {
-    /// Where eBPF registers and JIT state live.
+    /// Where eBPF registers and JIT state live: with ``allocatesRegisters``, where JIT state
+    /// lives and which x86 register each eBPF register prefers when the program does not care.
     public var registerMap: RegisterMap
+    /// Choose the x86 register of each eBPF register per program, from what the program does
+    /// with it (copies, helper calls, divisions, shifts, liveness): see docs/jit.md, "Register
+    /// allocation". Off, every program uses ``registerMap`` as it is. Programs with local calls
+    /// always use ``registerMap``.
+    public var allocatesRegisters: Bool
     /// Use BMI2 `shlx`/`shrx`/`sarx` for shifts by a register instead of shifting by `cl`.
     /// Compiling with `true` on a CPU without BMI2 fails with ``JITError/unsupportedCPUFeature(_:)``.
     public var useBMI2: Bool
@@ -32,8 +38,9 @@ public struct JITOptions: Sendable, Hashable {
     public init(
         registerMap: RegisterMap = .default, useBMI2: Bool = CPUFeatures.current.hasBMI2,
         constantBlinding: Bool = false, maxCodeSize: Int = JITOptions.defaultMaxCodeSize, alignLoopHeads: Bool = true,
-        inlinedBatchBody: Bool = false
+        inlinedBatchBody: Bool = false, allocatesRegisters: Bool = true
     ) {
+        self.allocatesRegisters = allocatesRegisters
         self.alignLoopHeads = alignLoopHeads
         self.inlinedBatchBody = inlinedBatchBody
         self.registerMap = registerMap

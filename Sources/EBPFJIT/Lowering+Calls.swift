@@ -62,13 +62,14 @@ extension Lowering {
         }
     }
 
-    /// Registers that must survive a helper call: caller-saved ones holding R6–R10 or JIT state.
-    /// (R0 receives the result; R1–R5 are undefined after a call.)
+    /// Registers that must survive a helper call: caller-saved ones holding JIT state or one of
+    /// R6–R10 that may be read after the call (``RegisterLiveness``; R0 receives the result,
+    /// R1–R5 are undefined after a call).
     var helperCallPreserved: X86RegisterSet {
         var keep: X86RegisterSet = [map.context]
         if budgetEnabled { keep.insert(map.counter) }
         if let stackBaseRegister { keep.insert(stackBaseRegister) }
-        for n in 6...10 where analysis.usesRegister[n] { keep.insert(map.ebpf[n]) }
+        for n in 6...10 where analysis.usesRegister[n] && liveness.isLive(UInt8(n), after: currentSlot) { keep.insert(map.ebpf[n]) }
         return keep.filter { $0.isCallerSaved }
     }
 

@@ -199,7 +199,9 @@ extension Lowering {
               case .alu(.or, .bits64, let target, .register(let other)) = fifth,
               (target == copy && other == first) || (target == first && other == copy),
               (firstShift == .lsh && secondShift == .rsh) || (firstShift == .rsh && secondShift == .lsh),
-              (1...63).contains(firstCount), firstCount + secondCount == 64 else { return nil }
+              (1...63).contains(firstCount), firstCount + secondCount == 64,
+              // The code reads `original` after shifting the other copy: not in the same x86 register.
+              r(first) != r(original), r(copy) != r(original) else { return nil }
         let left = firstShift == .lsh ? firstCount : secondCount
         let otherShift = (other == first ? firstShift : secondShift) == .lsh ? X86ShiftOperation.shl : .shr
         let otherCount = other == first ? firstCount : secondCount

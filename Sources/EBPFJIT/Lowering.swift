@@ -94,9 +94,14 @@ struct Lowering {
         self.limits = limits
         self.facts = facts
         self.options = options
-        let map = options.registerMap
+        let budgetEnabled = !(facts?.terminates ?? false)
+        self.budgetEnabled = budgetEnabled
+        let liveness = RegisterLiveness(analysis)
+        self.liveness = liveness
+        let map = options.allocatesRegisters
+            ? RegisterAllocator(analysis, liveness: liveness, options: options, budgetEnabled: budgetEnabled).map
+            : options.registerMap
         self.map = map
-        self.budgetEnabled = !(facts?.terminates ?? false)
         self.provenLoops = ProvenLoops(analysis, facts: budgetEnabled ? facts : nil)
         self.depthCheckEnabled = analysis.hasLocalCalls && (facts.map { $0.maxCallDepth > ExecutionLimits.maxCallDepth || $0.maxCallDepth <= 0 } ?? true)
         self.accessChecks = addresses.checks
@@ -107,7 +112,6 @@ struct Lowering {
         if let stackBaseRegister { live.insert(stackBaseRegister) }
         for n in 0...10 where analysis.usesRegister[n] { live.insert(map.ebpf[n]) }
         self.liveRegisters = live
-        self.liveness = RegisterLiveness(analysis)
         self.slowPathPreserved = live.filter { $0.isCallerSaved && $0 != map.scratch }
         let calleeSaved = X86Register.allCases.filter { !$0.isCallerSaved && $0 != .rsp && live.contains($0) }
         self.savedCalleeRegisters = calleeSaved
@@ -131,7 +135,8 @@ struct Lowering {
         self.a = assembler
     }
 
-    /// The eBPF register's x86 register.
+    /// The eBPF register's x86 register (``RegisterMap`` chosen per program by ``RegisterAllocator``
+    /// unless ``JITOptions/allocatesRegisters`` is off).
     func r(_ n: UInt8) -> X86Register { map.ebpf[Int(n)] }
 
     /// Emits the whole program.
@@ -254,7 +259,14 @@ struct Lowering {
     /// being lowered (``RegisterLiveness``).
     func mustPreserve(_ register: X86Register) -> Bool {
         guard liveRegisters.contains(register) else { return false }
-        if let number = map.ebpf.firstIndex(of: register) { return liveness.isLive(UInt8(number), after: currentSlot) }
-        return true
+        if register == map.context || register == map.scratch || (budgetEnabled && register == map.counter)
+            || register == stackBaseRegister {
+            return true
+        }
+        // eBPF registers only, possibly several (an allocated map shares registers whose values never overlap).
+        for n in 0...10 where analysis.usesRegister[n] && map.ebpf[n] == register {
+            if liveness.isLive(UInt8(n), after: currentSlot) { return true }
+        }
+        return false
     }
 }

@@ -1,7 +1,9 @@
 import X86Encoding
 
-/// Which x86-64 register holds each eBPF register (R0–R10) and each piece of JIT state: one fixed
-/// map for the whole program (the JIT does no register allocation of its own).
+/// Which x86-64 register holds each eBPF register (R0–R10) and each piece of JIT state for the
+/// whole program: the map ``JITOptions/registerMap`` gives, or, with
+/// ``JITOptions/allocatesRegisters`` (the default), one ``RegisterAllocator`` chooses per program
+/// (keeping this map's context, counter and scratch registers, and its eBPF choices on ties).
 ///
 /// ## The default map
 /// | eBPF | x86 | why |
@@ -41,6 +43,16 @@ public struct RegisterMap: Sendable, Hashable, CustomStringConvertible {
         guard ![.rax, .rcx, .rdx].contains(scratch) else {
             throw .invalidRegisterMap("the scratch register cannot be rax, rcx or rdx (got \(scratch))")
         }
+        self.ebpf = ebpf
+        self.context = context
+        self.counter = counter
+        self.scratch = scratch
+    }
+
+    /// A map from ``RegisterAllocator``: eBPF registers may share an x86 register (the allocator
+    /// proved they never hold live values at once), and unused ones sit on the scratch register.
+    /// The roles are distinct from each other and from every used eBPF register.
+    init(allocated ebpf: [X86Register], context: X86Register, counter: X86Register, scratch: X86Register) {
         self.ebpf = ebpf
         self.context = context
         self.counter = counter
