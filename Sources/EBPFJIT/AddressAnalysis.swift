@@ -101,7 +101,7 @@ struct AddressAnalysis {
     /// The fixed point, then one recording pass over it.
     private static func solve(_ analysis: ProgramAnalysis) -> [AccessCheck] {
         let cfg = analysis.controlFlow
-        var checks = [AccessCheck](repeating: .generic, count: analysis.slots.count)
+        var checks = [AccessCheck].filled(with: .generic, count: analysis.slots.count)
         guard !cfg.blocks.isEmpty else { return checks }
         var entry = Registers()
         entry[1] = Value(kind: .input, offset: 0)

@@ -212,8 +212,40 @@ extension Lowering {
     /// callers of the single entry pass an empty input), and storing R0 in consecutive result
     /// slots. A trap stops it with rax = the address of the pair whose run trapped and rdx = 1
     /// (the record is in ``TrapStash``).
+    ///
+    /// Its code is the same for every program but for the call's displacement, so it is
+    /// assembled and relaxed once per process (``batchEntryTemplate``) and copied: the bytes
+    /// around the call, with the call itself emitted (and relocated) as any other.
     mutating func emitBatchEntry(singleEntry: X86Label) {
         batchEntryOffset = a.offset
+        let template = Self.batchEntryTemplate
+        a.emit(template.beforeCall)
+        a.call(singleEntry)
+        a.emit(template.afterCall)
+    }
+
+    /// ``emitBatchEntryCode(_:singleEntry:)`` assembled and relaxed on its own, split around the
+    /// call of the single entry (whose displacement depends on where the copy lands). Its jumps
+    /// stay inside it and no alignment point lies in it, so the bytes are those the program's
+    /// own relaxation would give.
+    static let batchEntryTemplate: (beforeCall: [UInt8], afterCall: [UInt8]) = {
+        var a = X86Assembler()
+        let singleEntry = a.newLabel()
+        a.bind(singleEntry)
+        let call = emitBatchEntryCode(&a, singleEntry: singleEntry)
+        do {
+            try a.relaxInPlace()
+        } catch {
+            preconditionFailure("the batch entry does not assemble: \(error)")
+        }
+        let start = a.relocated(call)
+        precondition(a.code[start] == 0xe8, "the batch entry's call moved")
+        return (Array(a.code[..<start]), Array(a.code[(start + 5)...]))
+    }()
+
+    /// The batch entry's instructions (see ``emitBatchEntry(singleEntry:)``); returns the offset,
+    /// as emitted, of its `call singleEntry`.
+    static func emitBatchEntryCode(_ a: inout X86Assembler, singleEntry: X86Label) -> Int {
         // rdi = first pair, rsi = number of pairs, rdx = first result slot. rbx, r12 and r13
         // (callee-saved in the System V ABI, so the single entry keeps them) hold the cursor,
         // the end and the next result slot; the pushes leave rsp 16-byte aligned for the calls.
@@ -236,6 +268,7 @@ extension Lowering {
         a.alu(.xor, .bits32, .rdi, .rdi)
         a.bind(nonEmpty)
         a.alu(.xor, .bits32, .rdx, .rdx)
+        let call = a.offset
         a.call(singleEntry)
         a.test(.bits64, .rdx, .rdx)
         a.jcc(.notEqual, trapped)
@@ -251,6 +284,7 @@ extension Lowering {
         a.pop(end)
         a.pop(cursor)
         a.ret()
+        return call
     }
 
     /// The batch entry with its own copy of the body (``JITOptions/inlinedBatchBody``; no local

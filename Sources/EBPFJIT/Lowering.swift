@@ -148,7 +148,7 @@ struct Lowering {
         emitSingleEntry(body: body, needs: needs)
 
         a.bind(body)
-        slotOffsets = Array(repeating: 0, count: analysis.slots.count)
+        slotOffsets = .filled(with: 0, count: analysis.slots.count)
         slotOffsets.reserveCapacity(analysis.slots.count + 1)
         emitBody(recordingOffsets: true)
         // The end of the body, so listings can tell the last instruction's code from what follows.

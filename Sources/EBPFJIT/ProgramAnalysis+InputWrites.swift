@@ -13,6 +13,9 @@ extension ProgramAnalysis {
         func insideFrame(base: UInt8, offset: Int16, size: MemorySize) -> Bool {
             base == 10 && Int(offset) >= -ExecutionLimits.stackFrameSize && Int(offset) + size.byteCount <= 0
         }
+        // A call writes only R0–R5 in the caller; anything else that writes R10 makes the frame
+        // checks below meaningless.
+        if registersWritten.contains(register: 10) { return true }
         for slot in slots {
             // Trap slots write nothing; a conditional trap only compares.
             guard case .operation(let operation) = slot else { continue }
@@ -26,9 +29,6 @@ extension ProgramAnalysis {
             default:
                 break
             }
-            // A call writes only R0–R5 in the caller; anything else that writes R10 makes the
-            // frame checks above meaningless.
-            if operation.registerEffects.writes.contains(register: 10) { return true }
         }
         return false
     }

@@ -31,10 +31,17 @@ final class ProgramAnalysis {
     /// their edges, leaders, jump targets (where the budget counter is brought up to date),
     /// backward-jump targets (the loop heads the lowering aligns).
     let controlFlow: ControlFlowGraph
+    /// The control-flow graph's successor lists flattened for the register analyses' sweeps:
+    /// block b's successors are `blockSuccessors[2 * b]` and `[2 * b + 1]`, -1 where there is
+    /// none (a block has at most two: the fall-through and a jump's target). Reading them here
+    /// costs no reference counting per visit, as the blocks' own arrays do.
+    let blockSuccessors: [Int]
     /// `usesRegister[n]`: eBPF register Rn is named by an instruction that runs, or is an
     /// argument or result register of a helper call (R0 always counts).
     let usesRegister: [Bool]
     let hasHelperCalls: Bool
+    /// The registers some instruction that runs writes (``EBPFCore/DecodedOperation/registerEffects``).
+    let registersWritten: RegisterMask
     let hasLocalCalls: Bool
     /// The program makes legacy packet loads and no instruction writes R1 or R2 (no calls
     /// either), so R1 and R2 hold the input's base and length for the whole run: the loads read
@@ -94,10 +101,21 @@ final class ProgramAnalysis {
         self.slots = slots
         self.staticTraps = StaticTrapTable(slots: traps)
         self.controlFlow = decoded.controlFlow
-        var uses = [Bool](repeating: false, count: 11)
+        let blocks = decoded.controlFlow.blocks
+        var successors: [Int] = []
+        successors.reserveCapacity(2 * blocks.count)
+        for block in blocks.indices {
+            let list = blocks[block].successors
+            precondition(list.count <= 2, "a block with more than two successors")
+            successors.append(list.first ?? -1)
+            successors.append(list.count > 1 ? list[1] : -1)
+        }
+        self.blockSuccessors = successors
+        var uses = [Bool].filled(with: false, count: 11)
         for n in 0..<11 where named.contains(register: UInt8(n)) { uses[n] = true }
         self.usesRegister = uses
         self.hasHelperCalls = hasHelperCalls
+        self.registersWritten = written
         // A function whose address is taken is called back (bpf_loop) as a local function.
         self.hasLocalCalls = hasLocalCalls || !decoded.controlFlow.functionAddressTargets.isEmpty
         self.registersNeedingZero = RegisterDefinedness(self).needsZero

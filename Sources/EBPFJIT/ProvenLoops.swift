@@ -33,7 +33,7 @@ struct ProvenLoops {
 
     /// The slots of each skipping loop `h...s` that holds no checked backward jump and no local call.
     private static func uncounted(_ analysis: ProgramAnalysis, skips: [Bool]) -> [Bool] {
-        var uncounted = [Bool](repeating: false, count: skips.count)
+        var uncounted = [Bool].filled(with: false, count: skips.count)
         for last in skips.indices where skips[last] {
             guard case .operation(let jump) = analysis.slots[last], let head = jump.branchTarget else { continue }
             let quiet = (head...last).allSatisfy { pc in
@@ -54,7 +54,7 @@ struct ProvenLoops {
 
     private static func skips(_ analysis: ProgramAnalysis, proven: [Bool]) -> [Bool] {
         let graph = analysis.controlFlow
-        var skips = [Bool](repeating: false, count: analysis.slots.count)
+        var skips = [Bool].filled(with: false, count: analysis.slots.count)
         guard proven.contains(true) else { return skips }
         for block in graph.blocks {
             let pc = block.last

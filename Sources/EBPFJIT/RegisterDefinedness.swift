@@ -2,9 +2,10 @@ import EBPFCore
 
 /// Which eBPF registers some path from the entry may read before writing them: the only ones
 /// the prologue must zero (R1, R2 and R10 are loaded anyway). A forward may-analysis over the
-/// basic blocks of ``ProgramAnalysis/controlFlow`` on 11-bit sets, run on EBPFCore's
-/// ``EBPFCore/WorklistSolver``: a register is "possibly unwritten" at a point if it is on some
-/// path from the entry that never writes it; reading it there makes it need a zero.
+/// basic blocks of ``ProgramAnalysis/controlFlow`` on 11-bit sets (each block summarized once,
+/// then sweeps in block order to the fixed point): a register is "possibly unwritten" at a point
+/// if it is on some path from the entry that never writes it; reading it there makes it need a
+/// zero.
 ///
 /// Conservative where it is not exact: a program with local calls zeroes every register it
 /// uses (a callee reads what its callers left, whichever they were), a helper call reads R1–R5,
@@ -13,17 +14,6 @@ import EBPFCore
 struct RegisterDefinedness {
     /// Bit n set: Rn may be read before it is written.
     let needsZero: UInt16
-
-    /// The registers possibly unwritten on entry to a block; paths join by union.
-    struct Unwritten: DataflowState {
-        var registers: UInt16
-
-        mutating func join(_ other: Unwritten) -> Bool {
-            let merged = registers | other.registers
-            defer { registers = merged }
-            return merged != registers
-        }
-    }
 
     init(_ analysis: ProgramAnalysis) {
         var used: UInt16 = 0
@@ -34,39 +24,74 @@ struct RegisterDefinedness {
             needsZero = used & ~loaded
             return
         }
-        var solver = WorklistSolver<Unwritten>(blockCount: blocks.count)
-        // R1, R2, R10 are loaded by the prologue.
-        solver.merge(Unwritten(registers: RegisterMask.all.rawValue & ~loaded), into: 0)
-        var needs: UInt16 = 0
         // Read once: the analysis is a class, and reading its slots per block retains them.
         let slots = analysis.slots
-        while let block = solver.nextBlock() {
-            guard let exit = Self.walk(blocks[block], slots, entry: solver.state(of: block)!, needs: &needs) else { continue }
-            for successor in blocks[block].successors { solver.merge(exit, into: successor) }
+        let successors = analysis.blockSuccessors
+        var needs: UInt16 = 0
+        // Each block summarized once (``summary(of:_:)``), then sweeps in block order to the fixed
+        // point of what is possibly unwritten at each block's start (R1, R2, R10 are loaded by the
+        // prologue; a block no path reaches stays empty); the tables are scratch memory, on the
+        // stack for small programs.
+        withUnsafeTemporaryAllocation(of: Summary.self, capacity: 2 * blocks.count) { scratch in
+            // Per block: its summary, then (as a summary's `readsFirst`, the rest unused) the
+            // registers possibly unwritten at its start.
+            let summaries = scratch.baseAddress!, unwritten = summaries + blocks.count
+            for block in blocks.indices {
+                (summaries + block).initialize(to: Self.summary(of: blocks[block].start..<blocks[block].end, slots))
+                (unwritten + block).initialize(to: Summary())
+            }
+            unwritten[0].readsFirst = RegisterMask.all.rawValue & ~loaded
+            successors.withUnsafeBufferPointer { successors in
+                var changed = true
+                while changed {
+                    changed = false
+                    for block in 0..<blocks.count where !summaries[block].endsInTrap {
+                        let exit = unwritten[block].readsFirst & ~summaries[block].writes
+                        for edge in 2 * block..<2 * block + 2 where successors[edge] >= 0 {
+                            let successor = successors[edge]
+                            let merged = unwritten[successor].readsFirst | exit
+                            if merged != unwritten[successor].readsFirst {
+                                unwritten[successor].readsFirst = merged
+                                changed = true
+                            }
+                        }
+                    }
+                }
+            }
+            for block in 0..<blocks.count { needs |= summaries[block].readsFirst & unwritten[block].readsFirst }
         }
         needsZero = needs & used
     }
 
-    /// Runs through `block` from `entry`, adding what it reads while possibly unwritten to
-    /// `needs`; returns the state at its end, or `nil` when it ends in a trap.
-    static func walk(_ block: BasicBlock, _ slots: [ProgramAnalysis.Slot], entry: Unwritten, needs: inout UInt16) -> Unwritten? {
-        var unwritten = entry.registers
-        for pc in block.slots {
+    /// What one block does to the analysis, whatever its entry state: the registers it may
+    /// read before writing them (everything not yet written at a conditional jump whose taking
+    /// traps), those it writes, and whether it ends in a trap (no successor sees its end).
+    struct Summary {
+        var readsFirst: UInt16 = 0
+        var writes: UInt16 = 0
+        var endsInTrap = false
+    }
+
+    /// One pass through the slots of a block: entered with `entry` possibly unwritten, it adds
+    /// `readsFirst & entry` to what needs a zero and leaves `entry & ~writes` possibly unwritten.
+    static func summary(of block: Range<Int>, _ slots: [ProgramAnalysis.Slot]) -> Summary {
+        var summary = Summary()
+        for pc in block {
             switch slots[pc] {
             case .trap:
-                return nil
+                summary.endsInTrap = true
+                return summary
             case .wideSecondHalf:
                 continue
             case .conditionalTrap:
-                // Its condition is evaluated: it reads what it names (any register, to be safe).
-                needs |= unwritten
+                summary.readsFirst |= ~summary.writes
             case .operation(let operation):
                 let (reads, writes) = effects(of: operation)
-                needs |= reads & unwritten
-                unwritten &= ~writes
+                summary.readsFirst |= reads & ~summary.writes
+                summary.writes |= writes
             }
         }
-        return Unwritten(registers: unwritten)
+        return summary
     }
 
     /// Registers one instruction reads and writes (bit sets): ``EBPFCore/DecodedOperation/registerEffects``,

@@ -158,21 +158,11 @@ public struct X86Assembler: Sendable {
     /// the recommended multi-byte NOPs (``nopPadding(_:)``, at most 15 bytes). Branch relaxation
     /// assumes the worst padding between a jump and its target, so every short jump still fits.
     public mutating func alignNextInstruction() {
-        if alignmentPoints.last != code.count { alignmentPoints.append(code.count) }
-    }
-
-    /// How many alignment points lie in `low...high`.
-    private func alignmentPointCount(from low: Int, through high: Int) -> Int {
-        guard low <= high, !alignmentPoints.isEmpty else { return 0 }
-        func firstIndex(above value: Int) -> Int {  // first point > value
-            var lowIndex = 0, highIndex = alignmentPoints.count
-            while lowIndex < highIndex {
-                let middle = (lowIndex + highIndex) / 2
-                if alignmentPoints[middle] <= value { lowIndex = middle + 1 } else { highIndex = middle }
-            }
-            return lowIndex
-        }
-        return firstIndex(above: high) - firstIndex(above: low - 1)
+        guard alignmentPoints.last != code.count else { return }
+        // Room for a few loop heads at once (they come in small numbers), instead of growing
+        // one at a time.
+        if alignmentPoints.capacity == 0 { alignmentPoints.reserveCapacity(8) }
+        alignmentPoints.append(code.count)
     }
 
     /// Bytes saved by shortened jumps ending at or before `offset` (`ends` ascending; `saved[i]`
@@ -203,49 +193,81 @@ public struct X86Assembler: Sendable {
     /// `EB rel8` / `70+cc rel8` for those jumps and NOP padding at alignment points, moves labels
     /// and fix-ups, and patches every displacement (re-checking each short jump). Call it once,
     /// after every label is bound.
+    ///
+    /// The rounds work in one scratch allocation (on the stack for small code) through unsafe
+    /// buffers: a compilation of a small program relaxes a few dozen jumps, where the arrays,
+    /// their bounds and uniqueness checks and their destruction used to cost more than the
+    /// arithmetic.
     public mutating func relaxInPlace() throws(X86AssemblerError) {
         precondition(shiftOffsets.isEmpty && !fixups.contains { $0.isShort }, "relaxInPlace expects an all-long emission, once")
-        let slack = Self.maximumPadding
+        // Every target must be bound (the rounds below read them unchecked).
+        for fixup in fixups where labelOffsets[fixup.label.id] < 0 { throw .unboundLabel(id: fixup.label.id) }
         let count = fixups.count
-        var isShort = Array(repeating: false, count: count)
-        var ends: [Int] = []
-        var saved: [Int] = []
-        ends.reserveCapacity(count)
-        saved.reserveCapacity(count)
-        // Per fix-up: how far its displacement was from fitting in rel8 in the last round that
-        // measured it. A round can bring a jump closer by at most the bytes the previous round
-        // saved, so a jump further than that from fitting is not measured again.
-        var shortfall = Array(repeating: 0, count: count)
+        guard count > 0 || !alignmentPoints.isEmpty else { return }
+        // Scratch: per fix-up, -1 once marked short, else how far its displacement was from
+        // fitting in rel8 when last measured; then the ends of the jumps marked short and the
+        // bytes saved up to each (the layout of the current round).
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * count + 1) { scratch in
+            let base = scratch.baseAddress!
+            let state = base, ends = base + count, saved = base + 2 * count
+            state.initialize(repeating: 0, count: count)
+            let anyShort = fixups.withUnsafeBufferPointer { fixups in
+                labelOffsets.withUnsafeBufferPointer { labels in
+                    alignmentPoints.withUnsafeBufferPointer { points in
+                        Self.markShortJumps(fixups, labels: labels, points: points, state: state, ends: ends, saved: saved)
+                    }
+                }
+            }
+            if anyShort || !alignmentPoints.isEmpty { rebuild(shortened: UnsafeBufferPointer(start: state, count: count)) }
+        }
+        try patchDisplacements()
+    }
+
+    /// The rounds of ``relaxInPlace()``: marks short (`state[i] = -1`) every jump that fits;
+    /// returns whether any does. `ends` and `saved` are scratch for the layout of each round.
+    private static func markShortJumps(
+        _ fixups: UnsafeBufferPointer<Fixup>, labels: UnsafeBufferPointer<Int>, points: UnsafeBufferPointer<Int>,
+        state: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>, saved: UnsafeMutablePointer<Int>
+    ) -> Bool {
+        let slack = maximumPadding
+        let count = fixups.count
+        /// How many alignment points lie in `low...high`.
+        func pointCount(from low: Int, through high: Int) -> Int {
+            guard low <= high, !points.isEmpty else { return 0 }
+            return countAtOrBelow(high, in: points) - countAtOrBelow(low - 1, in: points)
+        }
+        var anyShort = false
         var previousTotal = 0
         var changed = true
         while changed {
             changed = false
             // The layout with the jumps marked short so far.
-            ends.removeAll(keepingCapacity: true)
-            saved.removeAll(keepingCapacity: true)
+            var shortCount = 0
             var total = 0
-            for index in 0..<count where isShort[index] {
+            for index in 0..<count where state[index] < 0 {
                 total += fixups[index].end - fixups[index].start - 2
-                ends.append(fixups[index].end)
-                saved.append(total)
+                ends[shortCount] = fixups[index].end
+                saved[shortCount] = total
+                shortCount += 1
             }
+            let layoutEnds = UnsafeBufferPointer(start: ends, count: shortCount)
             // The bytes this layout saves over the previous round's: how much closer any jump can
-            // have come to fitting since then.
+            // have come to fitting since then; a jump further than that from fitting is skipped.
             let closer = total - previousTotal
             previousTotal = total
             // Fix-ups are in emission order, so the shortened jumps ending at or before each
             // one's start are counted by walking along with it.
             var before = 0
-            for index in 0..<count where !isShort[index] && fixups[index].jumpNumber != nil {
-                if shortfall[index] > closer {
-                    shortfall[index] -= closer
+            for index in 0..<count where state[index] >= 0 && fixups[index].jumpNumber != nil {
+                if state[index] > closer {
+                    state[index] -= closer
                     continue
                 }
                 let fixup = fixups[index]
-                let target = labelOffsets[fixup.label.id]
-                guard target >= 0 else { throw .unboundLabel(id: fixup.label.id) }
-                let newTarget = target - Self.saved(before: target, ends: ends, saved: saved)
-                while before < ends.count && ends[before] <= fixup.start { before += 1 }
+                let target = labels[fixup.label.id]
+                let below = countAtOrBelow(target, in: layoutEnds)
+                let newTarget = target - (below == 0 ? 0 : saved[below - 1])
+                while before < shortCount && ends[before] <= fixup.start { before += 1 }
                 let newStart = fixup.start - (before == 0 ? 0 : saved[before - 1])
                 // Forward: the bytes between the jump's end and the target do not depend on its
                 // size; backward: as a 2-byte jump it would end at newStart + 2. Each alignment
@@ -253,87 +275,118 @@ public struct X86Assembler: Sendable {
                 // up to the target, whose label moves past the padding; backward: points after the
                 // target up to the jump's start).
                 let displacement = target >= fixup.end
-                    ? newTarget - (newStart + (fixup.end - fixup.start)) + slack * alignmentPointCount(from: fixup.end, through: target)
-                    : newTarget - (newStart + 2) - slack * alignmentPointCount(from: target + 1, through: fixup.start)
+                    ? newTarget - (newStart + (fixup.end - fixup.start)) + slack * pointCount(from: fixup.end, through: target)
+                    : newTarget - (newStart + 2) - slack * pointCount(from: target + 1, through: fixup.start)
                 if Int8(exactly: displacement) != nil {
-                    isShort[index] = true
+                    state[index] = -1
                     changed = true
+                    anyShort = true
                 } else {
-                    shortfall[index] = displacement > 0 ? displacement - Int(Int8.max) : Int(Int8.min) - displacement
+                    state[index] = displacement > 0 ? displacement - Int(Int8.max) : Int(Int8.min) - displacement
                 }
             }
         }
-        // Final layout: rebuild the bytes, in order of the original offsets: each shortened jump
-        // (E9 rel32 -> EB rel8; 0F 80+cc rel32 -> 70+cc rel8) and each alignment point (NOPs up
-        // to the next 16-byte boundary of the new code; a point at a jump's start pads first).
-        guard isShort.contains(true) || !alignmentPoints.isEmpty else {
-            try patchDisplacements()
-            return
+        return anyShort
+    }
+
+    /// The final layout of ``relaxInPlace()``: rebuilds the bytes in order of the original
+    /// offsets (each jump marked short in `state`, `E9 rel32` -> `EB rel8` and `0F 80+cc rel32`
+    /// -> `70+cc rel8`, and each alignment point, NOPs up to the next 16-byte boundary of the new
+    /// code; a point at a jump's start pads first), records the shifts for ``relocated(_:)``, and
+    /// moves labels and fix-ups.
+    private mutating func rebuild(shortened state: UnsafeBufferPointer<Int>) {
+        let count = fixups.count
+        var layout = Layout(points: alignmentPoints, capacity: code.count + Self.maximumPadding * alignmentPoints.count,
+                            shifts: count + alignmentPoints.count)
+        code.withUnsafeBufferPointer { code in
+            fixups.withUnsafeBufferPointer { fixups in
+                for index in 0..<count where state[index] < 0 {
+                    let fixup = fixups[index]
+                    layout.pad(code, upTo: fixup.start)
+                    layout.copy(code, upTo: fixup.start)
+                    if code[fixup.start] == 0xe9 {
+                        layout.output.append(0xeb)
+                    } else {
+                        precondition(code[fixup.start] == 0x0f && code[fixup.start + 1] & 0xf0 == 0x80, "not a jump at \(fixup.start)")
+                        layout.output.append(0x70 | (code[fixup.start + 1] & 0x0f))
+                    }
+                    layout.output.append(0)
+                    layout.cursor = fixup.end
+                    layout.shift -= fixup.end - fixup.start - 2
+                    layout.offsets.append(fixup.end)
+                    layout.totals.append(layout.shift)
+                }
+            }
+            layout.pad(code, upTo: code.count)
+            layout.copy(code, upTo: code.count)
         }
+        code = layout.output
+        shiftOffsets = layout.offsets
+        shiftTotals = layout.totals
+        let offsets = layout.offsets, totals = layout.totals
+        fixups.withUnsafeMutableBufferPointer { fixups in
+            var walker = ShiftWalker()
+            for index in 0..<count {
+                let fixup = fixups[index]
+                let start = fixup.start + walker.saved(before: fixup.start, ends: offsets, saved: totals)
+                if state[index] < 0 {
+                    fixups[index] = Fixup(start: start, site: start + 1, end: start + 2, label: fixup.label, isShort: true,
+                                          jumpNumber: fixup.jumpNumber)
+                } else {
+                    let move = start - fixup.start
+                    fixups[index] = Fixup(start: start, site: fixup.site + move, end: fixup.end + move, label: fixup.label,
+                                          isShort: false, jumpNumber: fixup.jumpNumber)
+                }
+            }
+        }
+        labelOffsets.withUnsafeMutableBufferPointer { labels in
+            var walker = ShiftWalker()
+            for id in labels.indices where labels[id] >= 0 {
+                labels[id] += walker.saved(before: labels[id], ends: offsets, saved: totals)
+            }
+        }
+    }
+
+    /// The code being rebuilt by ``rebuild(shortened:)``: the new bytes, how far the old code is
+    /// copied, the shift so far, and the shift table (each shortened jump's end and each padded
+    /// alignment point, with the total shift up to it).
+    private struct Layout {
+        let points: [Int]
+        var pointIndex = 0
         var output: [UInt8] = []
-        output.reserveCapacity(code.count + 8 * alignmentPoints.count)
-        // One entry per shortened jump and per alignment point: room for all of them up front,
-        // so neither array grows its way up.
+        var cursor = 0
+        var shift = 0
         var offsets: [Int] = []
         var totals: [Int] = []
-        offsets.reserveCapacity(count + alignmentPoints.count)
-        totals.reserveCapacity(count + alignmentPoints.count)
-        var shift = 0
-        var cursor = 0
-        var pointIndex = 0
-        func padPoints(upTo limit: Int) {
-            while pointIndex < alignmentPoints.count && alignmentPoints[pointIndex] <= limit {
-                let point = alignmentPoints[pointIndex]
+
+        init(points: [Int], capacity: Int, shifts: Int) {
+            self.points = points
+            // Room for everything up front, so no array grows its way up.
+            output.reserveCapacity(capacity)
+            offsets.reserveCapacity(shifts)
+            totals.reserveCapacity(shifts)
+        }
+
+        /// Copies the old code up to `end`.
+        mutating func copy(_ code: UnsafeBufferPointer<UInt8>, upTo end: Int) {
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: code[cursor..<end]))
+            cursor = end
+        }
+
+        /// Pads every alignment point up to `limit` to the next 16-byte boundary of the new code.
+        mutating func pad(_ code: UnsafeBufferPointer<UInt8>, upTo limit: Int) {
+            while pointIndex < points.count && points[pointIndex] <= limit {
+                let point = points[pointIndex]
                 pointIndex += 1
-                output.append(contentsOf: code[cursor..<point])
-                cursor = point
+                copy(code, upTo: point)
                 let padding = (16 - output.count % 16) % 16
                 guard padding > 0 else { continue }
-                Self.appendNOPPadding(padding, to: &output)
+                X86Assembler.appendNOPPadding(padding, to: &output)
                 shift += padding
                 offsets.append(point)
                 totals.append(shift)
             }
         }
-        for index in 0..<count where isShort[index] {
-            let fixup = fixups[index]
-            padPoints(upTo: fixup.start)
-            output.append(contentsOf: code[cursor..<fixup.start])
-            if code[fixup.start] == 0xe9 {
-                output.append(0xeb)
-            } else {
-                precondition(code[fixup.start] == 0x0f && code[fixup.start + 1] & 0xf0 == 0x80, "not a jump at \(fixup.start)")
-                output.append(0x70 | (code[fixup.start + 1] & 0x0f))
-            }
-            output.append(0)
-            cursor = fixup.end
-            shift -= fixup.end - fixup.start - 2
-            offsets.append(fixup.end)
-            totals.append(shift)
-        }
-        padPoints(upTo: code.count)
-        output.append(contentsOf: code[cursor...])
-        code = output
-        shiftOffsets = offsets
-        shiftTotals = totals
-        var walker = ShiftWalker()
-        for index in 0..<count {
-            let fixup = fixups[index]
-            let start = fixup.start + walker.saved(before: fixup.start, ends: offsets, saved: totals)
-            if isShort[index] {
-                fixups[index] = Fixup(start: start, site: start + 1, end: start + 2, label: fixup.label, isShort: true,
-                                      jumpNumber: fixup.jumpNumber)
-            } else {
-                let move = start - fixup.start
-                fixups[index] = Fixup(start: start, site: fixup.site + move, end: fixup.end + move, label: fixup.label,
-                                      isShort: false, jumpNumber: fixup.jumpNumber)
-            }
-        }
-        walker = ShiftWalker()
-        for id in labelOffsets.indices where labelOffsets[id] >= 0 {
-            labelOffsets[id] += walker.saved(before: labelOffsets[id], ends: offsets, saved: totals)
-        }
-        try patchDisplacements()
     }
 
     // MARK: Raw bytes

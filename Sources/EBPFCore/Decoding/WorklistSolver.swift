@@ -38,8 +38,8 @@ public struct WorklistSolver<State: DataflowState> {
     @usableFromInline let direction: Direction
 
     @inlinable public init(blockCount: Int, direction: Direction = .forward) {
-        blockStates = Array(repeating: nil, count: blockCount)
-        queued = Array(repeating: false, count: blockCount)
+        blockStates = .filled(with: nil, count: blockCount)
+        queued = .filled(with: false, count: blockCount)
         self.direction = direction
         cursor = direction == .forward ? 0 : blockCount - 1
     }
