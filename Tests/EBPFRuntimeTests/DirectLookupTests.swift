@@ -7,41 +7,6 @@ import EBPF
 /// the helper, and every engine returns the same for present and absent keys, leaves the same
 /// values behind, and (LRU) makes the same element the most recently used.
 @Suite struct DirectLookupTests {
-    /// The call slot in ``program(map:)``.
-    static let callSlot = 6
-
-    /// Looks up the u32 key at the input's start; a hit adds 1 to the value's first byte and
-    /// returns (value pointer - key 7's value pointer) << 8 | the new byte, a miss returns 0xdead.
-    static func program(map: Int32) throws -> Program {
-        try Assembler.assemble("""
-            ldxw %r6, [%r1]
-            stxw [%r10-4], %r6
-            mov %r2, %r10
-            add %r2, -4
-            lddw %r1, map_fd \(map)
-            call 1
-            mov %r7, %r0
-            jeq %r0, 0, miss
-            ldxb %r1, [%r0]
-            add %r1, 1
-            stxb [%r0], %r1
-            mov %r8, %r1
-            stw [%r10-4], 7
-            mov %r2, %r10
-            add %r2, -4
-            lddw %r1, map_fd \(map)
-            call 1
-            sub %r7, %r0
-            lsh %r7, 8
-            or %r7, %r8
-            mov %r0, %r7
-            exit
-            miss:
-            mov %r0, 0xdead
-            exit
-            """)
-    }
-
     static let storedKeys: [UInt32] = [7, 1, 0xffff_ffff, 0x8000_0000, 300, 2]
     static let probedKeys: [UInt32] = [7, 1, 2, 3, 0, 0xffff_ffff, 0x7fff_ffff, 300, 301, 1]
 
@@ -49,17 +14,12 @@ import EBPF
         UInt64(UInt(bitPattern: unsafeBitCast(HashMap.directLookup, to: UnsafeRawPointer.self)))
     }
 
-    static func configurations() -> [ExecutionConfiguration] {
-        // The verified JIT under every rotation of the register map (R0, R1, R2 and the
-        // preserved registers on every x86 register), then unverified, then the interpreter.
-        (0..<15).map { ExecutionConfiguration(engine: .jit, jitOptions: JITOptions(registerMap: .rotated(by: $0), useBMI2: false)) }
-            + [ExecutionConfiguration(engine: .jit, verify: false), ExecutionConfiguration(engine: .interpreter)]
-    }
+    static func program(map: Int32) throws -> Program { try TwoLookupProgram.program(map: map, secondKey: 7) }
 
     @Test(arguments: [MapType.hash, .lruHash])
     func directLookupMatchesTheHelper(type: MapType) throws {
         var outcomes: [[UInt64]] = []
-        for configuration in Self.configurations() {
+        for configuration in TwoLookupProgram.configurations {
             let table = MapTable()
             let handle = try table.create(MapDefinition(type: type, keySize: 4, valueSize: 12, maxEntries: 8))
             let map = try table.map(handle)
@@ -68,7 +28,7 @@ import EBPF
             let runner = try linked.prepare(configuration: configuration, memorySize: 8)
             if configuration.engine == .jit {
                 let compiled = try #require(runner as? CompiledProgram)
-                let code = Array(compiled.machineCode[compiled.instructionOffsets[Self.callSlot]..<compiled.instructionOffsets[Self.callSlot + 1]])
+                let code = TwoLookupProgram.callSlotCode(compiled)
                 let movabsRAX: [UInt8] = [0x48, 0xb8] + withUnsafeBytes(of: Self.directLookupAddress.littleEndian) { Array($0) }
                 let callsDirectly = (0...(code.count - movabsRAX.count)).contains { Array(code[$0..<$0 + movabsRAX.count]) == movabsRAX }
                 // Verified: the map is known at the call, so its own lookup; unverified: the helper.
@@ -89,7 +49,7 @@ import EBPF
 
     /// A direct lookup makes the element the most recently used, as the helper does: after the
     /// program looks up key 1 of a full LRU map, inserting a new key evicts key 2, not key 1.
-    @Test(arguments: configurations())
+    @Test(arguments: TwoLookupProgram.configurations)
     func directLookupRefreshesTheLRUOrder(_ configuration: ExecutionConfiguration) throws {
         let table = MapTable()
         let handle = try table.create(MapDefinition(type: .lruHash, keySize: 4, valueSize: 12, maxEntries: 3))

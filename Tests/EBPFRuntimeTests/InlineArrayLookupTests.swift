@@ -18,41 +18,8 @@ import EBPF
         Layout(valueSize: 12, maxEntries: 300), Layout(valueSize: 64, maxEntries: 2),
     ]
 
-    /// The call slot in ``program(map:)``.
-    static let callSlot = 6
-
-    /// Looks up the u32 key at the input's start; a hit adds 1 to the value's first byte and
-    /// returns (value pointer - first lookup's pointer) << 8 | the new byte, a miss returns
-    /// 0xdead. Key 0 is looked up first (after a call R1–R5 are undefined, so R6 keeps it).
-    static func program(map: Int32) throws -> Program {
-        try Assembler.assemble("""
-            ldxw %r6, [%r1]
-            stxw [%r10-4], %r6
-            mov %r2, %r10
-            add %r2, -4
-            lddw %r1, map_fd \(map)
-            call 1
-            mov %r7, %r0
-            jeq %r0, 0, miss
-            ldxb %r1, [%r0]
-            add %r1, 1
-            stxb [%r0], %r1
-            mov %r8, %r1
-            stw [%r10-4], 0
-            mov %r2, %r10
-            add %r2, -4
-            lddw %r1, map_fd \(map)
-            call 1
-            sub %r7, %r0
-            lsh %r7, 8
-            or %r7, %r8
-            mov %r0, %r7
-            exit
-            miss:
-            mov %r0, 0xdead
-            exit
-            """)
-    }
+    /// Key 0 is looked up second.
+    static func program(map: Int32) throws -> Program { try TwoLookupProgram.program(map: map, secondKey: 0) }
 
     static func keys(_ layout: Layout) -> [UInt32] {
         let n = UInt32(layout.maxEntries)
@@ -62,19 +29,14 @@ import EBPF
     @Test(arguments: layouts)
     func inlineLookupMatchesTheHelper(_ layout: Layout) throws {
         var outcomes: [[UInt64]] = []
-        // The verified JIT under every rotation of the register map (R0, R2 and the scratch
-        // register on every x86 register), then unverified, then the interpreter.
-        let rotations = (0..<15).map { ExecutionConfiguration(engine: .jit, jitOptions: JITOptions(registerMap: .rotated(by: $0), useBMI2: false)) }
-        for configuration in rotations + [
-            ExecutionConfiguration(engine: .jit, verify: false), ExecutionConfiguration(engine: .interpreter),
-        ] {
+        for configuration in TwoLookupProgram.configurations {
             let table = MapTable()
             let handle = try table.create(MapDefinition(type: .array, keySize: 4, valueSize: layout.valueSize, maxEntries: layout.maxEntries))
             let linked = try ProgramLinker().link(try Self.program(map: handle), maps: table.maps)
             let runner = try linked.prepare(configuration: configuration, memorySize: 8)
             if configuration.engine == .jit {
                 let compiled = try #require(runner as? CompiledProgram)
-                let code = Array(compiled.machineCode[compiled.instructionOffsets[Self.callSlot]..<compiled.instructionOffsets[Self.callSlot + 1]])
+                let code = TwoLookupProgram.callSlotCode(compiled)
                 let callsRAX = zip(code, code.dropFirst()).contains { $0 == 0xff && $1 == 0xd0 }
                 // Verified: the map is known at the call, so no call; unverified: the helper.
                 #expect(callsRAX == !configuration.verify)
