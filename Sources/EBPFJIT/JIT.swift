@@ -77,7 +77,6 @@ public enum JIT {
         if assembler.code.count > options.maxCodeSize {
             throw .codeTooLarge(size: assembler.code.count, limit: options.maxCodeSize)
         }
-        _ = stopwatch.lap()
         let memory = try ExecutableMemory(code: assembler.code)
         statistics.executableMapping = stopwatch.lap()
         let compiled = CompiledProgram(

@@ -13,7 +13,7 @@ extension Lowering {
     /// A label that raises the invalid-instruction trap `analysis.staticTraps[index]` (the trap
     /// record's detail is the index into that table).
     mutating func staticTrap(at index: Int) -> X86Label {
-        let pc = analysis.staticTraps[index]?.pc ?? index
+        let pc = analysis.staticTraps.pc(at: index)
         return trapStub(.invalidInstruction, pc: pc, detail: Int32(index))
     }
 

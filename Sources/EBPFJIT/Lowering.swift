@@ -131,7 +131,7 @@ struct Lowering {
         self.trapExit = assembler.newLabel()
         self.epilogue = assembler.newLabel()
         self.returnZero = assembler.newLabel()
-        self.slotLabels = (0..<analysis.slots.count).map { _ in assembler.newLabel() }
+        self.slotLabels = assembler.newLabels(analysis.slots.count)
         self.a = assembler
     }
 

@@ -36,6 +36,14 @@ final class ProgramAnalysis {
     /// none (a block has at most two: the fall-through and a jump's target). Reading them here
     /// costs no reference counting per visit, as the blocks' own arrays do.
     let blockSuccessors: [Int]
+    /// Per slot, the registers it reads (high 16 bits) and writes (low 16 bits) as
+    /// ``RegisterLiveness`` counts them (its conservative cases included): worked out here, in the
+    /// one pass over the decoded slots, so that no later pass asks EBPFCore again
+    /// (``EBPFCore/DecodedOperation/registerEffects`` is a call into another module per slot).
+    let livenessEffects: [UInt32]
+    /// Per slot, the same as ``RegisterDefinedness`` counts them; `UInt32.max` for a slot that
+    /// traps when reached (nothing after it in its block runs).
+    let definednessEffects: [UInt32]
     /// `usesRegister[n]`: eBPF register Rn is named by an instruction that runs, or is an
     /// argument or result register of a helper call (R0 always counts).
     let usesRegister: [Bool]
@@ -58,9 +66,12 @@ final class ProgramAnalysis {
     var usesStack: Bool { usesRegister[10] || hasLocalCalls }
 
     init(_ program: Program) {
-        let decoded = program.decoded
-        let count = decoded.count
-        let traps = decoded.staticTraps
+        // The decoded program's parts, each read once (a copy of the whole `DecodedProgram`
+        // would retain and release every one of its arrays).
+        let decodedSlots = program.decoded.slots
+        let count = decodedSlots.count
+        let traps = program.decoded.staticTraps
+        let controlFlow = program.decoded.controlFlow
         var slots: [Slot] = []
         slots.reserveCapacity(count)
         var named = RegisterMask.register(0)
@@ -68,28 +79,47 @@ final class ProgramAnalysis {
         var hasLocalCalls = false
         var hasPacketLoads = false
         var written: RegisterMask = []
-        for pc in 0..<count {
-            switch decoded.slots[pc] {
-            case .wideSecondHalf:
-                slots.append(.wideSecondHalf)
-            case .invalid:
-                slots.append(.trap)
-            case .operation(let operation):
-                if traps[pc] == nil {
-                    named.formUnion(Self.registersNamed(by: operation))
-                    written.formUnion(operation.registerEffects.writes)
-                    switch operation {
-                    case .callHelper, .callRegister: hasHelperCalls = true
-                    case .callLocal: hasLocalCalls = true
-                    case .packetLoad: hasPacketLoads = true
-                    default: break
+        // The two register-effect tables, filled in the same pass (each slot's effects asked of
+        // EBPFCore once).
+        let readsAll = UInt32(RegisterMask.all.rawValue) << 16
+        var livenessEffects = [UInt32].filled(with: 0, count: count)
+        var definednessEffects = [UInt32].filled(with: 0, count: count)
+        // Written through buffers: an array's element assignment checks its uniqueness each time.
+        livenessEffects.withUnsafeMutableBufferPointer { livenessEffects in
+            definednessEffects.withUnsafeMutableBufferPointer { definednessEffects in
+                for pc in 0..<count {
+                    switch decodedSlots[pc] {
+                    case .wideSecondHalf:
+                        slots.append(.wideSecondHalf)
+                    case .invalid:
+                        slots.append(.trap)
+                        livenessEffects[pc] = readsAll
+                        definednessEffects[pc] = .max
+                    case .operation(let operation):
+                        if traps[pc] == nil {
+                            named.formUnion(Self.registersNamed(by: operation))
+                            let effects = operation.registerEffects
+                            written.formUnion(effects.writes)
+                            switch operation {
+                            case .callHelper, .callRegister: hasHelperCalls = true
+                            case .callLocal: hasLocalCalls = true
+                            case .packetLoad: hasPacketLoads = true
+                            default: break
+                            }
+                            slots.append(.operation(operation))
+                            livenessEffects[pc] = RegisterLiveness.effects(of: operation, effects)
+                            definednessEffects[pc] = RegisterDefinedness.effects(of: operation, effects)
+                        } else if case .conditionalJump(let condition, let width, let dst, let source, _) = operation {
+                            named.formUnion(Self.registersNamed(by: operation))
+                            slots.append(.conditionalTrap(Comparison(condition: condition, width: width, dst: dst, source: source)))
+                            livenessEffects[pc] = readsAll
+                            definednessEffects[pc] = readsAll
+                        } else {
+                            slots.append(.trap)
+                            livenessEffects[pc] = readsAll
+                            definednessEffects[pc] = .max
+                        }
                     }
-                    slots.append(.operation(operation))
-                } else if case .conditionalJump(let condition, let width, let dst, let source, _) = operation {
-                    named.formUnion(Self.registersNamed(by: operation))
-                    slots.append(.conditionalTrap(Comparison(condition: condition, width: width, dst: dst, source: source)))
-                } else {
-                    slots.append(.trap)
                 }
             }
         }
@@ -100,8 +130,8 @@ final class ProgramAnalysis {
         if packetLoadsReadInputRegisters { named.formUnion(inputRegisters) }
         self.slots = slots
         self.staticTraps = StaticTrapTable(slots: traps)
-        self.controlFlow = decoded.controlFlow
-        let blocks = decoded.controlFlow.blocks
+        self.controlFlow = controlFlow
+        let blocks = controlFlow.blocks
         var successors: [Int] = []
         successors.reserveCapacity(2 * blocks.count)
         for block in blocks.indices {
@@ -117,7 +147,15 @@ final class ProgramAnalysis {
         self.hasHelperCalls = hasHelperCalls
         self.registersWritten = written
         // A function whose address is taken is called back (bpf_loop) as a local function.
-        self.hasLocalCalls = hasLocalCalls || !decoded.controlFlow.functionAddressTargets.isEmpty
+        self.hasLocalCalls = hasLocalCalls || !controlFlow.functionAddressTargets.isEmpty
+        if self.hasLocalCalls {
+            // `exit` returns to a caller that goes on: it reads everything (``RegisterLiveness``).
+            for pc in 0..<count {
+                if case .operation(.exit) = slots[pc] { livenessEffects[pc] = readsAll }
+            }
+        }
+        self.livenessEffects = livenessEffects
+        self.definednessEffects = definednessEffects
         self.registersNeedingZero = RegisterDefinedness(self).needsZero
     }
 

@@ -21,14 +21,23 @@ import EBPFCore
 /// which counts at least itself, so the count still grows on every way round an endless run.
 struct ProvenLoops {
     /// Indexed by slot: `true` at each backward jump whose budget count and check are left out.
-    let skipsBudget: [Bool]
+    let skipsBudget: SlotFlags
     /// Indexed by slot: `true` where the instruction is not added to the budget counter.
-    let isUncounted: [Bool]
+    let isUncounted: SlotFlags
+
+    /// One flag per slot, stored only when some flag is set: without a proven loop (most
+    /// programs) a compilation allocates nothing here.
+    struct SlotFlags {
+        /// Indexed by slot, or empty when every flag is `false`.
+        let flags: [Bool]
+
+        subscript(pc: Int) -> Bool { !flags.isEmpty && flags[pc] }
+    }
 
     init(_ analysis: ProgramAnalysis, facts: VerifiedFacts?) {
         let skips = Self.skips(analysis, proven: facts?.loopHeadTerminates ?? [])
-        skipsBudget = skips
-        isUncounted = Self.uncounted(analysis, skips: skips)
+        skipsBudget = SlotFlags(flags: skips)
+        isUncounted = SlotFlags(flags: skips.isEmpty ? [] : Self.uncounted(analysis, skips: skips))
     }
 
     /// The slots of each skipping loop `h...s` that holds no checked backward jump and no local call.
@@ -52,10 +61,11 @@ struct ProvenLoops {
         return uncounted
     }
 
+    /// The skipping backward jumps, or empty when no loop head is proven.
     private static func skips(_ analysis: ProgramAnalysis, proven: [Bool]) -> [Bool] {
+        guard proven.contains(true) else { return [] }
         let graph = analysis.controlFlow
         var skips = [Bool].filled(with: false, count: analysis.slots.count)
-        guard proven.contains(true) else { return skips }
         for block in graph.blocks {
             let pc = block.last
             let target: Int

@@ -53,7 +53,9 @@ struct RegisterAllocator {
         }
         var used: UInt16 = 0
         for n in 0..<11 where analysis.usesRegister[n] { used |= 1 << UInt16(n) }
-        map = withUnsafeTemporaryAllocation(of: Int.self, capacity: Workspace.size) { buffer in
+        // The workspace's tables, then the loop-depth table ``Workspace/collect(_:liveness:useBMI2:)``
+        // builds (one entry per slot and one more): one scratch allocation.
+        map = withUnsafeTemporaryAllocation(of: Int.self, capacity: Workspace.size + analysis.slots.count + 1) { buffer in
             var workspace = Workspace(buffer.baseAddress!, used: used)
             workspace.collect(analysis, liveness: liveness, useBMI2: options.useBMI2)
             var candidates = X86RegisterSet()
@@ -146,10 +148,10 @@ struct RegisterAllocator {
         func collect(_ analysis: ProgramAnalysis, liveness: RegisterLiveness, useBMI2: Bool) {
             let slots = analysis.slots
             let count = slots.count
-            // Loop depth: +1 from a backward jump's target to the jump.
-            let depthChange = UnsafeMutablePointer<Int32>.allocate(capacity: count + 1)
+            // Loop depth: +1 from a backward jump's target to the jump (in the scratch memory after
+            // the tables, which the caller sized for it).
+            let depthChange = table + Self.size
             depthChange.initialize(repeating: 0, count: count + 1)
-            defer { depthChange.deallocate() }
             for pc in 0..<count {
                 guard case .operation(let operation) = slots[pc] else { continue }
                 switch operation {
@@ -165,11 +167,11 @@ struct RegisterAllocator {
             let liveAfter = liveness.liveAfter
             let effects = liveness.effects
             let arguments = X86Register.argumentRegisters
-            var depth: Int32 = 0
+            var depth = 0
             for pc in 0..<count {
                 depth += depthChange[pc]
                 guard case .operation(let operation) = slots[pc] else { continue }
-                let weight = RegisterAllocator.unit << (3 * Int(min(depth, Int32(RegisterAllocator.maximumDepth))))
+                let weight = RegisterAllocator.unit << (3 * min(depth, RegisterAllocator.maximumDepth))
                 let effect = effects[pc]
                 let reads = UInt16(truncatingIfNeeded: effect >> 16)
                 var writes = UInt16(truncatingIfNeeded: effect)

@@ -24,8 +24,8 @@ struct RegisterDefinedness {
             needsZero = used & ~loaded
             return
         }
-        // Read once: the analysis is a class, and reading its slots per block retains them.
-        let slots = analysis.slots
+        // Read once: the analysis is a class, and reading its tables per block retains them.
+        let effects = analysis.definednessEffects
         let successors = analysis.blockSuccessors
         var needs: UInt16 = 0
         // Each block summarized once (``summary(of:_:)``), then sweeps in block order to the fixed
@@ -37,7 +37,7 @@ struct RegisterDefinedness {
             // registers possibly unwritten at its start.
             let summaries = scratch.baseAddress!, unwritten = summaries + blocks.count
             for block in blocks.indices {
-                (summaries + block).initialize(to: Self.summary(of: blocks[block].start..<blocks[block].end, slots))
+                (summaries + block).initialize(to: Self.summary(of: blocks[block].start..<blocks[block].end, effects))
                 (unwritten + block).initialize(to: Summary())
             }
             unwritten[0].readsFirst = RegisterMask.all.rawValue & ~loaded
@@ -74,34 +74,30 @@ struct RegisterDefinedness {
 
     /// One pass through the slots of a block: entered with `entry` possibly unwritten, it adds
     /// `readsFirst & entry` to what needs a zero and leaves `entry & ~writes` possibly unwritten.
-    static func summary(of block: Range<Int>, _ slots: [ProgramAnalysis.Slot]) -> Summary {
+    /// `effects` is ``ProgramAnalysis/definednessEffects`` (a conditional jump whose taking traps
+    /// reads everything there).
+    static func summary(of block: Range<Int>, _ effects: [UInt32]) -> Summary {
         var summary = Summary()
         for pc in block {
-            switch slots[pc] {
-            case .trap:
+            let effect = effects[pc]
+            if effect == .max {
                 summary.endsInTrap = true
                 return summary
-            case .wideSecondHalf:
-                continue
-            case .conditionalTrap:
-                summary.readsFirst |= ~summary.writes
-            case .operation(let operation):
-                let (reads, writes) = effects(of: operation)
-                summary.readsFirst |= reads & ~summary.writes
-                summary.writes |= writes
             }
+            summary.readsFirst |= UInt16(truncatingIfNeeded: effect >> 16) & ~summary.writes
+            summary.writes |= UInt16(truncatingIfNeeded: effect)
         }
         return summary
     }
 
-    /// Registers one instruction reads and writes (bit sets): ``EBPFCore/DecodedOperation/registerEffects``,
-    /// except that every atomic counts as reading and writing R0 and its source.
-    static func effects(of operation: DecodedOperation) -> (reads: UInt16, writes: UInt16) {
+    /// What one instruction that runs reads (high 16 bits) and writes (low 16 bits), from
+    /// `effects` (its ``EBPFCore/DecodedOperation/registerEffects``), except that every atomic
+    /// counts as reading and writing R0 and its source.
+    static func effects(of operation: DecodedOperation, _ effects: (reads: RegisterMask, writes: RegisterMask)) -> UInt32 {
         if case .atomic(_, _, let base, _, let src) = operation {
             let both = RegisterMask.register(src).union(.register(0))
-            return (both.union(.register(base)).rawValue, both.rawValue)
+            return UInt32(both.union(.register(base)).rawValue) << 16 | UInt32(both.rawValue)
         }
-        let (reads, writes) = operation.registerEffects
-        return (reads.rawValue, writes.rawValue)
+        return UInt32(effects.reads.rawValue) << 16 | UInt32(effects.writes.rawValue)
     }
 }

@@ -1,9 +1,11 @@
 import EBPFCore
 
 /// Which eBPF registers some later instruction may read before writing them, after each slot: a
-/// backward may-analysis over the basic blocks of ``ProgramAnalysis/controlFlow`` on 11-bit sets,
-/// run on EBPFCore's ``EBPFCore/WorklistSolver``. The group rewrites use it to leave out values
-/// nothing reads (a rotation's other half, the register a load-op-store goes through).
+/// backward may-analysis over the basic blocks of ``ProgramAnalysis/controlFlow`` on 11-bit sets
+/// (each block summarized once, then sweeps in reverse block order over
+/// ``ProgramAnalysis/blockSuccessors`` to the fixed point, as ``RegisterDefinedness`` does). The
+/// group rewrites use it to leave out values nothing reads (a rotation's other half, the register
+/// a load-op-store goes through), and ``RegisterAllocator`` its interference.
 ///
 /// Conservative where it is not exact: a helper call reads R1–R5 and writes only R0 (an
 /// unverified program may read what the engines leave in R1–R5), a local call or `callx`, a
@@ -15,46 +17,72 @@ struct RegisterLiveness {
     let liveAfter: [UInt16]
     /// What slot `pc` reads (high 16 bits) and writes (low 16 bits), with the conservative cases
     /// above (a trap reads everything; an `lddw`'s second slot nothing): computed once per slot,
-    /// for the solver's walks and for ``RegisterAllocator``.
+    /// for the block summaries and for ``RegisterAllocator``.
     let effects: [UInt32]
-
-    /// The registers live at a block's end; paths join by union.
-    struct Live: DataflowState {
-        var registers: UInt16
-
-        mutating func join(_ other: Live) -> Bool {
-            let merged = registers | other.registers
-            defer { registers = merged }
-            return merged != registers
-        }
-    }
 
     init(_ analysis: ProgramAnalysis) {
         let blocks = analysis.controlFlow.blocks
-        let slots = analysis.slots
-        var liveAfter = Array(repeating: RegisterMask.all.rawValue, count: slots.count)
-        var effects = [UInt32](repeating: 0, count: slots.count)
-        for pc in slots.indices {
-            switch slots[pc] {
-            case .wideSecondHalf:
-                break
-            case .trap, .conditionalTrap:
-                effects[pc] = UInt32(RegisterMask.all.rawValue) << 16
-            case .operation(let operation):
-                let (reads, writes) = Self.effects(of: operation, analysis)
-                effects[pc] = UInt32(reads) << 16 | UInt32(writes)
-            }
-        }
+        let count = analysis.slots.count
+        // Worked out in ``ProgramAnalysis``'s pass over the slots (``ProgramAnalysis/livenessEffects``).
+        let effects = analysis.livenessEffects
         self.effects = effects
+        // A slot in no block (none, as the decoder builds the graph) keeps everything live.
+        var liveAfter = [UInt16].filled(with: RegisterMask.all.rawValue, count: count)
         guard !blocks.isEmpty else {
             self.liveAfter = liveAfter
             return
         }
-        var solver = WorklistSolver<Live>(blockCount: blocks.count, direction: .backward)
-        for block in blocks.indices { solver.merge(Live(registers: 0), into: block) }
-        while let block = solver.nextBlock() {
-            let entry = Self.walk(blocks[block], effects, exit: solver.state(of: block)!.registers, liveAfter: &liveAfter)
-            for predecessor in blocks[block].predecessors { solver.merge(Live(registers: entry), into: predecessor) }
+        // Each block summarized once (live at its start = reads | live at its end & ~writes, in
+        // the effects' encoding), so a visit of the fixed point is a few bit operations; then one
+        // recording pass per block from its final state. The tables are scratch memory, on the
+        // stack for small programs.
+        let successors = analysis.blockSuccessors
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 3 * blocks.count) { scratch in
+            let summaries = scratch.baseAddress!, liveIn = summaries + blocks.count, liveOut = liveIn + blocks.count
+            effects.withUnsafeBufferPointer { effects in
+                for block in blocks.indices {
+                    var reads: UInt32 = 0, writes: UInt32 = 0
+                    for pc in (blocks[block].start..<blocks[block].end).reversed() {
+                        let effect = effects[pc]
+                        reads = effect >> 16 | reads & ~effect
+                        writes |= effect & 0xffff
+                    }
+                    summaries[block] = reads << 16 | writes
+                }
+            }
+            // The fixed point: sweeps in reverse block order (live at a block's end = what is live
+            // at its successors' starts), from nothing live, until a sweep changes nothing.
+            liveIn.initialize(repeating: 0, count: 2 * blocks.count)
+            successors.withUnsafeBufferPointer { successors in
+                var changed = true
+                while changed {
+                    changed = false
+                    for block in stride(from: blocks.count - 1, through: 0, by: -1) {
+                        var out: UInt32 = 0
+                        if successors[2 * block] >= 0 { out |= liveIn[successors[2 * block]] }
+                        if successors[2 * block + 1] >= 0 { out |= liveIn[successors[2 * block + 1]] }
+                        liveOut[block] = out
+                        let summary = summaries[block]
+                        let entry = summary >> 16 | out & ~summary & 0xffff
+                        if entry != liveIn[block] {
+                            liveIn[block] = entry
+                            changed = true
+                        }
+                    }
+                }
+            }
+            effects.withUnsafeBufferPointer { effects in
+                liveAfter.withUnsafeMutableBufferPointer { liveAfter in
+                    for block in blocks.indices {
+                        var live = UInt16(truncatingIfNeeded: liveOut[block])
+                        for pc in (blocks[block].start..<blocks[block].end).reversed() {
+                            liveAfter[pc] = live
+                            let effect = effects[pc]
+                            live = live & ~UInt16(truncatingIfNeeded: effect) | UInt16(truncatingIfNeeded: effect >> 16)
+                        }
+                    }
+                }
+            }
         }
         self.liveAfter = liveAfter
     }
@@ -64,38 +92,28 @@ struct RegisterLiveness {
         liveAfter[pc] & 1 << UInt16(number) != 0
     }
 
-    /// Runs backward through `block` from the registers live at its end, recording what is live
-    /// after each slot; returns what is live at its start.
-    static func walk(_ block: BasicBlock, _ effects: [UInt32], exit: UInt16, liveAfter: inout [UInt16]) -> UInt16 {
-        var live = exit
-        for pc in block.slots.reversed() {
-            liveAfter[pc] = live
-            let effect = effects[pc]
-            live = live & ~UInt16(truncatingIfNeeded: effect) | UInt16(truncatingIfNeeded: effect >> 16)
+    /// What one instruction that runs reads (high 16 bits) and writes (low 16 bits), from
+    /// `effects` (its ``EBPFCore/DecodedOperation/registerEffects``) with the conservative cases
+    /// above; `exit` reads R0 here, ``ProgramAnalysis`` makes it read everything in a program with
+    /// local calls.
+    static func effects(of operation: DecodedOperation, _ effects: (reads: RegisterMask, writes: RegisterMask)) -> UInt32 {
+        func encoded(_ reads: RegisterMask, _ writes: RegisterMask) -> UInt32 {
+            UInt32(reads.rawValue) << 16 | UInt32(writes.rawValue)
         }
-        return live
-    }
-
-    /// Registers one instruction reads and writes (bit sets), with the conservative cases above.
-    static func effects(of operation: DecodedOperation, _ analysis: ProgramAnalysis) -> (reads: UInt16, writes: UInt16) {
         switch operation {
         case .atomic(_, _, let base, _, let src):
             let both = RegisterMask.register(src).union(.register(0))
-            return (both.union(.register(base)).rawValue, both.rawValue)
-        case .packetLoad(_, let index, _):
+            return encoded(both.union(.register(base)), both)
+        case .packetLoad:
             // The lowering may read the input's base and length from R1 and R2
             // (``ProgramAnalysis/packetLoadsReadInputRegisters``).
-            let reads = RegisterMask.register(1).union(.register(2)).union(index.map { RegisterMask.register($0) } ?? [])
-            return (reads.rawValue, RegisterMask.register(0).rawValue)
+            return encoded(effects.reads.union(.register(1)).union(.register(2)), .register(0))
         case .callHelper:
-            return (RegisterMask.arguments.rawValue, RegisterMask.register(0).rawValue)
+            return encoded(.arguments, .register(0))
         case .callLocal, .callRegister:
-            return (RegisterMask.all.rawValue, 0)
-        case .exit:
-            return (analysis.hasLocalCalls ? RegisterMask.all.rawValue : RegisterMask.register(0).rawValue, 0)
+            return encoded(.all, [])
         default:
-            let (reads, writes) = operation.registerEffects
-            return (reads.rawValue, writes.rawValue)
+            return encoded(effects.reads, effects.writes)
         }
     }
 }

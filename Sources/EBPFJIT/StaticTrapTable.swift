@@ -14,4 +14,12 @@ struct StaticTrapTable: Sendable {
     subscript(index: Int) -> ExecutionTrap? {
         index == slots.count ? .fellOffEnd(programCount: slots.count) : slots[index]
     }
+
+    /// The slot entry `index`'s trap names: its trap's `pc`, or `index` where there is none. Built
+    /// without the trap itself for the fell-off-the-end entry (whose `pc` is the program's
+    /// length), which every compilation asks for: making the trap value (its reason is a string)
+    /// and destroying it again cost more than the rest of the question.
+    func pc(at index: Int) -> Int {
+        index == slots.count ? index : slots[index]?.pc ?? index
+    }
 }

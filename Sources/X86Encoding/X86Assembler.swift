@@ -66,6 +66,17 @@ public struct X86Assembler: Sendable {
         return X86Label(id: labelOffsets.count - 1)
     }
 
+    /// `count` new, unbound labels, in one call (a compiler's label per instruction): the same
+    /// labels as `count` calls of ``newLabel()``, without a call and a buffer check per label.
+    public mutating func newLabels(_ count: Int) -> [X86Label] {
+        let first = labelOffsets.count
+        labelOffsets.append(contentsOf: repeatElement(-1, count: count))
+        var labels: [X86Label] = []
+        labels.reserveCapacity(count)
+        for id in first..<first + count { labels.append(X86Label(id: id)) }
+        return labels
+    }
+
     /// Binds `label` to the current offset.
     public mutating func bind(_ label: X86Label) {
         precondition(labelOffsets[label.id] < 0, "label bound twice")

@@ -20,6 +20,27 @@ import X86Encoding
         #expect(assembler.offset(of: target) == 4)
     }
 
+    @Test(arguments: [0, 1, 5])
+    func labelsMadeTogetherAreDistinctAndUnbound(count: Int) throws {
+        var assembler = X86Assembler()
+        let before = assembler.newLabel()
+        let labels = assembler.newLabels(count)
+        let after = assembler.newLabel()
+        #expect(labels.count == count)
+        #expect(Set(labels + [before, after]).count == count + 2)
+        for label in labels { #expect(assembler.offset(of: label) == nil) }
+        // Each can be bound and jumped to like any other label.
+        for label in labels {
+            assembler.jmp(label)
+            assembler.bind(label)
+        }
+        assembler.bind(before)
+        assembler.bind(after)
+        try assembler.relaxInPlace()
+        #expect(assembler.code == Array(repeating: [0xeb, 0x00], count: count).flatMap { $0 })
+        for (index, label) in labels.enumerated() { #expect(assembler.offset(of: label) == 2 * (index + 1)) }
+    }
+
     @Test func relaxationShortensJumpsThatFit() throws {
         let assembler = try X86Assembler.assemble { a in
             let top = a.newLabel()
