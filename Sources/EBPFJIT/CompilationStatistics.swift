@@ -38,24 +38,27 @@ public struct CompilationStatistics: Sendable, Hashable {
 }
 
 /// Reads the monotonic clock for ``CompilationStatistics``: each ``lap()`` returns the time since
-/// the previous one (or since creation).
+/// the previous one (or since creation). A stopwatch that is not `enabled` reads no clock and
+/// returns zero durations (a compilation without statistics).
 struct CompilationStopwatch {
     private let clock = ContinuousClock()
-    private let start: ContinuousClock.Instant
-    private var last: ContinuousClock.Instant
+    /// When the stopwatch was created and the last lap ended; nil when not enabled.
+    private let start: ContinuousClock.Instant?
+    private var last: ContinuousClock.Instant?
 
-    init() {
-        start = clock.now
+    init(enabled: Bool = true) {
+        start = enabled ? clock.now : nil
         last = start
     }
 
     /// The time since the last lap, and starts the next one.
     mutating func lap() -> Duration {
+        guard let previous = last else { return .zero }
         let now = clock.now
-        defer { last = now }
-        return now - last
+        last = now
+        return now - previous
     }
 
     /// The time since the stopwatch was created.
-    var elapsed: Duration { clock.now - start }
+    var elapsed: Duration { start.map { clock.now - $0 } ?? .zero }
 }

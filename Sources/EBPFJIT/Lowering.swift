@@ -113,11 +113,18 @@ struct Lowering {
         for n in 0...10 where analysis.usesRegister[n] { live.insert(map.ebpf[n]) }
         self.liveRegisters = live
         self.slowPathPreserved = live.filter { $0.isCallerSaved && $0 != map.scratch }
-        let calleeSaved = X86Register.allCases.filter { !$0.isCallerSaved && $0 != .rsp && live.contains($0) }
+        // (Loops rather than `allCases.filter` and `filter`/`map`: one array each, no
+        // intermediate ones.)
+        var calleeSaved: [X86Register] = []
+        for encoding in UInt8(0)..<16 {
+            let register = X86Register(rawValue: encoding)!
+            if !register.isCallerSaved && register != .rsp && live.contains(register) { calleeSaved.append(register) }
+        }
         self.savedCalleeRegisters = calleeSaved
         // At entry rsp ≡ 8 (mod 16); after k pushes rsp ≡ 8 + 8k; make it ≡ 0.
         self.prologuePadding = calleeSaved.count % 2 == 0 ? 8 : 0
-        let saved = (6...10).filter { analysis.usesRegister[$0] }.map { map.ebpf[$0] }
+        var saved: [X86Register] = []
+        for n in 6...10 where analysis.usesRegister[n] { saved.append(map.ebpf[n]) }
         self.localCallSaved = saved
         // Frame = pushes + return address (+ a bpf_loop's state); keep it ≡ 0 (mod 16).
         let callsLoop = analysis.slots.contains { slot in

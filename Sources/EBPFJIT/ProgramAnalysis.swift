@@ -41,9 +41,10 @@ final class ProgramAnalysis {
     /// one pass over the decoded slots, so that no later pass asks EBPFCore again
     /// (``EBPFCore/DecodedOperation/registerEffects`` is a call into another module per slot).
     let livenessEffects: [UInt32]
-    /// Per slot, the same as ``RegisterDefinedness`` counts them; `UInt32.max` for a slot that
-    /// traps when reached (nothing after it in its block runs).
-    let definednessEffects: [UInt32]
+    /// Per block, the registers live at its end (``RegisterLiveness/solve(_:successors:_:_:)``):
+    /// under ``livenessEffects`` in the low 16 bits (what ``RegisterLiveness`` records slot by
+    /// slot from), under ``RegisterDefinedness``'s effects in the high 16.
+    let blockLiveOut: [UInt32]
     /// `usesRegister[n]`: eBPF register Rn is named by an instruction that runs, or is an
     /// argument or result register of a helper call (R0 always counts).
     let usesRegister: [Bool]
@@ -79,8 +80,8 @@ final class ProgramAnalysis {
         var hasLocalCalls = false
         var hasPacketLoads = false
         var written: RegisterMask = []
-        // The two register-effect tables, filled in the same pass (each slot's effects asked of
-        // EBPFCore once).
+        // The two register-effect tables (RegisterLiveness keeps its own; RegisterDefinedness's is
+        // solved with it below), filled in the same pass: each slot's effects asked of EBPFCore once.
         let readsAll = UInt32(RegisterMask.all.rawValue) << 16
         var livenessEffects = [UInt32].filled(with: 0, count: count)
         var definednessEffects = [UInt32].filled(with: 0, count: count)
@@ -94,7 +95,7 @@ final class ProgramAnalysis {
                     case .invalid:
                         slots.append(.trap)
                         livenessEffects[pc] = readsAll
-                        definednessEffects[pc] = .max
+                        definednessEffects[pc] = RegisterDefinedness.trap
                     case .operation(let operation):
                         if traps[pc] == nil {
                             named.formUnion(Self.registersNamed(by: operation))
@@ -117,7 +118,7 @@ final class ProgramAnalysis {
                         } else {
                             slots.append(.trap)
                             livenessEffects[pc] = readsAll
-                            definednessEffects[pc] = .max
+                            definednessEffects[pc] = RegisterDefinedness.trap
                         }
                     }
                 }
@@ -155,8 +156,15 @@ final class ProgramAnalysis {
             }
         }
         self.livenessEffects = livenessEffects
-        self.definednessEffects = definednessEffects
-        self.registersNeedingZero = RegisterDefinedness(self).needsZero
+        // Both register analyses' fixed points in one solve (RegisterDefinedness: what is live at
+        // the entry under its effects).
+        let (liveOut, entry) = RegisterLiveness.solve(blocks, successors: successors, livenessEffects, definednessEffects)
+        self.blockLiveOut = liveOut
+        var used: UInt16 = 0
+        for n in 0..<11 where uses[n] { used |= 1 << UInt16(n) }
+        self.registersNeedingZero = RegisterDefinedness(
+            liveAtEntry: UInt16(truncatingIfNeeded: entry >> 16), used: used,
+            zeroesEveryUsed: self.hasLocalCalls || blocks.isEmpty).needsZero
     }
 
     /// The registers an instruction's fields name (not those a call or `exit` uses by

@@ -1,11 +1,14 @@
 import EBPFCore
 
 /// Which eBPF registers some later instruction may read before writing them, after each slot: a
-/// backward may-analysis over the basic blocks of ``ProgramAnalysis/controlFlow`` on 11-bit sets
-/// (each block summarized once, then sweeps in reverse block order over
-/// ``ProgramAnalysis/blockSuccessors`` to the fixed point, as ``RegisterDefinedness`` does). The
-/// group rewrites use it to leave out values nothing reads (a rotation's other half, the register
-/// a load-op-store goes through), and ``RegisterAllocator`` its interference.
+/// backward may-analysis over the basic blocks of ``ProgramAnalysis/controlFlow`` on 11-bit sets.
+/// The group rewrites use it to leave out values nothing reads (a rotation's other half, the
+/// register a load-op-store goes through), and ``RegisterAllocator`` its interference.
+///
+/// The fixed point is reached in ``ProgramAnalysis`` (``solve(_:successors:_:_:)``, each block
+/// summarized once, then sweeps in reverse block order over ``ProgramAnalysis/blockSuccessors``),
+/// together with ``RegisterDefinedness``'s, which is the same analysis on other effects; this
+/// type records the live sets slot by slot from the block ends it found.
 ///
 /// Conservative where it is not exact: a helper call reads R1–R5 and writes only R0 (an
 /// unverified program may read what the engines leave in R1–R5), a local call or `callx`, a
@@ -16,75 +19,91 @@ struct RegisterLiveness {
     /// Bit n set in `liveAfter[pc]`: Rn may be read after slot `pc` before it is written.
     let liveAfter: [UInt16]
     /// What slot `pc` reads (high 16 bits) and writes (low 16 bits), with the conservative cases
-    /// above (a trap reads everything; an `lddw`'s second slot nothing): computed once per slot,
-    /// for the block summaries and for ``RegisterAllocator``.
+    /// above (a trap reads everything; an `lddw`'s second slot nothing): computed once per slot
+    /// (``ProgramAnalysis/livenessEffects``), for the block summaries and for ``RegisterAllocator``.
     let effects: [UInt32]
 
     init(_ analysis: ProgramAnalysis) {
         let blocks = analysis.controlFlow.blocks
         let count = analysis.slots.count
-        // Worked out in ``ProgramAnalysis``'s pass over the slots (``ProgramAnalysis/livenessEffects``).
         let effects = analysis.livenessEffects
         self.effects = effects
         // A slot in no block (none, as the decoder builds the graph) keeps everything live.
         var liveAfter = [UInt16].filled(with: RegisterMask.all.rawValue, count: count)
-        guard !blocks.isEmpty else {
-            self.liveAfter = liveAfter
-            return
-        }
-        // Each block summarized once (live at its start = reads | live at its end & ~writes, in
-        // the effects' encoding), so a visit of the fixed point is a few bit operations; then one
-        // recording pass per block from its final state. The tables are scratch memory, on the
-        // stack for small programs.
-        let successors = analysis.blockSuccessors
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 3 * blocks.count) { scratch in
-            let summaries = scratch.baseAddress!, liveIn = summaries + blocks.count, liveOut = liveIn + blocks.count
-            effects.withUnsafeBufferPointer { effects in
+        // One backward pass per block from what is live at its end (the low half of
+        // ``ProgramAnalysis/blockLiveOut``).
+        let liveOut = analysis.blockLiveOut
+        effects.withUnsafeBufferPointer { effects in
+            liveAfter.withUnsafeMutableBufferPointer { liveAfter in
                 for block in blocks.indices {
-                    var reads: UInt32 = 0, writes: UInt32 = 0
+                    var live = UInt16(truncatingIfNeeded: liveOut[block])
                     for pc in (blocks[block].start..<blocks[block].end).reversed() {
+                        liveAfter[pc] = live
                         let effect = effects[pc]
-                        reads = effect >> 16 | reads & ~effect
-                        writes |= effect & 0xffff
-                    }
-                    summaries[block] = reads << 16 | writes
-                }
-            }
-            // The fixed point: sweeps in reverse block order (live at a block's end = what is live
-            // at its successors' starts), from nothing live, until a sweep changes nothing.
-            liveIn.initialize(repeating: 0, count: 2 * blocks.count)
-            successors.withUnsafeBufferPointer { successors in
-                var changed = true
-                while changed {
-                    changed = false
-                    for block in stride(from: blocks.count - 1, through: 0, by: -1) {
-                        var out: UInt32 = 0
-                        if successors[2 * block] >= 0 { out |= liveIn[successors[2 * block]] }
-                        if successors[2 * block + 1] >= 0 { out |= liveIn[successors[2 * block + 1]] }
-                        liveOut[block] = out
-                        let summary = summaries[block]
-                        let entry = summary >> 16 | out & ~summary & 0xffff
-                        if entry != liveIn[block] {
-                            liveIn[block] = entry
-                            changed = true
-                        }
-                    }
-                }
-            }
-            effects.withUnsafeBufferPointer { effects in
-                liveAfter.withUnsafeMutableBufferPointer { liveAfter in
-                    for block in blocks.indices {
-                        var live = UInt16(truncatingIfNeeded: liveOut[block])
-                        for pc in (blocks[block].start..<blocks[block].end).reversed() {
-                            liveAfter[pc] = live
-                            let effect = effects[pc]
-                            live = live & ~UInt16(truncatingIfNeeded: effect) | UInt16(truncatingIfNeeded: effect >> 16)
-                        }
+                        live = live & ~UInt16(truncatingIfNeeded: effect) | UInt16(truncatingIfNeeded: effect >> 16)
                     }
                 }
             }
         }
         self.liveAfter = liveAfter
+    }
+
+    /// The fixed point of two backward liveness analyses at once, one per effect table (each
+    /// entry: reads in the high 16 bits, writes in the low 16; a slot that writes all 16 bits and
+    /// reads nothing ends every path through it, as a trap does): per block, the registers live
+    /// at its end, `first`'s in the low 16 bits and `second`'s in the high 16, and the same at the
+    /// start of block 0, the program's entry.
+    ///
+    /// Each block is summarized once (live at its start = reads | live at its end & ~writes, both
+    /// analyses side by side in one 32-bit word: the operations are bitwise, so the halves never
+    /// mix), then sweeps in reverse block order (live at a block's end = what is live at its
+    /// successors' starts), from nothing live, run until one changes nothing. The tables are
+    /// scratch memory, on the stack for small programs.
+    static func solve(_ blocks: [BasicBlock], successors: [Int], _ first: [UInt32], _ second: [UInt32])
+        -> (liveOut: [UInt32], entry: UInt32) {
+        var liveOut = [UInt32].filled(with: 0, count: blocks.count)
+        guard !blocks.isEmpty else { return (liveOut, 0) }
+        var entry: UInt32 = 0
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 3 * blocks.count) { scratch in
+            let reads = scratch.baseAddress!, writes = reads + blocks.count, liveIn = writes + blocks.count
+            first.withUnsafeBufferPointer { first in
+                second.withUnsafeBufferPointer { second in
+                    for block in blocks.indices {
+                        var blockReads: UInt32 = 0, blockWrites: UInt32 = 0
+                        for pc in (blocks[block].start..<blocks[block].end).reversed() {
+                            let slotReads = second[pc] & 0xffff_0000 | first[pc] >> 16
+                            let slotWrites = second[pc] << 16 | first[pc] & 0xffff
+                            blockReads = slotReads | blockReads & ~slotWrites
+                            blockWrites |= slotWrites
+                        }
+                        reads[block] = blockReads
+                        writes[block] = blockWrites
+                    }
+                }
+            }
+            liveIn.initialize(repeating: 0, count: blocks.count)
+            successors.withUnsafeBufferPointer { successors in
+                liveOut.withUnsafeMutableBufferPointer { liveOut in
+                    var changed = true
+                    while changed {
+                        changed = false
+                        for block in stride(from: blocks.count - 1, through: 0, by: -1) {
+                            var out: UInt32 = 0
+                            if successors[2 * block] >= 0 { out |= liveIn[successors[2 * block]] }
+                            if successors[2 * block + 1] >= 0 { out |= liveIn[successors[2 * block + 1]] }
+                            liveOut[block] = out
+                            let start = reads[block] | out & ~writes[block]
+                            if start != liveIn[block] {
+                                liveIn[block] = start
+                                changed = true
+                            }
+                        }
+                    }
+                }
+            }
+            entry = liveIn[0]
+        }
+        return (liveOut, entry)
     }
 
     /// Whether Rn may be read after slot `pc` before being written.

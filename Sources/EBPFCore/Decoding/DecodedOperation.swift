@@ -85,8 +85,9 @@ public enum DecodedOperation: Sendable, Hashable {
 
     /// The registers the instruction reads and writes. Calls follow the calling convention: a
     /// helper reads R1–R5 and writes R0–R5 (R1–R5 become undefined); `exit` reads R0; a local call
-    /// reads R1–R5 and writes R0–R5 in the caller's view.
-    public var registerEffects: (reads: RegisterMask, writes: RegisterMask) {
+    /// reads R1–R5 and writes R0–R5 in the caller's view. (Inlinable: the JIT asks it of every
+    /// slot of every program it compiles.)
+    @inlinable public var registerEffects: (reads: RegisterMask, writes: RegisterMask) {
         switch self {
         case .alu(let op, _, let dst, let source):
             let sourceRead = source.register.map { RegisterMask.register($0) } ?? []
