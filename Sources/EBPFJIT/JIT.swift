@@ -53,7 +53,8 @@ public enum JIT {
         statistics.addressAnalysis = stopwatch.lap()
         // One emission with every jump long, then branch relaxation in place.
         var assembler: X86Assembler
-        var slotOffsets: [Int]
+        let bodyLabels: [X86Label]
+        let bodyEnd: X86Label
         let batchEntryOffset: Int
         // The extra regions at the address the slow path's call passes as a constant.
         let extraRegionTable = extraRegions.isEmpty ? RegionTable.empty : RegionTable(extraRegions)
@@ -74,7 +75,8 @@ public enum JIT {
             lowering.emitProgram()
             // The lowering ends here, so the assembler's buffers are not shared while relaxed.
             assembler = lowering.a
-            slotOffsets = lowering.slotOffsets
+            bodyLabels = lowering.bodyLabels
+            bodyEnd = lowering.bodyEnd!
             batchEntryOffset = lowering.batchEntryOffset
         }
         statistics.emission = stopwatch.lap()
@@ -83,7 +85,8 @@ public enum JIT {
         } catch {
             throw .internalError(error)
         }
-        assembler.relocate(&slotOffsets)
+        // The slots' labels moved with the code.
+        let slotOffsets = Lowering.slotOffsets(bodyLabels, end: bodyEnd, in: assembler)
         statistics.branchRelaxation = stopwatch.lap()
         if assembler.code.count > options.maxCodeSize {
             throw .codeTooLarge(size: assembler.code.count, limit: options.maxCodeSize)

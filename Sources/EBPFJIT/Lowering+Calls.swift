@@ -43,22 +43,50 @@ extension Lowering {
     /// distinct). Moves whose destination no pending move still reads go first; what remains
     /// are cycles, each broken with `xchg` (no temporary needed).
     mutating func emitParallelMove(_ moves: [(X86Register, X86Register)]) {
-        var pending = moves.filter { $0.0 != $0.1 }
-        while !pending.isEmpty {
-            if let ready = pending.firstIndex(where: { move in !pending.contains { $0.1 == move.0 } }) {
-                let (destination, source) = pending.remove(at: ready)
-                a.mov(.bits64, destination, source)
-                continue
+        // The moves still to make, in order, in scratch memory on the stack (a handful at most).
+        withUnsafeTemporaryAllocation(of: (X86Register, X86Register).self, capacity: moves.count) { buffer in
+            let pending = buffer.baseAddress!
+            var count = 0
+            for move in moves where move.0 != move.1 {
+                (pending + count).initialize(to: move)
+                count += 1
             }
-            // Every destination is still needed as a source: a cycle. Swap the first pair; its
-            // destination now holds the right value and its source holds the destination's old
-            // value, which any other move reading the destination must now take from there.
-            let (destination, source) = pending.removeFirst()
-            a.xchg(.bits64, destination, source)
-            for index in pending.indices where pending[index].1 == destination {
-                pending[index].1 = source
+            /// Takes the move at `index` out, keeping the others in order.
+            func remove(at index: Int) -> (X86Register, X86Register) {
+                let move = pending[index]
+                for later in index + 1..<count { pending[later - 1] = pending[later] }
+                count -= 1
+                return move
             }
-            pending = pending.filter { $0.0 != $0.1 }
+            while count > 0 {
+                // The first move whose destination no pending move still reads.
+                var ready: Int?
+                candidates: for index in 0..<count {
+                    for other in 0..<count where pending[other].1 == pending[index].0 { continue candidates }
+                    ready = index
+                    break
+                }
+                if let ready {
+                    let (destination, source) = remove(at: ready)
+                    a.mov(.bits64, destination, source)
+                    continue
+                }
+                // Every destination is still needed as a source: a cycle. Swap the first pair; its
+                // destination now holds the right value and its source holds the destination's old
+                // value, which any other move reading the destination must now take from there.
+                let (destination, source) = remove(at: 0)
+                a.xchg(.bits64, destination, source)
+                for index in 0..<count where pending[index].1 == destination {
+                    pending[index].1 = source
+                }
+                // Moves that became a register to itself are done.
+                var kept = 0
+                for index in 0..<count where pending[index].0 != pending[index].1 {
+                    pending[kept] = pending[index]
+                    kept += 1
+                }
+                count = kept
+            }
         }
     }
 

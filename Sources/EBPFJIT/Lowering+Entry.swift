@@ -134,7 +134,10 @@ extension Lowering {
             a.alu(.sub, .bits64, .rsp, immediate: Int32(RunContextLayout.helperRegionRingSize))
             a.mov(.bits64, .at(block, RunContextLayout.helperRegions), .rsp)
         }
-        var moves: [(X86Register, X86Register)] = [(map.context, block)]
+        // (Room for all four up front: one allocation.)
+        var moves: [(X86Register, X86Register)] = []
+        moves.reserveCapacity(4)
+        moves.append((map.context, block))
         if analysis.usesRegister[1] { moves.append((r(1), .rdi)) }
         if analysis.usesRegister[2] { moves.append((r(2), .rsi)) }
         if analysis.usesRegister[10] { moves.append((r(10), .rdx)) }
@@ -393,10 +396,10 @@ extension Lowering {
         emitRegisterStart()
 
         // The body again, with its own labels; `exit` and legacy loads out of range go to `next`.
-        slotLabels = (0..<analysis.slots.count).map { _ in a.newLabel() }
+        slotLabels = a.newLabels(analysis.slots.count)
         batchContinue = next
         returnZero = a.newLabel()
-        emitBody(recordingOffsets: false)
+        emitBody()
         a.jmp(staticTrap(at: analysis.slots.count))
         a.bind(returnZero)
         a.alu(.xor, .bits32, r(0), r(0))

@@ -189,6 +189,16 @@ extension Lowering {
         }
     }
 
+    /// Whether a group ``fusion(at:)`` finds may start with `operation`: a load, a left shift, a
+    /// conditional jump or a register move; the emission asks ``fusion(at:)`` only then (a call
+    /// per slot that finds nothing costs more than this test).
+    static func mayStartFusion(_ operation: DecodedOperation) -> Bool {
+        switch operation {
+        case .load, .conditionalJump, .alu(.lsh, _, _, _), .alu(.mov, _, _, .register): true
+        default: false
+        }
+    }
+
     /// After `mov64 copy, original`: `second` and `third` shift `copy` and `original` (one each,
     /// either order) left by k and right by 64 - k, and `fourth` ors one into the other, which
     /// then holds `original` rotated left by k. The group's code, or nil if the slots are not that.

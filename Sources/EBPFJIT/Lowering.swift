@@ -63,8 +63,11 @@ struct Lowering {
     var coldStubs: [ColdStub] = []
     /// The one routine every memory-check slow path calls (bound when the first is emitted).
     var sharedSlowPath: X86Label?
-    /// x86 offset of each slot's code, filled in while emitting.
-    var slotOffsets: [Int] = []
+    /// The single entry's body: each slot's label, then a label at the body's end. Their offsets
+    /// once the code is relaxed are ``CompiledProgram/instructionOffsets`` (``slotOffsets(_:end:in:)``):
+    /// labels move with the code as offsets recorded while emitting would.
+    var bodyLabels: [X86Label] = []
+    var bodyEnd: X86Label?
     /// The random seed of this compilation's blinding keys; nil when constants are not blinded.
     var blindingSeed: UInt64?
     /// Keys drawn so far.
@@ -155,11 +158,12 @@ struct Lowering {
         emitSingleEntry(body: body, needs: needs)
 
         a.bind(body)
-        slotOffsets = .filled(with: 0, count: analysis.slots.count)
-        slotOffsets.reserveCapacity(analysis.slots.count + 1)
-        emitBody(recordingOffsets: true)
+        emitBody()
+        bodyLabels = slotLabels
         // The end of the body, so listings can tell the last instruction's code from what follows.
-        slotOffsets.append(a.offset)
+        let end = a.newLabel()
+        a.bind(end)
+        bodyEnd = end
         // Falling off the end.
         a.jmp(staticTrap(at: analysis.slots.count))
         // The body's stubs right after it, so its jumps to them stay short; the body itself
@@ -174,10 +178,20 @@ struct Lowering {
         }
     }
 
-    /// The instructions in order, each at its slot label (``slotOffsets`` filled in when
-    /// `recordingOffsets`): once after the single entry, and once more in the batch entry's loop
+    /// Each slot's offset in `assembler` (the code relaxed), then that of `end`: the offsets of
+    /// `labels` (``bodyLabels``, ``bodyEnd``), ``CompiledProgram/instructionOffsets``.
+    static func slotOffsets(_ labels: [X86Label], end: X86Label, in assembler: X86Assembler) -> [Int] {
+        var offsets: [Int] = []
+        offsets.reserveCapacity(labels.count + 1)
+        for label in labels { offsets.append(assembler.offset(of: label)!) }
+        offsets.append(assembler.offset(of: end)!)
+        return offsets
+    }
+
+    /// The instructions in order, each at its slot label: once after the single entry, and once
+    /// more in the batch entry's loop
     /// when it has its own copy (``JITOptions/inlinedBatchBody``).
-    mutating func emitBody(recordingOffsets: Bool) {
+    mutating func emitBody() {
         pendingCount = 0
         var skip = 0
         for pc in 0..<analysis.slots.count {
@@ -190,7 +204,6 @@ struct Lowering {
             if analysis.controlFlow.isBranchTarget[pc] { flushCount() }
             if options.alignLoopHeads && analysis.controlFlow.isBackwardJumpTarget[pc] { a.alignNextInstruction() }
             a.bind(slotLabels[pc])
-            if recordingOffsets { slotOffsets[pc] = a.offset }
             switch analysis.slots[pc] {
             case .wideSecondHalf:
                 break  // the lddw was counted once, at its first slot
@@ -201,12 +214,11 @@ struct Lowering {
                 if !provenLoops.isUncounted[pc] { pendingCount += 1 }
                 lowerConditionalTrap(comparison, at: pc)
             case .operation(let operation):
-                if let fused = fusion(at: pc) {
+                if Self.mayStartFusion(operation), let fused = fusion(at: pc) {
                     // Several slots as one x86 instruction; the later slots' code is empty.
                     emitFused(fused.code)
                     for later in pc + 1..<pc + fused.slots {
                         a.bind(slotLabels[later])
-                        if recordingOffsets { slotOffsets[later] = a.offset }
                     }
                     skip = fused.slots - 1
                     if !provenLoops.isUncounted[pc] { pendingCount += fused.slots }
