@@ -16,6 +16,11 @@ import Synchronization
 ///   runs in one `mprotect`, and becomes free. Code that is compiled and dropped in a loop so
 ///   costs one `mprotect` per compilation, not two.
 ///
+/// Free pages are `int3` (0xcc) throughout: a recycled run gets `int3` over the bytes its code
+/// had written (``release(_:pages:written:)`` says how many), so a compilation that takes a free
+/// run writes only its code (``take(pages:)`` says whether the run is filled); fresh pages are
+/// filled by the compilation that takes them.
+///
 /// Runs of up to ``largestPooledRun`` pages are pooled; larger code gets a mapping of its own,
 /// unmapped when the code is destroyed. Pooled pages are never unmapped: the pool keeps what
 /// the process's peak of live compiled code needed.
@@ -34,10 +39,14 @@ final class CodePagePool: Sendable {
     struct Run: Sendable {
         var start: UInt
         var pages: Int
+        /// For a retired run: the bytes at its start that were written (its code), which become
+        /// `int3` again when it is recycled.
+        var written = 0
     }
 
     private struct State: ~Copyable {
-        /// `freeRuns[n]`: the start addresses of free (read-write) runs of exactly `n` pages.
+        /// `freeRuns[n]`: the start addresses of free (read-write, all `int3`) runs of exactly `n`
+        /// pages.
         var freeRuns: [[UInt]] = Array(repeating: [], count: CodePagePool.largestPooledRun + 1)
         /// The untouched rest of the newest chunk: its next page's address and how many pages
         /// remain.
@@ -46,19 +55,19 @@ final class CodePagePool: Sendable {
         /// Runs given back and still read-execute.
         var retired: [Run] = []
 
-        /// A free or fresh run of `pages` pages, splitting a longer free run if need be; 0 if
-        /// there is none.
-        mutating func takeFree(pages: Int) -> UInt {
+        /// A free or fresh run of `pages` pages, splitting a longer free run if need be (0 if
+        /// there is none), and whether it is free (filled with `int3`) rather than fresh.
+        mutating func takeFree(pages: Int) -> (start: UInt, filled: Bool) {
             for length in pages...CodePagePool.largestPooledRun {
                 guard let start = freeRuns[length].popLast() else { continue }
                 if length > pages { freeRuns[length - pages].append(start + UInt(pages * CodePagePool.pageSize)) }
-                return start
+                return (start, true)
             }
-            guard remaining >= pages else { return 0 }
+            guard remaining >= pages else { return (0, false) }
             let start = next
             next += UInt(pages * CodePagePool.pageSize)
             remaining -= pages
-            return start
+            return (start, false)
         }
 
         /// Files a read-write range as free runs of at most ``CodePagePool/largestPooledRun`` pages.
@@ -77,16 +86,22 @@ final class CodePagePool: Sendable {
 
     /// A run of `pages` read-write pages for the caller alone.
     func take(pages: Int) throws(JITError) -> UnsafeMutableRawPointer {
-        guard pages <= Self.largestPooledRun else { return try Self.map(pages: pages, populate: false) }
+        try takeRun(pages: pages).start
+    }
+
+    /// A run of `pages` read-write pages for the caller alone, and whether it is `int3`
+    /// throughout already (a free run; fresh pages are not filled).
+    func takeRun(pages: Int) throws(JITError) -> (start: UnsafeMutableRawPointer, filled: Bool) {
+        guard pages <= Self.largestPooledRun else { return (try Self.map(pages: pages, populate: false), false) }
         while true {
-            let (taken, retired): (UInt, [Run]) = state.withLock { state in
-                let start = state.takeFree(pages: pages)
-                if start != 0 { return (start, []) }
+            let (taken, filled, retired): (UInt, Bool, [Run]) = state.withLock { state in
+                let (start, filled) = state.takeFree(pages: pages)
+                if start != 0 { return (start, filled, []) }
                 let retired = state.retired
                 state.retired = []
-                return (0, retired)
+                return (0, false, retired)
             }
-            if let pointer = UnsafeMutableRawPointer(bitPattern: taken) { return pointer }
+            if let pointer = UnsafeMutableRawPointer(bitPattern: taken) { return (pointer, filled) }
             guard !retired.isEmpty else { break }
             // Nothing free: make the retired runs read-write again (outside the lock) and retry.
             let recycled = Self.makeWritable(retired)
@@ -98,22 +113,27 @@ final class CodePagePool: Sendable {
         let chunk = try Self.map(pages: Self.chunkPages, populate: true)
         let address = UInt(bitPattern: chunk)
         state.withLock { state in
-            // The old chunk's rest stays usable as free runs.
-            if state.remaining > 0 { state.file(Run(start: state.next, pages: state.remaining)) }
+            // The old chunk's rest stays usable as free runs, filled as free runs are.
+            if state.remaining > 0 {
+                UnsafeMutableRawPointer(bitPattern: state.next)!.initializeMemory(
+                    as: UInt8.self, repeating: 0xcc, count: state.remaining * Self.pageSize)
+                state.file(Run(start: state.next, pages: state.remaining))
+            }
             state.next = address + UInt(pages * Self.pageSize)
             state.remaining = Self.chunkPages - pages
         }
-        return chunk
+        return (chunk, false)
     }
 
     /// Takes back a run ``take(pages:)`` returned, read-execute or read-write: retires a pooled
     /// run (it stays as it is until the pool needs pages), unmaps one mapped on its own.
-    func release(_ start: UnsafeMutableRawPointer, pages: Int) {
+    /// `written`: how many bytes at its start may differ from `int3` (all of them unless said).
+    func release(_ start: UnsafeMutableRawPointer, pages: Int, written: Int? = nil) {
         guard pages <= Self.largestPooledRun else {
             munmap(start, pages * Self.pageSize)
             return
         }
-        let run = Run(start: UInt(bitPattern: start), pages: pages)
+        let run = Run(start: UInt(bitPattern: start), pages: pages, written: min(written ?? pages * Self.pageSize, pages * Self.pageSize))
         state.withLock { $0.retired.append(run) }
     }
 
@@ -125,30 +145,34 @@ final class CodePagePool: Sendable {
         }
     }
 
-    /// Switches `runs` back to read-write, adjacent runs in one `mprotect`, and returns the
-    /// ranges that made it (a range that cannot be switched is unmapped instead).
+    /// Switches `runs` back to read-write, adjacent runs in one `mprotect`, fills what each run's
+    /// code had written with `int3` again, and returns the ranges that made it (a range that
+    /// cannot be switched is unmapped instead).
     private static func makeWritable(_ runs: [Run]) -> [Run] {
-        var sorted = runs.sorted { $0.start < $1.start }
-        var merged: [Run] = []
-        merged.reserveCapacity(sorted.count)
-        for run in sorted {
-            if let last = merged.last, last.start + UInt(last.pages * pageSize) == run.start {
-                merged[merged.count - 1].pages += run.pages
-            } else {
-                merged.append(run)
+        let sorted = runs.sorted { $0.start < $1.start }
+        var recycled: [Run] = []
+        recycled.reserveCapacity(sorted.count)
+        var first = 0
+        while first < sorted.count {
+            // The adjacent runs from `first` on, as one range.
+            var end = first + 1
+            var pages = sorted[first].pages
+            while end < sorted.count && sorted[first].start + UInt(pages * pageSize) == sorted[end].start {
+                pages += sorted[end].pages
+                end += 1
             }
-        }
-        sorted = []
-        for range in merged {
-            let pointer = UnsafeMutableRawPointer(bitPattern: range.start)!
-            let size = range.pages * pageSize
-            if mprotect(pointer, size, PROT_READ | PROT_WRITE) == 0 {
-                sorted.append(range)
+            let pointer = UnsafeMutableRawPointer(bitPattern: sorted[first].start)!
+            if mprotect(pointer, pages * pageSize, PROT_READ | PROT_WRITE) == 0 {
+                for run in sorted[first..<end] {
+                    UnsafeMutableRawPointer(bitPattern: run.start)!.initializeMemory(as: UInt8.self, repeating: 0xcc, count: run.written)
+                }
+                recycled.append(Run(start: sorted[first].start, pages: pages))
             } else {
-                munmap(pointer, size)
+                munmap(pointer, pages * pageSize)
             }
+            first = end
         }
-        return sorted
+        return recycled
     }
 
     /// Wraps `mmap(2)`: `pages` pages of private anonymous memory, `PROT_READ | PROT_WRITE`.

@@ -28,15 +28,16 @@ public struct ExecutableMemory: ~Copyable, @unchecked Sendable {
         let pageSize = CodePagePool.pageSize
         let pages = max(1, (code.count + pageSize - 1) / pageSize)
         let size = pages * pageSize
-        let pointer = try pool.take(pages: pages)
+        let (pointer, filled) = try pool.takeRun(pages: pages)
         let bytes = pointer.bindMemory(to: UInt8.self, capacity: size)
         code.withUnsafeBufferPointer { source in
             if let base = source.baseAddress { bytes.update(from: base, count: code.count) }
         }
-        (bytes + code.count).update(repeating: 0xcc, count: size - code.count)
+        // A free run from the pool is `int3` already past what the code overwrote.
+        if !filled { (bytes + code.count).update(repeating: 0xcc, count: size - code.count) }
         guard mprotect(pointer, size, PROT_READ | PROT_EXEC) == 0 else {
             let error = errno
-            pool.release(pointer, pages: pages)
+            pool.release(pointer, pages: pages, written: code.count)
             throw .mprotectFailed(errno: error)
         }
         self.baseAddress = UnsafeRawPointer(pointer)
@@ -46,7 +47,7 @@ public struct ExecutableMemory: ~Copyable, @unchecked Sendable {
     }
 
     deinit {
-        pool.release(UnsafeMutableRawPointer(mutating: baseAddress), pages: mappedSize / CodePagePool.pageSize)
+        pool.release(UnsafeMutableRawPointer(mutating: baseAddress), pages: mappedSize / CodePagePool.pageSize, written: codeSize)
     }
 
     /// The code bytes (a copy).

@@ -78,6 +78,32 @@ import Testing
         #expect(try Self.permissions(at: run) != "r-xp")
     }
 
+    /// A recycled run is `int3` throughout again, whatever the code it held (so the next code
+    /// written there is followed by `int3` without filling the page), and says so; fresh pages
+    /// do not.
+    @Test(arguments: [1, 300, CodePagePool.pageSize])
+    func recycledRunsAreInt3Throughout(codeBytes: Int) throws {
+        let pool = CodePagePool()
+        let fresh = try pool.takeRun(pages: 1)
+        #expect(!fresh.filled)
+        pool.release(fresh.start, pages: 1)
+        do {
+            // Code of `codeBytes` bytes (NOPs, then ret) in the first run, dropped.
+            let code = [UInt8](repeating: 0x90, count: codeBytes - 1) + [0xc3]
+            let memory = try ExecutableMemory(code: code, pool: pool)
+            #expect(memory.baseAddress != UnsafeRawPointer(fresh.start))
+            #expect(Array(UnsafeRawBufferPointer(start: memory.baseAddress, count: codeBytes)) == code)
+        }
+        let rest = try Self.exhaust(pool)
+        // Both retired runs come back filled.
+        let first = try pool.takeRun(pages: 1), second = try pool.takeRun(pages: 1)
+        for run in [first, second] {
+            #expect(run.filled)
+            #expect(UnsafeRawBufferPointer(start: run.start, count: Self.pageSize).allSatisfy { $0 == 0xcc })
+        }
+        for run in rest + [first.start, second.start] { pool.release(run, pages: 1) }
+    }
+
     /// Code made and dropped in a loop reuses its pages: once the chunk is used up, the retired
     /// runs come back, so a loop of three chunks' worth of programs stays in one chunk.
     @Test func codeMadeAndDroppedReusesPages() throws {
