@@ -3,18 +3,19 @@
 ///
 /// The durations are readings of the monotonic clock (`ContinuousClock`, which reads
 /// `clock_gettime(CLOCK_MONOTONIC)`): one per phase, no allocation. The phases do not overlap,
-/// so their sum is at most ``total``; the rest is the glue between them (the code-size check,
-/// building the ``CompiledProgram``).
+/// so their sum is at most ``total``; the rest is the glue between them (building the
+/// ``CompiledProgram``).
 public struct CompilationStatistics: Sendable, Hashable {
     /// Reading the decoded program (``EBPFCore/Program/decoded``, built when the program was):
     /// how each slot is lowered, which registers the program uses, whether it calls helpers or
-    /// local functions, and which registers the prologue must zero (a data-flow pass over the
-    /// control-flow graph).
+    /// local functions, each slot's register effects, and the fixed point of the register
+    /// liveness, which also says which registers the prologue must zero (one data-flow solve over
+    /// the control-flow graph).
     public var analysis: Duration = .zero
     /// The JIT's own address analysis (a data-flow pass that finds accesses needing no check or
     /// a single compare); zero when the verifier proved every access safe, as it is then not run.
     public var addressAnalysis: Duration = .zero
-    /// Setting up the lowering (register liveness, the per-program ``RegisterMap`` of
+    /// Setting up the lowering (the live registers after each slot, the per-program ``RegisterMap`` of
     /// ``RegisterAllocator``, the live set under it, the callee-saved
     /// registers the prologue saves) and lowering every instruction to x86-64, each jump in its
     /// rel32 form.
@@ -22,8 +23,8 @@ public struct CompilationStatistics: Sendable, Hashable {
     /// Shortening the jumps whose displacement fits in rel8 and rebuilding the code in place
     /// (``X86Encoding/X86Assembler/relaxInPlace()``), then mapping the slot offsets to it.
     public var branchRelaxation: Duration = .zero
-    /// Mapping the code executable: `mmap`, copying the code, `mprotect` to read-execute
-    /// (``ExecutableMemory``).
+    /// Mapping the code executable: the code-size check, pages from the process's code page pool,
+    /// copying the code, `mprotect` to read-execute (``ExecutableMemory``).
     public var executableMapping: Duration = .zero
     /// The whole compilation, from entry to the compiled program.
     public var total: Duration = .zero
