@@ -31,6 +31,8 @@ struct ClassicEmitter {
     var chains: ClassicTestChains?
     /// What is known of A and X at each instruction (nothing unless set).
     var facts: ClassicRegisterFacts?
+    /// Where the first classic `ret #0` emitted starts: the shared `return 0`.
+    private var returnZeroSlot: Int?
 
     init(kind: ClassicFilterKind) {
         self.kind = kind
@@ -131,10 +133,13 @@ struct ClassicEmitter {
         classicStarts.append(slots.count)
     }
 
-    /// Resolves every jump and appends the shared `return 0` if anything jumps to it.
+    /// Resolves every jump and appends the shared `return 0` if anything jumps to it and the
+    /// program has no `ret #0` of its own after every such jump.
     mutating func finish() throws(ClassicTranslationError) -> [Instruction] {
-        var returnZeroIndex: Int?
-        if fixups.contains(where: { $0.label == .returnZero }) {
+        let jumpsToReturnZero = fixups.filter { $0.label == .returnZero }.map(\.slot)
+        // Only forward: a jump back would be a back-edge to the verifier.
+        var returnZeroIndex = returnZeroSlot.flatMap { slot in jumpsToReturnZero.allSatisfy { $0 < slot } ? slot : nil }
+        if returnZeroIndex == nil, !jumpsToReturnZero.isEmpty {
             returnZeroIndex = slots.count
             returnConstant(0)
         }
@@ -214,6 +219,7 @@ struct ClassicEmitter {
                 maskByRejection()
                 exit()
             } else {
+                if k == 0 && returnZeroSlot == nil { returnZeroSlot = slots.count }
                 returnConstant(k)
             }
         case .returnA:
