@@ -81,9 +81,9 @@ extension Lowering {
             // is not added, and nothing is checked on the way back to its head.
             pendingCount = 0
             if let compare {
-                a.jcc(emitCompare(compare), slotLabels[target])
+                a.jcc(emitCompare(compare), branchLabel(to: target, from: pc))
             } else {
-                a.jmp(slotLabels[target])
+                a.jmp(branchLabel(to: target, from: pc))
             }
             return
         }
@@ -92,20 +92,20 @@ extension Lowering {
                 let overBudget = a.newLabel()
                 let resume = a.newLabel()
                 emitCountAndTest(overBudget)
-                a.jcc(emitCompare(compare), slotLabels[target])
+                a.jcc(emitCompare(compare), branchLabel(to: target, from: pc))
                 a.bind(resume)
                 coldStubs.append(.budgetBackEdge(label: overBudget, compare: compare, resume: resume, pc: pc))
             } else {
                 emitBudgetCheck(at: pc)
-                a.jmp(slotLabels[target])
+                a.jmp(branchLabel(to: target, from: pc))
             }
             return
         }
         flushCount()
         if let compare {
-            a.jcc(emitCompare(compare), slotLabels[target])
+            a.jcc(emitCompare(compare), branchLabel(to: target, from: pc))
         } else if target != pc + 1 {
-            a.jmp(slotLabels[target])
+            a.jmp(branchLabel(to: target, from: pc))
         }
     }
 
