@@ -287,7 +287,8 @@ struct LoopVersioning {
         var limitRegister: UInt8? = nil
         var limitConstant: Int64 = 0
         if limit.first == Affine.none {
-            limitConstant = limit.constant
+            // What the jump compares: the low half at 32 bits.
+            limitConstant = width == .bits32 ? Int64(UInt32(truncatingIfNeeded: limit.constant)) : limit.constant
         } else if limit.second == Affine.none, limit.constant == 0, step[Int(limit.first)] == 0 {
             limitRegister = limit.first
         } else {
@@ -303,8 +304,9 @@ struct LoopVersioning {
             if going.isSigned && width == .bits32 { return nil }
             let adjust = (going == .le || going == .sle ? 1 : 0) - c
             if limitRegister == nil {
+                // Unsigned, a negative constant is above 2^63: no bound worth checking.
                 let last = limitConstant + adjust
-                guard abs(limitConstant) <= 0x7fff_ffff, last <= 0x7fff_ffff else { return nil }
+                guard going.isSigned || limitConstant >= 0, abs(limitConstant) <= 0x7fff_ffff, last <= 0x7fff_ffff else { return nil }
             }
             return (counter, .below(register: limitRegister, constant: limitConstant, adjust: adjust))
         default:

@@ -282,10 +282,10 @@ import EBPFTestSupport
         var generator = SplitMix64(seed: 0x100b_5e75)
         let conditions = ["jlt", "jle", "jslt", "jsle", "jne", "jlt32", "jle32", "jne32"]
         var versionedCount = 0
-        for _ in 0..<60 {
+        for _ in 0..<120 {
             let size = Int(generator.next() % 48)
             let start = Int(generator.next() % 24)
-            let bound = Int(generator.next() % 56)
+            let bound = Int(generator.next() % 64) - 8
             let displacement = Int(generator.next() % 16) - 4
             let condition = conditions[Int(generator.next() % UInt64(conditions.count))]
             let boundInRegister = generator.next() % 2 == 0
@@ -314,7 +314,7 @@ import EBPFTestSupport
             let first = Self.run(plain, memory), second = Self.run(versioned, memory)
             #expect(first == second, "\(source)")
         }
-        #expect(versionedCount > 30)
+        #expect(versionedCount > 50)
     }
 
     static func run(_ compiled: CompiledProgram, _ memory: [UInt8]) -> Result<UInt64, ExecutionTrap> {
