@@ -78,6 +78,24 @@ struct LoopVersioning {
         let afterHeadTest: Bool
     }
 
+    /// The budget count at a way out of the fast copy: `prefix` instructions of this iteration,
+    /// `register` holding the counter plus `offset` there.
+    struct ExitCount: Equatable {
+        let prefix: Int
+        let register: UInt8
+        let offset: Int64
+    }
+
+    /// Budget counting deferred to the fast copy's exits, for a loop whose blocks form one chain
+    /// from the head to the tail (side exits only): every full iteration executes `perIteration`
+    /// instructions, so leaving from block b in iteration t = K − K0 has executed
+    /// `t · perIteration + prefix(b)` since the entry.
+    struct Counting: Equatable {
+        let perIteration: Int
+        /// Per block with an edge out of the loop.
+        let exits: [Int: ExitCount]
+    }
+
     struct Loop: Equatable {
         /// The head's slot.
         let head: Int
@@ -86,6 +104,8 @@ struct LoopVersioning {
         let counter: UInt8
         let bound: Bound
         let accesses: [Access]
+        /// nil: the fast copy counts the budget as the checked copy does.
+        let counting: Counting?
     }
 
     /// The versioned loops.
@@ -246,7 +266,56 @@ struct LoopVersioning {
                 afterHeadTest: found.atHead && entry.block != headBlock))
         }
         guard !accesses.isEmpty else { return nil }
-        return Loop(head: head, blocks: inLoop.sorted(), counter: found.counter, bound: found.bound, accesses: accesses)
+        let counting = Self.counting(
+            head: headBlock, tail: tailBlock, inLoop: inLoop, counter: found.counter, analysis, stateOut: stateOut)
+        return Loop(head: head, blocks: inLoop.sorted(), counter: found.counter, bound: found.bound, accesses: accesses,
+                    counting: counting)
+    }
+
+    /// The deferred count of a loop whose blocks form one chain head → tail, holding no `exit`,
+    /// where the counter (plus a constant) is in some register at the end of every block with
+    /// an edge out of the loop.
+    static func counting(
+        head: Int, tail: Int, inLoop: Set<Int>, counter: UInt8, _ analysis: ProgramAnalysis, stateOut: [Int: State]
+    ) -> Counting? {
+        let cfg = analysis.controlFlow
+        var chain = [head]
+        var current = head
+        while current != tail {
+            let next = Set(cfg.blocks[current].successors).filter { inLoop.contains($0) && $0 != head }
+            guard next.count == 1 else { return nil }
+            current = next.first!
+            chain.append(current)
+            if chain.count > inLoop.count { return nil }
+        }
+        guard chain.count == inLoop.count else { return nil }
+        var prefix = 0
+        var prefixes: [Int: Int] = [:]
+        for block in chain {
+            for pc in cfg.blocks[block].slots {
+                switch analysis.slots[pc] {
+                case .operation(.exit): return nil
+                case .operation, .conditionalTrap: prefix += 1
+                case .wideSecondHalf, .trap: break
+                }
+            }
+            prefixes[block] = prefix
+        }
+        let perIteration = prefix
+        var exits: [Int: ExitCount] = [:]
+        for block in chain where cfg.blocks[block].successors.contains(where: { !inLoop.contains($0) }) {
+            let state = stateOut[block]!
+            guard let register = (0..<11).first(where: { n in
+                      guard let value = state[n] else { return false }
+                      return value.first == counter && value.second == Affine.none && abs(value.constant) < 1 << 20
+                  }),
+                  let offset = state[register]?.constant,
+                  Int32(exactly: Int64(prefixes[block]!) - offset * Int64(perIteration)) != nil
+            else { return nil }
+            exits[block] = ExitCount(prefix: prefixes[block]!, register: UInt8(register), offset: offset)
+        }
+        guard perIteration < 1 << 16 else { return nil }
+        return Counting(perIteration: perIteration, exits: exits)
     }
 
     /// The counter and bound of the conditional jump ending `block`, when one of its edges leaves

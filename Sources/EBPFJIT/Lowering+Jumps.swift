@@ -76,6 +76,10 @@ extension Lowering {
             }
             return
         }
+        if defersCount {
+            emitDeferredCountBranch(compare, from: pc, to: target)
+            return
+        }
         if budgetEnabled && target <= pc && provenLoops.skipsBudget[pc] {
             // The loop is proven to exit (``ProvenLoops``): what it executed since the last count
             // is not added, and nothing is checked on the way back to its head.
@@ -104,13 +108,15 @@ extension Lowering {
         flushCount()
         if let compare {
             a.jcc(emitCompare(compare), branchLabel(to: target, from: pc))
-        } else if target != pc + 1 {
+        } else if target != pc + 1 || fastLoop != nil {
+            // (A fast copy's next slot is not the body's.)
             a.jmp(branchLabel(to: target, from: pc))
         }
     }
 
     /// Adds the instructions counted since the last add to the budget counter.
     mutating func flushCount() {
+        if defersCount { pendingCount = 0 }
         guard budgetEnabled, pendingCount > 0 else { return }
         a.alu(.add, .bits64, map.counter, immediate: Int32(pendingCount))
         pendingCount = 0

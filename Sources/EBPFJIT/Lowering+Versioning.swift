@@ -98,6 +98,18 @@ extension Lowering {
             a.alu(.cmp, .bits64, scratch, startCount(access.size))
             a.jcc(.aboveOrEqual, fail)
         }
+        if let counting = loop.counting {
+            // The fast copy counts only at its exits: enter it only if the loop cannot run past
+            // the budget, (T + 1) iterations at most (counter + (T + 1)·N < 0), where the checked
+            // copy would trap; then counter −= K0·N, so that an exit adds K·N + its prefix.
+            let n = Int32(counting.perIteration)
+            a.imul(.bits64, scratch, temporary, immediate: n)
+            a.lea(scratch, X86Memory(base: scratch, index: map.counter, scale: 1, displacement: n))
+            a.test(.bits64, scratch, scratch)
+            a.jcc(.notSign, fail)
+            a.imul(.bits64, scratch, counter, immediate: n)
+            a.alu(.sub, .bits64, map.counter, scratch)
+        }
         a.pop(temporary)
         a.jmp(fastHeads[index])
         a.bind(fail)
@@ -118,6 +130,8 @@ extension Lowering {
             labels[loop.head] = fastHeads[index]
             slotLabels = labels
             fastLoop = index
+            defersCount = loop.counting != nil
+            deferredExits = []
             pendingCount = 0
             if options.alignLoopHeads { a.alignNextInstruction() }
             for (position, block) in loop.blocks.enumerated() {
@@ -131,12 +145,54 @@ extension Lowering {
                 if Self.fallsThrough(analysis.slots[b.last]) && b.end != next {
                     // Leaving the loop by falling through: to the body's code after the block.
                     flushCount()
-                    a.jmp(b.end < analysis.slots.count ? slotLabels[b.end] : staticTrap(at: analysis.slots.count))
+                    if b.end < analysis.slots.count {
+                        emitExitCount(of: loop, block: block)
+                        a.jmp(slotLabels[b.end])
+                    } else {
+                        a.jmp(staticTrap(at: analysis.slots.count))
+                    }
                 }
             }
+            for exit in deferredExits {
+                a.bind(exit.label)
+                emitExitCount(of: loop, block: exit.block)
+                a.jmp(slotLabels[exit.target])
+            }
+            deferredExits = []
+            defersCount = false
             fastLoop = nil
         }
         slotLabels = mainLabels
+    }
+
+    /// A jump in a fast copy that defers counting: inside the loop, straight to the copy's
+    /// label; out of it, through a stub that adds the count first.
+    mutating func emitDeferredCountBranch(_ compare: Comparison?, from pc: Int, to target: Int) {
+        pendingCount = 0
+        let label: X86Label
+        if versioning.loopOfSlot[target] == fastLoop {
+            label = slotLabels[target]
+        } else {
+            label = a.newLabel()
+            deferredExits.append((label, analysis.controlFlow.blockOfSlot[pc], target))
+        }
+        if let compare {
+            a.jcc(emitCompare(compare), label)
+        } else {
+            a.jmp(label)
+        }
+    }
+
+    /// Brings the budget counter up to date when a fast copy that defers counting leaves the
+    /// loop from `block`: `imul scratch, K', N; add counter, scratch; add counter, prefix − c·N`
+    /// (K' = K + c holds the counter there; the entry took K0·N off).
+    mutating func emitExitCount(of loop: LoopVersioning.Loop, block: Int) {
+        guard defersCount, let counting = loop.counting, let exit = counting.exits[block] else { return }
+        let scratch = map.scratch
+        a.imul(.bits64, scratch, r(exit.register), immediate: Int32(counting.perIteration))
+        a.alu(.add, .bits64, map.counter, scratch)
+        let rest = Int64(exit.prefix) - exit.offset * Int64(counting.perIteration)
+        if rest != 0 { a.alu(.add, .bits64, map.counter, immediate: Int32(rest)) }
     }
 
     /// Whether control may go on to the next slot after `slot`.

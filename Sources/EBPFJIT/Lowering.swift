@@ -94,6 +94,11 @@ struct Lowering {
     /// head after the entry check (where the checked copy's back-edge goes).
     var fastHeads: [X86Label] = []
     var checkedHeads: [X86Label] = []
+    /// While a fast copy with deferred budget counting is emitted (``LoopVersioning/Counting``):
+    /// no counts or budget checks, and each jump out of the loop goes through a stub that adds
+    /// the count (the stubs: label, block, target).
+    var defersCount = false
+    var deferredExits: [(label: X86Label, block: Int, target: Int)] = []
 
     init(analysis: ProgramAnalysis, addresses: AddressAnalysis, helpers: HelperRegistry,
          limits: ExecutionLimits, facts: VerifiedFacts?, options: JITOptions, assembler: X86Assembler) {

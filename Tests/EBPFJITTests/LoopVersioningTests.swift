@@ -248,7 +248,7 @@ import EBPFTestSupport
         let loop = try #require(LoopVersioning(analysis, checks: AddressAnalysis(analysis).checks).loops.first)
         #expect(loop.counter == 3)
         #expect(loop.bound == .below(register: 6, constant: 0, adjust: 0))
-        #expect(loop.accesses.count == 1 && loop.accesses[0].afterHeadTest && loop.accesses[0].displacement == 8)
+        #expect(loop.accesses.count == 1 && loop.accesses[0].afterHeadTest && loop.accesses[0].displacement == 8, "\(loop)")
     }
 
     /// Loops it must leave alone.
