@@ -91,6 +91,8 @@ struct LoopVersioning {
     /// instructions, so leaving from block b in iteration t = K − K0 has executed
     /// `t · perIteration + prefix(b)` since the entry.
     struct Counting: Equatable {
+        /// The blocks from the head to the tail (the fast copy's layout).
+        let chain: [Int]
         let perIteration: Int
         /// Per block with an edge out of the loop.
         let exits: [Int: ExitCount]
@@ -315,7 +317,7 @@ struct LoopVersioning {
             exits[block] = ExitCount(prefix: prefixes[block]!, register: UInt8(register), offset: offset)
         }
         guard perIteration < 1 << 16 else { return nil }
-        return Counting(perIteration: perIteration, exits: exits)
+        return Counting(chain: chain, perIteration: perIteration, exits: exits)
     }
 
     /// The counter and bound of the conditional jump ending `block`, when one of its edges leaves

@@ -52,7 +52,10 @@ extension Lowering {
         var used: Set<X86Register> = [counter]
         if case .below(let register?, _, _) = loop.bound { used.insert(r(register)) }
         for access in loop.accesses { for term in access.terms { used.insert(r(term)) } }
-        let temporary = X86Register.allCases.first { $0 != .rsp && $0 != scratch && $0 != ctx && !used.contains($0) }!
+        // Any other register, saved around its use; not the budget counter, which the check reads.
+        let temporary = X86Register.allCases.first {
+            $0 != .rsp && $0 != scratch && $0 != ctx && $0 != map.counter && !used.contains($0)
+        }!
         let checked = a.newLabel()
         let fail = a.newLabel()
         switch loop.bound {
@@ -133,15 +136,26 @@ extension Lowering {
             defersCount = loop.counting != nil
             deferredExits = []
             pendingCount = 0
-            if options.alignLoopHeads { a.alignNextInstruction() }
-            for (position, block) in loop.blocks.enumerated() {
+            if options.alignLoopHeads && !analysis.controlFlow.isBackwardJumpTarget[loop.head] { a.alignNextInstruction() }
+            // A chain loop is laid out head to tail, so that an iteration takes one jump (back).
+            let order = loop.counting?.chain ?? loop.blocks
+            for (position, block) in order.enumerated() {
                 let b = cfg.blocks[block]
-                if position > 0 && cfg.blocks[loop.blocks[position - 1]].end != b.start {
+                if position > 0 && cfg.blocks[order[position - 1]].end != b.start {
                     // Not entered by falling through: every way in arrives with the count current.
                     pendingCount = 0
                 }
+                let next = position + 1 < order.count ? cfg.blocks[order[position + 1]].start : -1
+                invertedBranchSlot = nil
+                if defersCount, b.end != next,
+                   case .operation(.conditionalJump(_, _, _, _, let target)) = analysis.slots[b.last], target == next {
+                    invertedBranchSlot = b.last
+                }
                 emitSlots(b.start..<b.end, recordingOffsets: false)
-                let next = position + 1 < loop.blocks.count ? cfg.blocks[loop.blocks[position + 1]].start : -1
+                if invertedBranchSlot != nil {
+                    invertedBranchSlot = nil
+                    continue
+                }
                 if Self.fallsThrough(analysis.slots[b.last]) && b.end != next {
                     // Leaving the loop by falling through: to the body's code after the block.
                     flushCount()
@@ -169,6 +183,19 @@ extension Lowering {
     /// label; out of it, through a stub that adds the count first.
     mutating func emitDeferredCountBranch(_ compare: Comparison?, from pc: Int, to target: Int) {
         pendingCount = 0
+        if let compare, pc == invertedBranchSlot {
+            // The target comes next: jump to the fall-through when the condition fails.
+            let fall = pc + 1
+            let label: X86Label
+            if versioning.loopOfSlot[fall] == fastLoop {
+                label = slotLabels[fall]
+            } else {
+                label = a.newLabel()
+                deferredExits.append((label, analysis.controlFlow.blockOfSlot[pc], fall))
+            }
+            a.jcc(emitCompare(compare).negated, label)
+            return
+        }
         let label: X86Label
         if versioning.loopOfSlot[target] == fastLoop {
             label = slotLabels[target]

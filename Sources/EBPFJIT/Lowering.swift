@@ -99,6 +99,9 @@ struct Lowering {
     /// the count (the stubs: label, block, target).
     var defersCount = false
     var deferredExits: [(label: X86Label, block: Int, target: Int)] = []
+    /// The conditional jump of a chain loop's fast copy whose target is laid out next: emitted
+    /// inverted, to its fall-through.
+    var invertedBranchSlot: Int?
 
     init(analysis: ProgramAnalysis, addresses: AddressAnalysis, helpers: HelperRegistry,
          limits: ExecutionLimits, facts: VerifiedFacts?, options: JITOptions, assembler: X86Assembler) {
