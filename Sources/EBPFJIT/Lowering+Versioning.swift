@@ -136,7 +136,7 @@ extension Lowering {
             defersCount = loop.counting != nil
             deferredExits = []
             pendingCount = 0
-            if options.alignLoopHeads && !analysis.controlFlow.isBackwardJumpTarget[loop.head] { a.alignNextInstruction() }
+            if options.alignLoopHeads { a.alignNextInstruction() }
             // A chain loop is laid out head to tail, so that an iteration takes one jump (back).
             let order = loop.counting?.chain ?? loop.blocks
             for (position, block) in order.enumerated() {

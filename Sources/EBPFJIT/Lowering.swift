@@ -212,7 +212,10 @@ struct Lowering {
             // Paths meet here: every one arrives with the counter up to date.
             if analysis.controlFlow.isBranchTarget[pc] { flushCount() }
             let versioned = fastLoop == nil ? versionedLoop(headAt: pc) : nil
-            if options.alignLoopHeads && analysis.controlFlow.isBackwardJumpTarget[pc] && versioned == nil { a.alignNextInstruction() }
+            // (A fast copy aligns its head only: its other slots are laid out anew.)
+            if options.alignLoopHeads && analysis.controlFlow.isBackwardJumpTarget[pc] && versioned == nil && fastLoop == nil {
+                a.alignNextInstruction()
+            }
             a.bind(slotLabels[pc])
             if recordingOffsets { slotOffsets[pc] = a.offset }
             if let versioned {
