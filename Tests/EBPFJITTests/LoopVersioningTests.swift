@@ -229,6 +229,38 @@ import EBPFTestSupport
         }
     }
 
+    /// A versioned loop inside an endless one, left at its bound or at a zero byte: the budget
+    /// runs out at some point in or after it, and the trap (instruction and count executed) must
+    /// be the interpreter's whether the fast copy (which counts at its exits) or the checked one ran.
+    static let endless = """
+        mov %r0, 0
+        outer: mov %r3, 0
+        inner: mov %r4, %r1
+        add %r4, %r3
+        ldxb %r5, [%r4]
+        jeq %r5, 0, found
+        add %r0, %r5
+        add %r3, 1
+        jlt %r3, 16, inner
+        found: add %r0, 1
+        ja outer
+        """
+
+    @Test(arguments: [40, 97, 100, 101, 136, 137, 138, 500, 1_000, 1_001, 4_999])
+    func budgetTrapsAtTheSameInstruction(_ budget: Int) throws {
+        let program = try Assembler.assemble(Self.endless)
+        for memory in [Self.memory(16), (0..<16).map { UInt8($0 == 9 ? 0 : $0 + 1) }] {
+            let outcome = TrapTests.outcome(program.instructions, memory: memory, budget: UInt64(budget))
+            guard case .failure(.budgetExhausted) = outcome else {
+                Issue.record("expected the budget to run out, got \(outcome)")
+                continue
+            }
+        }
+        let analysis = ProgramAnalysis(program)
+        let loop = try #require(LoopVersioning(analysis, checks: AddressAnalysis(analysis).checks).loops.first)
+        #expect(loop.counting?.perIteration == 7)
+    }
+
     /// The loops the analysis versions, and what it found in them.
     @Test func findsTheCompareLoop() throws {
         let program = try Assembler.assemble(Self.compare(start: 0))
