@@ -30,6 +30,9 @@ import EBPFCore
 /// head runs in iterations `t ≤ last − K0 − 1` only. The entry then checks each covered access's
 /// first and last address against the input memory's start count; as the addresses in between
 /// are spaced by `S` with no wrap, all of them are in bounds.
+///
+/// When the loop's blocks form one chain from the head to the tail, the fast copy also defers
+/// the budget count to its exits (``Counting``); the lowering is in `Lowering+Versioning.swift`.
 struct LoopVersioning {
     /// The symbolic value of a register during one iteration: `first + second + constant`, the
     /// terms being registers' values at the head of that iteration (255: no term).
