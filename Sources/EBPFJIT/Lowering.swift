@@ -202,11 +202,7 @@ struct Lowering {
     /// Each slot's offset in `assembler` (the code relaxed), then that of `end`: the offsets of
     /// `labels` (``bodyLabels``, ``bodyEnd``), ``CompiledProgram/instructionOffsets``.
     static func slotOffsets(_ labels: [X86Label], end: X86Label, in assembler: X86Assembler) -> [Int] {
-        var offsets: [Int] = []
-        offsets.reserveCapacity(labels.count + 1)
-        for label in labels { offsets.append(assembler.offset(of: label)!) }
-        offsets.append(assembler.offset(of: end)!)
-        return offsets
+        assembler.offsets(of: labels, then: end)
     }
 
     /// The instructions in order, each at its slot label: once after the single entry, and once

@@ -77,6 +77,17 @@ public struct X86Assembler: Sendable {
         return labels
     }
 
+    /// The offsets of `labels`, then that of `last`, every one bound: what a compiler records per
+    /// instruction, in one call instead of one ``offset(of:)`` per label.
+    public func offsets(of labels: [X86Label], then last: X86Label) -> [Int] {
+        var offsets: [Int] = []
+        offsets.reserveCapacity(labels.count + 1)
+        for label in labels { offsets.append(labelOffsets[label.id]) }
+        offsets.append(labelOffsets[last.id])
+        precondition(!offsets.contains { $0 < 0 }, "an unbound label")
+        return offsets
+    }
+
     /// Binds `label` to the current offset.
     public mutating func bind(_ label: X86Label) {
         precondition(labelOffsets[label.id] < 0, "label bound twice")

@@ -39,6 +39,7 @@ import X86Encoding
         try assembler.relaxInPlace()
         #expect(assembler.code == Array(repeating: [0xeb, 0x00], count: count).flatMap { $0 })
         for (index, label) in labels.enumerated() { #expect(assembler.offset(of: label) == 2 * (index + 1)) }
+        #expect(assembler.offsets(of: labels, then: after) == (0..<count).map { 2 * ($0 + 1) } + [2 * count])
     }
 
     @Test func relaxationShortensJumpsThatFit() throws {
