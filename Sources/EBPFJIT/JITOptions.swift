@@ -35,6 +35,10 @@ public struct JITOptions: Sendable, Hashable {
     /// most significant first: ``Lowering`` + LoadCombining) instead of `mov` + `bswap`.
     /// Compiling with `true` on a CPU without MOVBE fails with ``JITError/unsupportedCPUFeature(_:)``.
     public var useMOVBE: Bool
+    /// Move a register copy that only one way out of a block reads past the block's conditional
+    /// jump, onto that way (clang's phi copies before a loop exit): see docs/jit.md, "Copies
+    /// sunk onto a way out".
+    public var sinksCopies: Bool
 
     /// The default ``maxCodeSize``: 64 MiB (a 1,000,000-instruction program needs about 20 MiB).
     public static let defaultMaxCodeSize = 64 << 20
@@ -42,8 +46,10 @@ public struct JITOptions: Sendable, Hashable {
     public init(
         registerMap: RegisterMap = .default, useBMI2: Bool = CPUFeatures.current.hasBMI2,
         constantBlinding: Bool = false, maxCodeSize: Int = JITOptions.defaultMaxCodeSize, alignLoopHeads: Bool = true,
-        inlinedBatchBody: Bool = false, allocatesRegisters: Bool = true, useMOVBE: Bool = CPUFeatures.current.hasMOVBE
+        inlinedBatchBody: Bool = false, allocatesRegisters: Bool = true, useMOVBE: Bool = CPUFeatures.current.hasMOVBE,
+        sinksCopies: Bool = true
     ) {
+        self.sinksCopies = sinksCopies
         self.allocatesRegisters = allocatesRegisters
         self.useMOVBE = useMOVBE
         self.alignLoopHeads = alignLoopHeads

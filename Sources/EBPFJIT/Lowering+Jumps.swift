@@ -76,12 +76,16 @@ extension Lowering {
             }
             return
         }
+        // A short loop is kept inside one cache line (the head's alignment point, X86Assembler).
+        defer { if options.alignLoopHeads && target <= pc { a.keepInOneCacheLine(from: slotLabels[target]) } }
+        // Where a taken conditional jump goes: the target, or a stub with copies sunk onto that way.
+        let taken = compare == nil ? slotLabels[target] : takenLabel(from: pc, to: target)
         if budgetEnabled && target <= pc && provenLoops.skipsBudget[pc] {
             // The loop is proven to exit (``ProvenLoops``): what it executed since the last count
             // is not added, and nothing is checked on the way back to its head.
             pendingCount = 0
             if let compare {
-                a.jcc(emitCompare(compare), slotLabels[target])
+                a.jcc(emitCompare(compare), taken)
             } else {
                 a.jmp(slotLabels[target])
             }
@@ -92,7 +96,7 @@ extension Lowering {
                 let overBudget = a.newLabel()
                 let resume = a.newLabel()
                 emitCountAndTest(overBudget)
-                a.jcc(emitCompare(compare), slotLabels[target])
+                a.jcc(emitCompare(compare), taken)
                 a.bind(resume)
                 coldStubs.append(.budgetBackEdge(label: overBudget, compare: compare, resume: resume, pc: pc))
             } else {
@@ -103,10 +107,25 @@ extension Lowering {
         }
         flushCount()
         if let compare {
-            a.jcc(emitCompare(compare), slotLabels[target])
+            a.jcc(emitCompare(compare), taken)
         } else if target != pc + 1 {
             a.jmp(slotLabels[target])
         }
+    }
+
+    /// The label a conditional jump at `pc` to `target` jumps to: the target's, or a cold stub
+    /// that runs the copies sunk onto the taken way (``SunkCopies``) and then jumps there.
+    mutating func takenLabel(from pc: Int, to target: Int) -> X86Label {
+        guard let copies = sunkCopies.onTaken[pc] else { return slotLabels[target] }
+        let stub = a.newLabel()
+        coldStubs.append(.edgeCopies(label: stub, copies: copies, target: slotLabels[target]))
+        return stub
+    }
+
+    /// Emits the `mov` at slot `pc` where ``SunkCopies`` put it.
+    mutating func lowerSunkCopy(at pc: Int) {
+        guard case .operation(let operation) = analysis.slots[pc] else { return }
+        lower(operation, at: pc)
     }
 
     /// Adds the instructions counted since the last add to the budget counter.
