@@ -174,7 +174,8 @@ public struct X86Assembler: Sendable {
     /// The most padding an alignment point whose loop is kept in one cache line can need.
     static let maximumLoopPadding = cacheLineSize - 1
     /// The longest code (as emitted, every jump long) ``keepInOneCacheLine(from:)`` takes on:
-    /// past it, relaxation cannot bring the loop down to one line (a jump saves at most 4 bytes).
+    /// past it, only a loop of more than 16 jumps could come down to one line (a jump saves at
+    /// most 4 bytes).
     static let longestLoopAsEmitted = 2 * cacheLineSize
 
     /// Asks ``relaxInPlace()`` to keep the code from the alignment point at `label` (a loop
