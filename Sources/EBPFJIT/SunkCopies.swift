@@ -43,15 +43,31 @@ struct SunkCopies {
         var isSunk: [Bool] = []
         var onFallThrough: [Int: [Int]] = [:]
         var onTaken: [Int: [Int]] = [:]
-        // The slots of each backward jump: a loop body, for telling a loop exit.
-        var loops: [ClosedRange<Int>] = []
+        // The backward jumps (slot, target), ascending: loop bodies, for telling a loop exit.
+        var loops: [(last: Int, head: Int)] = []
         for (pc, slot) in analysis.slots.enumerated() {
             guard case .operation(let operation) = slot else { continue }
             switch operation {
             case .jump(let target), .conditionalJump(_, _, _, _, let target):
-                if target <= pc && target >= 0 { loops.append(target...pc) }
+                if target <= pc && target >= 0 { loops.append((pc, target)) }
             default: break
             }
+        }
+        /// Whether a jump at `jump` to the later `target` leaves a loop: some backward jump after
+        /// it and before the target goes back to or before it. Looks at the first 16 such jumps
+        /// only (a heuristic: the work stays linear on any program).
+        func leavesLoop(_ jump: Int, _ target: Int) -> Bool {
+            var low = 0, high = loops.count
+            while low < high {
+                let middle = (low + high) / 2
+                if loops[middle].last <= jump { low = middle + 1 } else { high = middle }
+            }
+            var index = low
+            while index < loops.count && index < low + 16 && loops[index].last < target {
+                if loops[index].head <= jump { return true }
+                index += 1
+            }
+            return false
         }
         let slots = analysis.slots
         let effects = liveness.effects
@@ -68,7 +84,6 @@ struct SunkCopies {
             if target == jump + 2, case .operation(.jump) = slots[jump + 1] { continue }
             let liveTaken = liveIn(target)
             let liveOn = liveIn(jump + 1)
-            let exitsLoop = target > jump && loops.contains { $0.contains(jump) && target > $0.upperBound }
             var reads = UInt16(truncatingIfNeeded: effects[jump] >> 16)
             var writes = UInt16(truncatingIfNeeded: effects[jump])
             var fallThrough: [Int] = []
@@ -86,7 +101,7 @@ struct SunkCopies {
                     if source != .register(dst), (reads | writes) & bit == 0, writes & sourceBit == 0 {
                         if liveOn & bit != 0 && liveTaken & bit == 0 {
                             fallThrough.append(pc)
-                        } else if exitsLoop && liveTaken & bit != 0 && liveOn & bit == 0 {
+                        } else if liveTaken & bit != 0 && liveOn & bit == 0 && target > jump && leavesLoop(jump, target) {
                             taken.append(pc)
                         }
                     }
