@@ -27,7 +27,12 @@ extension Lowering {
     /// group is written before the access), and `x`, `i` and a stored register are all read by
     /// the group, so none of them shares an x86 register with `b` or another of them.
     mutating func indexedAccess(at pc: Int) -> Fusion? {
-        guard !blindsConstants, case .operation(let first) = analysis.slots[pc] else { return nil }
+        guard case .operation(let first) = analysis.slots[pc] else { return nil }
+        switch first {
+        case .alu(.lsh, .bits64, _, .immediate), .alu(.mov, .bits64, _, .register): break
+        default: return nil
+        }
+        guard !blindsConstants else { return nil }
         /// The operation at `pc + k` if that slot runs and does not start a block.
         func inBlock(_ k: Int) -> DecodedOperation? {
             guard pc + k < analysis.slots.count, continuesGroup(pc + k),

@@ -43,20 +43,25 @@ struct SunkCopies {
         var isSunk: [Bool] = []
         var onFallThrough: [Int: [Int]] = [:]
         var onTaken: [Int: [Int]] = [:]
-        // The backward jumps (slot, target), ascending: loop bodies, for telling a loop exit.
-        var loops: [(last: Int, head: Int)] = []
-        for (pc, slot) in analysis.slots.enumerated() {
-            guard case .operation(let operation) = slot else { continue }
-            switch operation {
-            case .jump(let target), .conditionalJump(_, _, _, _, let target):
-                if target <= pc && target >= 0 { loops.append((pc, target)) }
-            default: break
-            }
-        }
+        let graph = analysis.controlFlow
+        // The backward jumps (slot, target), ascending, built on first need: loop bodies, for
+        // telling a loop exit.
+        var loops: [(last: Int, head: Int)]?
         /// Whether a jump at `jump` to the later `target` leaves a loop: some backward jump after
         /// it and before the target goes back to or before it. Looks at the first 16 such jumps
         /// only (a heuristic: the work stays linear on any program).
         func leavesLoop(_ jump: Int, _ target: Int) -> Bool {
+            if loops == nil {
+                loops = graph.blocks.compactMap { block in
+                    switch analysis.slots[block.last] {
+                    case .operation(.jump(let to)), .operation(.conditionalJump(_, _, _, _, let to)):
+                        return to <= block.last && to >= 0 ? (block.last, to) : nil
+                    default:
+                        return nil
+                    }
+                }
+            }
+            let loops = loops!
             var low = 0, high = loops.count
             while low < high {
                 let middle = (low + high) / 2
@@ -76,12 +81,16 @@ struct SunkCopies {
             let effect = effects[pc]
             return liveness.liveAfter[pc] & ~UInt16(truncatingIfNeeded: effect) | UInt16(truncatingIfNeeded: effect >> 16)
         }
-        for block in analysis.controlFlow.blocks where block.last > block.start {
+        for block in graph.blocks where block.last > block.start {
             let jump = block.last
             guard case .operation(.conditionalJump(_, _, _, _, let target)) = slots[jump],
                   analysis.isValidTarget(target), jump + 1 < slots.count, target != jump + 1 else { continue }
             // `jcc +1; ja T` is lowered as one inverted jump (``Lowering/fusion(at:)``).
             if target == jump + 2, case .operation(.jump) = slots[jump + 1] { continue }
+            // Only a block with a copy before its jump is looked at further.
+            guard (block.start..<jump).contains(where: { pc in
+                if case .operation(.alu(.mov, _, _, _)) = slots[pc] { return true } else { return false }
+            }) else { continue }
             let liveTaken = liveIn(target)
             let liveOn = liveIn(jump + 1)
             var reads = UInt16(truncatingIfNeeded: effects[jump] >> 16)
