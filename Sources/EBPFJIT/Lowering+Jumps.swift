@@ -76,10 +76,14 @@ extension Lowering {
             }
             return
         }
+        if defersCount {
+            emitDeferredCountBranch(compare, from: pc, to: target)
+            return
+        }
         // A short loop is kept inside one cache line (the head's alignment point, X86Assembler).
         defer { if options.alignLoopHeads && target <= pc { a.keepInOneCacheLine(from: slotLabels[target]) } }
         // Where a taken conditional jump goes: the target, or a stub with copies sunk onto that way.
-        let taken = compare == nil ? slotLabels[target] : takenLabel(from: pc, to: target)
+        let taken = compare == nil ? branchLabel(to: target, from: pc) : takenLabel(from: pc, to: target)
         if budgetEnabled && target <= pc && provenLoops.skipsBudget[pc] {
             // The loop is proven to exit (``ProvenLoops``): what it executed since the last count
             // is not added, and nothing is checked on the way back to its head.
@@ -87,7 +91,7 @@ extension Lowering {
             if let compare {
                 a.jcc(emitCompare(compare), taken)
             } else {
-                a.jmp(slotLabels[target])
+                a.jmp(branchLabel(to: target, from: pc))
             }
             return
         }
@@ -101,24 +105,25 @@ extension Lowering {
                 coldStubs.append(.budgetBackEdge(label: overBudget, compare: compare, resume: resume, pc: pc))
             } else {
                 emitBudgetCheck(at: pc)
-                a.jmp(slotLabels[target])
+                a.jmp(branchLabel(to: target, from: pc))
             }
             return
         }
         flushCount()
         if let compare {
             a.jcc(emitCompare(compare), taken)
-        } else if target != pc + 1 {
-            a.jmp(slotLabels[target])
+        } else if target != pc + 1 || fastLoop != nil {
+            // (A fast copy's next slot is not the body's.)
+            a.jmp(branchLabel(to: target, from: pc))
         }
     }
 
     /// The label a conditional jump at `pc` to `target` jumps to: the target's, or a cold stub
     /// that runs the copies sunk onto the taken way (``SunkCopies``) and then jumps there.
     mutating func takenLabel(from pc: Int, to target: Int) -> X86Label {
-        guard let copies = sunkCopies.onTaken[pc] else { return slotLabels[target] }
+        guard let copies = sunkCopies.onTaken[pc] else { return branchLabel(to: target, from: pc) }
         let stub = a.newLabel()
-        coldStubs.append(.edgeCopies(label: stub, copies: copies, target: slotLabels[target]))
+        coldStubs.append(.edgeCopies(label: stub, copies: copies, target: branchLabel(to: target, from: pc)))
         return stub
     }
 
@@ -130,6 +135,7 @@ extension Lowering {
 
     /// Adds the instructions counted since the last add to the budget counter.
     mutating func flushCount() {
+        if defersCount { pendingCount = 0 }
         guard budgetEnabled, pendingCount > 0 else { return }
         a.alu(.add, .bits64, map.counter, immediate: Int32(pendingCount))
         pendingCount = 0
