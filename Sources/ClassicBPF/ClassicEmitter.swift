@@ -15,6 +15,8 @@ struct ClassicEmitter {
     static let context: UInt8 = 1
     static let x: UInt8 = 7
     static let tmp: UInt8 = 8
+    /// A test chain's accumulator: non-zero once one of its tests failed (``ClassicTestChains``).
+    static let rejected: UInt8 = 6
     static let length: UInt8 = 9
     static let frame: UInt8 = 10
 
@@ -25,6 +27,12 @@ struct ClassicEmitter {
     private var fixups: [(slot: Int, label: Label, classicIndex: Int)] = []
     private(set) var classicStarts: [Int] = []
     private var currentClassic = -1
+    /// How each instruction takes part in a test chain (all `.plain` unless set).
+    var chains: ClassicTestChains?
+    /// What is known of A and X at each instruction (nothing unless set).
+    var facts: ClassicRegisterFacts?
+    /// Where the first classic `ret #0` emitted starts: the shared `return 0`.
+    private var returnZeroSlot: Int?
 
     init(kind: ClassicFilterKind) {
         self.kind = kind
@@ -125,10 +133,13 @@ struct ClassicEmitter {
         classicStarts.append(slots.count)
     }
 
-    /// Resolves every jump and appends the shared `return 0` if anything jumps to it.
+    /// Resolves every jump and appends the shared `return 0` if anything jumps to it and the
+    /// program has no `ret #0` of its own after every such jump.
     mutating func finish() throws(ClassicTranslationError) -> [Instruction] {
-        var returnZeroIndex: Int?
-        if fixups.contains(where: { $0.label == .returnZero }) {
+        let jumpsToReturnZero = fixups.filter { $0.label == .returnZero }.map(\.slot)
+        // Only forward: a jump back would be a back-edge to the verifier.
+        var returnZeroIndex = returnZeroSlot.flatMap { slot in jumpsToReturnZero.allSatisfy { $0 < slot } ? slot : nil }
+        if returnZeroIndex == nil, !jumpsToReturnZero.isEmpty {
             returnZeroIndex = slots.count
             returnConstant(0)
         }
@@ -155,6 +166,7 @@ struct ClassicEmitter {
         let k = instruction.k
         // Checked programs only hold known codes.
         guard let operation = instruction.operation else { return }
+        let role = chains?.roles[index] ?? .plain
         switch operation {
         case .loadAbsolute(let size):
             if kind == .seccomp {
@@ -165,7 +177,7 @@ struct ClassicEmitter {
                 returnConstant(0)
             }
         case .loadIndirect(let size):
-            emitIndirectLoad(size, k: k)
+            emitIndirectLoad(size, k: k, xBound: facts?.xBound[index] ?? nil)
         case .loadLength:
             loadLength(into: Self.a)
         case .loadXLength:
@@ -184,13 +196,15 @@ struct ClassicEmitter {
             storeWord(base: Self.frame, offset: Self.scratchOffset(k), src: Self.x)
         case .loadXHeaderLength:
             guard let offset = packetImmediate(k) else { return returnConstant(0) }
-            // X = 4 * (P[k] & 0xf), borrowing R0 for the byte load.
-            alu64(.mov, Self.tmp, src: Self.a)
+            // X = 4 * (P[k] & 0xf), borrowing R0 for the byte load (and keeping A in R8 around
+            // it unless no path reads A before writing it).
+            let keepsA = facts?.aLiveAfter[index] ?? true
+            if keepsA { alu64(.mov, Self.tmp, src: Self.a) }
             legacyLoad(.abs, .byte, imm: offset)
             alu32(.and, Self.a, imm: 0xf)
             alu32(.lsh, Self.a, imm: 2)
             alu32(.mov, Self.x, src: Self.a)
-            alu64(.mov, Self.a, src: Self.tmp)
+            if keepsA { alu64(.mov, Self.a, src: Self.tmp) }
         case .alu(let op, let source):
             emitALU(op, source, k: k)
         case .negate:
@@ -200,14 +214,26 @@ struct ClassicEmitter {
         case .txa:
             alu32(.mov, Self.a, src: Self.x)
         case .returnK:
-            returnConstant(k)
+            if role == .terminal {
+                alu32(.mov, Self.a, imm: k)
+                maskByRejection()
+                exit()
+            } else {
+                if k == 0 && returnZeroSlot == nil { returnZeroSlot = slots.count }
+                returnConstant(k)
+            }
         case .returnA:
+            if role == .terminal { maskByRejection() }
             exit()
         case .jumpAlways:
             jumpAlways(to: .classic(index + 1 + Int(k)))
         case .jump(let op, let source):
-            if let returns = Self.returnSelect(instructions, at: index) {
-                emitSelect(op, source, k: k, whenTrue: returns.whenTrue, whenFalse: returns.whenFalse)
+            if case .folded(let first, let last, let rejectsWhenTrue) = role {
+                emitFoldedTest(op, source, k: k, rejectsWhenTrue: rejectsWhenTrue, first: first, last: last)
+            } else if role == .dropped {
+                return
+            } else if let returns = Self.returnSelect(instructions, at: index) {
+                emitSelect(op, source, k: k, whenTrue: returns.whenTrue, whenFalse: returns.whenFalse, masked: role == .terminal)
             } else {
                 emitConditional(op, source, instruction, at: index)
             }
@@ -247,10 +273,16 @@ struct ClassicEmitter {
 
     /// `A = P[X + k]`. The engines add `X + imm` in 32 bits, which could wrap where classic BPF
     /// sees an offset past the packet, so the sum is formed in 64 bits and anything past 2 GiB
-    /// (longer than any packet) returns 0 before the load.
-    private mutating func emitIndirectLoad(_ size: ClassicSize, k: UInt32) {
+    /// (longer than any packet) returns 0 before the load. When X is known to be at most
+    /// `xBound` (after `ldx 4*([k]&0xf)`: 60) and the sum cannot pass 2 GiB, the engine's own
+    /// 32-bit addition is exact and `ldind` takes X directly.
+    private mutating func emitIndirectLoad(_ size: ClassicSize, k: UInt32, xBound: UInt32?) {
         guard k <= UInt32(Int32.max) else { return returnConstant(0) }
         let limit = UInt32(Int32.max) - UInt32(packetOffset) - 4
+        if let xBound, UInt64(xBound) + UInt64(k) <= UInt64(limit) {
+            legacyLoad(.ind, size, src: Self.x, imm: Int32(k) + packetOffset)
+            return
+        }
         alu64(.mov, Self.tmp, src: Self.x)
         alu64(.add, Self.tmp, imm: Int32(k))
         jump(.jgt, wide: true, Self.tmp, imm: limit, to: .returnZero)
@@ -317,9 +349,14 @@ struct ClassicEmitter {
     /// | `jset` | `(A & k) - 1` | false |
     /// | `jge` | `A - k` | false |
     /// | `jgt` | `A - k - 1` | false |
-    private mutating func emitSelect(_ op: ClassicJumpOperation, _ source: ClassicSource, k: UInt32, whenTrue: UInt32, whenFalse: UInt32) {
+    /// `masked`: the select ends a test chain, and gives 0 when one of its tests failed.
+    private mutating func emitSelect(_ op: ClassicJumpOperation, _ source: ClassicSource, k: UInt32, whenTrue: UInt32, whenFalse: UInt32, masked: Bool = false) {
         let difference = whenTrue ^ whenFalse
-        guard difference != 0 else { return returnConstant(whenTrue) }
+        guard difference != 0 else {
+            alu32(.mov, Self.a, imm: whenTrue)
+            if masked { maskByRejection() }
+            return exit()
+        }
         let negativeWhenTrue: Bool
         switch op {
         case .ja, .jeq, .jset:
@@ -345,7 +382,54 @@ struct ClassicEmitter {
         alu32(.and, Self.a, imm: difference)
         let base = negativeWhenTrue ? whenFalse : whenTrue
         if base != 0 { alu32(.xor, Self.a, imm: base) }
+        if masked { maskByRejection() }
         exit()
+    }
+
+    /// A = 0 when the chain's accumulator says a test failed, A unchanged otherwise: the
+    /// accumulator is a zero-extended 32-bit value, so `R6 - 1` is negative exactly when it is 0.
+    private mutating func maskByRejection() {
+        alu64(.add, Self.rejected, imm: -1)
+        alu64(.arsh, Self.rejected, imm: 63)
+        alu64(.and, Self.a, src: Self.rejected)
+    }
+
+    /// One test of a chain (``ClassicTestChains``): ORs into R6 a zero-extended value that is
+    /// non-zero exactly when the test rejects; the chain's last test (when no select or return
+    /// ends the chain) then branches once to `return 0`. The value is computed in R6 itself for
+    /// the chain's first test, in R8 for the others:
+    ///
+    /// | test | value computed | holds when |
+    /// |---|---|---|
+    /// | `jeq` | `A ^ k` | 0 |
+    /// | `jset` | `A & k` | non-zero |
+    /// | `jgt` | `k - A` (64-bit) | negative |
+    /// | `jge` | `k - A - 1` (64-bit) | negative |
+    ///
+    /// and a zero/non-zero or sign condition becomes 0 or 1 with `add -1; rsh 63` (is zero),
+    /// `rsh 63` (is negative), `xor32 1` (negated).
+    private mutating func emitFoldedTest(_ op: ClassicJumpOperation, _ source: ClassicSource, k: UInt32, rejectsWhenTrue: Bool, first: Bool, last: Bool) {
+        let value = first ? Self.rejected : Self.tmp
+        switch op {
+        case .ja, .jeq, .jset:
+            alu32(.mov, value, src: Self.a)
+            let combine: ALUOperation = op == .jset ? .and : .xor
+            if source == .k { alu32(combine, value, imm: k) } else { alu32(combine, value, src: Self.x) }
+            // `A ^ k` is non-zero when jeq fails, `A & k` when jset holds.
+            let nonZeroRejects = (op == .jset) == rejectsWhenTrue
+            if !nonZeroRejects {
+                alu64(.add, value, imm: -1)
+                alu64(.rsh, value, imm: 63)
+            }
+        case .jgt, .jge:
+            if source == .k { alu32(.mov, value, imm: k) } else { alu32(.mov, value, src: Self.x) }
+            alu64(.sub, value, src: Self.a)
+            if op == .jge { alu64(.add, value, imm: -1) }
+            alu64(.rsh, value, imm: 63)
+            if !rejectsWhenTrue { alu32(.xor, value, imm: 1) }
+        }
+        if !first { alu32(.or, Self.rejected, src: value) }
+        if last { jump(.jne, Self.rejected, imm: 0, to: .returnZero) }
     }
 
     private mutating func emitConditional(_ op: ClassicJumpOperation, _ source: ClassicSource, _ instruction: ClassicInstruction, at index: Int) {

@@ -35,6 +35,11 @@ public struct JITOptions: Sendable, Hashable {
     /// most significant first: ``Lowering`` + LoadCombining) instead of `mov` + `bswap`.
     /// Compiling with `true` on a CPU without MOVBE fails with ``JITError/unsupportedCPUFeature(_:)``.
     public var useMOVBE: Bool
+    /// Give the innermost loops of an unverified program whose input accesses are affine in a
+    /// counter a second copy without those accesses' bounds checks, entered when one check per
+    /// access at the loop's entry covers every iteration (docs/jit.md, "Loop versioning").
+    /// Results and traps are the same either way; `false` is for comparing.
+    public var versionsLoops: Bool
 
     /// The default ``maxCodeSize``: 64 MiB (a 1,000,000-instruction program needs about 20 MiB).
     public static let defaultMaxCodeSize = 64 << 20
@@ -42,8 +47,10 @@ public struct JITOptions: Sendable, Hashable {
     public init(
         registerMap: RegisterMap = .default, useBMI2: Bool = CPUFeatures.current.hasBMI2,
         constantBlinding: Bool = false, maxCodeSize: Int = JITOptions.defaultMaxCodeSize, alignLoopHeads: Bool = true,
-        inlinedBatchBody: Bool = false, allocatesRegisters: Bool = true, useMOVBE: Bool = CPUFeatures.current.hasMOVBE
+        inlinedBatchBody: Bool = false, allocatesRegisters: Bool = true, useMOVBE: Bool = CPUFeatures.current.hasMOVBE,
+        versionsLoops: Bool = true
     ) {
+        self.versionsLoops = versionsLoops
         self.allocatesRegisters = allocatesRegisters
         self.useMOVBE = useMOVBE
         self.alignLoopHeads = alignLoopHeads

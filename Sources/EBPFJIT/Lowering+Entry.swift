@@ -398,6 +398,7 @@ extension Lowering {
         returnZero = a.newLabel()
         emitBody(recordingOffsets: false)
         a.jmp(staticTrap(at: analysis.slots.count))
+        emitLoopCopies()
         a.bind(returnZero)
         a.alu(.xor, .bits32, r(0), r(0))
         a.jmp(next)

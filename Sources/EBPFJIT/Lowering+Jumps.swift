@@ -76,14 +76,18 @@ extension Lowering {
             }
             return
         }
+        if defersCount {
+            emitDeferredCountBranch(compare, from: pc, to: target)
+            return
+        }
         if budgetEnabled && target <= pc && provenLoops.skipsBudget[pc] {
             // The loop is proven to exit (``ProvenLoops``): what it executed since the last count
             // is not added, and nothing is checked on the way back to its head.
             pendingCount = 0
             if let compare {
-                a.jcc(emitCompare(compare), slotLabels[target])
+                a.jcc(emitCompare(compare), branchLabel(to: target, from: pc))
             } else {
-                a.jmp(slotLabels[target])
+                a.jmp(branchLabel(to: target, from: pc))
             }
             return
         }
@@ -92,25 +96,27 @@ extension Lowering {
                 let overBudget = a.newLabel()
                 let resume = a.newLabel()
                 emitCountAndTest(overBudget)
-                a.jcc(emitCompare(compare), slotLabels[target])
+                a.jcc(emitCompare(compare), branchLabel(to: target, from: pc))
                 a.bind(resume)
                 coldStubs.append(.budgetBackEdge(label: overBudget, compare: compare, resume: resume, pc: pc))
             } else {
                 emitBudgetCheck(at: pc)
-                a.jmp(slotLabels[target])
+                a.jmp(branchLabel(to: target, from: pc))
             }
             return
         }
         flushCount()
         if let compare {
-            a.jcc(emitCompare(compare), slotLabels[target])
-        } else if target != pc + 1 {
-            a.jmp(slotLabels[target])
+            a.jcc(emitCompare(compare), branchLabel(to: target, from: pc))
+        } else if target != pc + 1 || fastLoop != nil {
+            // (A fast copy's next slot is not the body's.)
+            a.jmp(branchLabel(to: target, from: pc))
         }
     }
 
     /// Adds the instructions counted since the last add to the budget counter.
     mutating func flushCount() {
+        if defersCount { pendingCount = 0 }
         guard budgetEnabled, pendingCount > 0 else { return }
         a.alu(.add, .bits64, map.counter, immediate: Int32(pendingCount))
         pendingCount = 0

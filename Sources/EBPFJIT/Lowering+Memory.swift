@@ -55,6 +55,8 @@ extension Lowering {
     /// traps if none contains the access.
     mutating func emitAccessCheck(base: X86Register, offset: Int32, size: Int, isWrite: Bool, at pc: Int) {
         if let facts, pc < facts.accessIsSafe.count, facts.accessIsSafe[pc] { return }
+        // In a loop's fast copy, the entry check covered it (``LoopVersioning``).
+        if fastLoop != nil && versioning.isCovered[pc] { return }
         let scratch = map.scratch
         let ctx = map.context
         let ok = a.newLabel()

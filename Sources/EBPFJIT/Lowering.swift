@@ -33,6 +33,8 @@ struct Lowering {
     let depthCheckEnabled: Bool
     /// ``AddressAnalysis/checks``: per slot, or empty when no access needs a check.
     let accessChecks: [AddressAnalysis.AccessCheck]
+    /// The loops with a second, unchecked copy (``LoopVersioning``).
+    let versioning: LoopVersioning
     /// Holds the stack area's base for the run-time checks that test the stack area (the spare
     /// register), so they read no memory; nil when no check does.
     let stackBaseRegister: X86Register?
@@ -86,6 +88,20 @@ struct Lowering {
     var batchContinue: X86Label?
     /// The slot being lowered (for ``mustPreserve(_:)``).
     var currentSlot = 0
+    /// While a versioned loop's fast copy is emitted: its index in ``LoopVersioning/loops``.
+    var fastLoop: Int?
+    /// Per versioned loop, in the body copy being emitted: its fast copy's head, and its checked
+    /// head after the entry check (where the checked copy's back-edge goes).
+    var fastHeads: [X86Label] = []
+    var checkedHeads: [X86Label] = []
+    /// While a fast copy with deferred budget counting is emitted (``LoopVersioning/Counting``):
+    /// no counts or budget checks, and each jump out of the loop goes through a stub that adds
+    /// the count (the stubs: label, block, target).
+    var defersCount = false
+    var deferredExits: [(label: X86Label, block: Int, target: Int)] = []
+    /// The conditional jump of a chain loop's fast copy whose target is laid out next: emitted
+    /// inverted, to its fall-through.
+    var invertedBranchSlot: Int?
 
     init(analysis: ProgramAnalysis, addresses: AddressAnalysis, helpers: HelperRegistry,
          limits: ExecutionLimits, facts: VerifiedFacts?, options: JITOptions, assembler: X86Assembler) {
@@ -105,6 +121,10 @@ struct Lowering {
         self.provenLoops = ProvenLoops(analysis, facts: budgetEnabled ? facts : nil)
         self.depthCheckEnabled = analysis.hasLocalCalls && (facts.map { $0.maxCallDepth > ExecutionLimits.maxCallDepth || $0.maxCallDepth <= 0 } ?? true)
         self.accessChecks = addresses.checks
+        // Only where the budget is counted (the fused jcc + ja is not, which may cross blocks),
+        // and not under constant blinding (the entry check holds the program's constants).
+        self.versioning = budgetEnabled && !options.constantBlinding && options.versionsLoops
+            ? LoopVersioning(analysis, checks: addresses.checks) : LoopVersioning.none
         let checksStack = analysis.usesStack && addresses.needsGenericCheck
         self.stackBaseRegister = checksStack ? map.spare : nil
         var live: X86RegisterSet = [map.context, map.scratch]
@@ -155,6 +175,7 @@ struct Lowering {
         slotOffsets.append(a.offset)
         // Falling off the end.
         a.jmp(staticTrap(at: analysis.slots.count))
+        emitLoopCopies()
         // The body's stubs right after it, so its jumps to them stay short; the body itself
         // jumps to the exits only for an out-of-range legacy load.
         emitColdStubs()
@@ -172,8 +193,17 @@ struct Lowering {
     /// when it has its own copy (``JITOptions/inlinedBatchBody``).
     mutating func emitBody(recordingOffsets: Bool) {
         pendingCount = 0
+        fastHeads = versioning.loops.map { _ in a.newLabel() }
+        checkedHeads = versioning.loops.map { _ in a.newLabel() }
+        emitSlots(0..<analysis.slots.count, recordingOffsets: recordingOffsets)
+    }
+
+    /// The slots of `range` in order (the body, or a block of a loop's fast copy), each at its
+    /// slot label; at a versioned loop's head (outside its fast copy) the entry check follows
+    /// the label.
+    mutating func emitSlots(_ range: Range<Int>, recordingOffsets: Bool) {
         var skip = 0
-        for pc in 0..<analysis.slots.count {
+        for pc in range {
             if skip > 0 {
                 // A later slot of a fused group: already bound after the group's code.
                 skip -= 1
@@ -181,9 +211,18 @@ struct Lowering {
             }
             // Paths meet here: every one arrives with the counter up to date.
             if analysis.controlFlow.isBranchTarget[pc] { flushCount() }
-            if options.alignLoopHeads && analysis.controlFlow.isBackwardJumpTarget[pc] { a.alignNextInstruction() }
+            let versioned = fastLoop == nil ? versionedLoop(headAt: pc) : nil
+            // (A fast copy aligns its head only: its other slots are laid out anew.)
+            if options.alignLoopHeads && analysis.controlFlow.isBackwardJumpTarget[pc] && versioned == nil && fastLoop == nil {
+                a.alignNextInstruction()
+            }
             a.bind(slotLabels[pc])
             if recordingOffsets { slotOffsets[pc] = a.offset }
+            if let versioned {
+                emitVersionCheck(versioned)
+                if options.alignLoopHeads { a.alignNextInstruction() }
+                a.bind(checkedHeads[versioned])
+            }
             switch analysis.slots[pc] {
             case .wideSecondHalf:
                 break  // the lddw was counted once, at its first slot
