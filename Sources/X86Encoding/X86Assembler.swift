@@ -141,16 +141,28 @@ public struct X86Assembler: Sendable {
 
     /// Finds the total shift up to an offset by walking along ascending `ends` from where the
     /// previous (lower or equal) offset left off, and by a binary search when an offset is lower
-    /// than the previous one.
+    /// than the previous one or lies more than ``walkLimit`` shifts ahead: so each lookup costs
+    /// at most a short walk and a search, however the offsets alternate (label offsets by id do:
+    /// a stub's label is made in the body and bound after it, so the body's labels and the
+    /// stubs' interleave, and walking every time from a body offset to a stub's was quadratic).
     struct ShiftWalker {
         private var cursor = 0
         private var last = Int.min
+        /// Shifts walked over before the rest is searched.
+        static let walkLimit = 8
 
         mutating func saved(before offset: Int, ends: [Int], saved: [Int]) -> Int {
             if offset < last {
                 cursor = ends.withUnsafeBufferPointer { X86Assembler.countAtOrBelow(offset, in: $0) }
             } else {
-                while cursor < ends.count && ends[cursor] <= offset { cursor += 1 }
+                let near = min(cursor + Self.walkLimit, ends.count)
+                while cursor < near && ends[cursor] <= offset { cursor += 1 }
+                if cursor == near && cursor < ends.count && ends[cursor] <= offset {
+                    let from = cursor
+                    cursor += ends.withUnsafeBufferPointer {
+                        X86Assembler.countAtOrBelow(offset, in: UnsafeBufferPointer(rebasing: $0[from...]))
+                    }
+                }
             }
             last = offset
             return cursor == 0 ? 0 : saved[cursor - 1]
