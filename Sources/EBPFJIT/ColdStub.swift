@@ -16,6 +16,10 @@ enum ColdStub {
     /// then the budget trap if the jump is taken, else resume after it.
     case budgetBackEdge(label: X86Label, compare: Comparison, resume: X86Label, pc: Int)
 
+    /// The register copies sunk onto a conditional jump's taken way (``SunkCopies``), then a
+    /// jump to the target.
+    case edgeCopies(label: X86Label, copies: [Int], target: X86Label)
+
     /// Where the trap record's value comes from.
     enum TrapValue {
         case none

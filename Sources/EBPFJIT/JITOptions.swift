@@ -40,6 +40,10 @@ public struct JITOptions: Sendable, Hashable {
     /// access at the loop's entry covers every iteration (docs/jit.md, "Loop versioning").
     /// Results and traps are the same either way; `false` is for comparing.
     public var versionsLoops: Bool
+    /// Move a register copy that only one way out of a block reads past the block's conditional
+    /// jump, onto that way (clang's phi copies before a loop exit): see docs/jit.md, "sort:
+    /// scaled-index accesses, sunk copies, loops on one cache line".
+    public var sinksCopies: Bool
 
     /// The default ``maxCodeSize``: 64 MiB (a 1,000,000-instruction program needs about 20 MiB).
     public static let defaultMaxCodeSize = 64 << 20
@@ -48,9 +52,10 @@ public struct JITOptions: Sendable, Hashable {
         registerMap: RegisterMap = .default, useBMI2: Bool = CPUFeatures.current.hasBMI2,
         constantBlinding: Bool = false, maxCodeSize: Int = JITOptions.defaultMaxCodeSize, alignLoopHeads: Bool = true,
         inlinedBatchBody: Bool = false, allocatesRegisters: Bool = true, useMOVBE: Bool = CPUFeatures.current.hasMOVBE,
-        versionsLoops: Bool = true
+        versionsLoops: Bool = true, sinksCopies: Bool = true
     ) {
         self.versionsLoops = versionsLoops
+        self.sinksCopies = sinksCopies
         self.allocatesRegisters = allocatesRegisters
         self.useMOVBE = useMOVBE
         self.alignLoopHeads = alignLoopHeads

@@ -26,6 +26,10 @@ extension Lowering {
             /// One load of `bytes` (2, 4 or 8) bytes into the register, zero-extended, swapped
             /// when big-endian (``combinedLoad(at:)``).
             case combinedLoad(X86Register, X86Memory, bytes: Int, bigEndian: Bool)
+            /// A load at a scaled-index address (``indexedAccess(at:)``).
+            case load(OperandWidth, X86Register, X86Memory, signExtends: Bool)
+            /// A store at a scaled-index address (``indexedAccess(at:)``).
+            case store(OperandWidth, X86Memory, ALUSource)
         }
         let slots: Int
         let code: Code
@@ -64,6 +68,13 @@ extension Lowering {
             }
         case .combinedLoad(let dst, let address, let bytes, let bigEndian):
             emitCombinedLoad(dst, address, bytes: bytes, bigEndian: bigEndian)
+        case .load(let width, let dst, let address, let signExtends):
+            emitLoad(width, dst, address, signExtends: signExtends)
+        case .store(let width, let address, let source):
+            switch source {
+            case .register(let register): a.mov(width, address, register)
+            case .immediate(let immediate): a.mov(width, address, immediate: immediate)
+            }
         }
     }
 
@@ -101,6 +112,8 @@ extension Lowering {
     ///   `op [b+o], imm/reg` (not with an immediate under constant blinding);
     /// - `jcc +1` + `ja T` (the `ja` no jump target) → `j!cc T`, when the budget is not counted
     ///   (it would count the `ja` on one path only);
+    /// - `[lsh i, 1–3] + mov b, x + [add b, imm] + add b, i + ldx/stx/st [b + off]` → one access
+    ///   at `[x + i·scale + imm + off]` (``indexedAccess(at:)``);
     /// - loads of bytes shifted and ored into 2, 4 or 8 consecutive bytes in one register, and a
     ///   load followed by a byte swap → one load (`movbe`, or `mov` + `bswap`/`rol`):
     ///   ``combinedLoad(at:)``.
@@ -110,7 +123,7 @@ extension Lowering {
     mutating func fusion(at pc: Int) -> Fusion? {
         /// The operation at `pc + k` if that slot runs and does not start a block.
         func inBlock(_ k: Int) -> DecodedOperation? {
-            guard pc + k < analysis.slots.count, !analysis.controlFlow.isLeader[pc + k],
+            guard pc + k < analysis.slots.count, continuesGroup(pc + k),
                   case .operation(let operation) = analysis.slots[pc + k] else { return nil }
             return operation
         }
@@ -135,6 +148,7 @@ extension Lowering {
         }
 
         guard case .operation(let first) = analysis.slots[pc] else { return nil }
+        if let access = indexedAccess(at: pc) { return access }
         if case .load = first, let combined = combinedLoad(at: pc) { return combined }
         if case .load(let size, let value, let base, let offset, false) = first, value != base,
            size.byteCount == 4 || size.byteCount == 8,
@@ -262,9 +276,19 @@ extension Lowering {
     /// Whether the load or store at `pc` is emitted without a run-time check (proven by the
     /// verifier's facts or by ``AddressAnalysis``).
     func accessNeedsNoCheck(at pc: Int) -> Bool {
+        Self.accessNeedsNoCheck(at: pc, facts: facts, accessChecks: accessChecks)
+    }
+
+    static func accessNeedsNoCheck(at pc: Int, facts: VerifiedFacts?, accessChecks: [AddressAnalysis.AccessCheck]) -> Bool {
         if let facts, pc < facts.accessIsSafe.count, facts.accessIsSafe[pc] { return true }
         guard !accessChecks.isEmpty else { return false }
         if case .none = accessChecks[pc] { return true }
         return false
+    }
+
+    /// Whether slot `pc` may be a later slot of a fused group: it does not start a block and is
+    /// emitted in place (not a ``SunkCopies`` copy).
+    func continuesGroup(_ pc: Int) -> Bool {
+        !analysis.controlFlow.isLeader[pc] && !sunkCopies.contains(pc)
     }
 }

@@ -80,12 +80,16 @@ extension Lowering {
             emitDeferredCountBranch(compare, from: pc, to: target)
             return
         }
+        // A short loop is kept inside one cache line (the head's alignment point, X86Assembler).
+        defer { if options.alignLoopHeads && target <= pc { a.keepInOneCacheLine(from: slotLabels[target]) } }
+        // Where a taken conditional jump goes: the target, or a stub with copies sunk onto that way.
+        let taken = compare == nil ? branchLabel(to: target, from: pc) : takenLabel(from: pc, to: target)
         if budgetEnabled && target <= pc && provenLoops.skipsBudget[pc] {
             // The loop is proven to exit (``ProvenLoops``): what it executed since the last count
             // is not added, and nothing is checked on the way back to its head.
             pendingCount = 0
             if let compare {
-                a.jcc(emitCompare(compare), branchLabel(to: target, from: pc))
+                a.jcc(emitCompare(compare), taken)
             } else {
                 a.jmp(branchLabel(to: target, from: pc))
             }
@@ -96,7 +100,7 @@ extension Lowering {
                 let overBudget = a.newLabel()
                 let resume = a.newLabel()
                 emitCountAndTest(overBudget)
-                a.jcc(emitCompare(compare), branchLabel(to: target, from: pc))
+                a.jcc(emitCompare(compare), taken)
                 a.bind(resume)
                 coldStubs.append(.budgetBackEdge(label: overBudget, compare: compare, resume: resume, pc: pc))
             } else {
@@ -107,11 +111,26 @@ extension Lowering {
         }
         flushCount()
         if let compare {
-            a.jcc(emitCompare(compare), branchLabel(to: target, from: pc))
+            a.jcc(emitCompare(compare), taken)
         } else if target != pc + 1 || fastLoop != nil {
             // (A fast copy's next slot is not the body's.)
             a.jmp(branchLabel(to: target, from: pc))
         }
+    }
+
+    /// The label a conditional jump at `pc` to `target` jumps to: the target's, or a cold stub
+    /// that runs the copies sunk onto the taken way (``SunkCopies``) and then jumps there.
+    mutating func takenLabel(from pc: Int, to target: Int) -> X86Label {
+        guard let copies = sunkCopies.onTaken[pc] else { return branchLabel(to: target, from: pc) }
+        let stub = a.newLabel()
+        coldStubs.append(.edgeCopies(label: stub, copies: copies, target: branchLabel(to: target, from: pc)))
+        return stub
+    }
+
+    /// Emits the `mov` at slot `pc` where ``SunkCopies`` put it.
+    mutating func lowerSunkCopy(at pc: Int) {
+        guard case .operation(let operation) = analysis.slots[pc] else { return }
+        lower(operation, at: pc)
     }
 
     /// Adds the instructions counted since the last add to the budget counter.

@@ -31,7 +31,7 @@ extension Lowering {
     mutating func combinedLoad(at pc: Int) -> Fusion? {
         guard case .operation(.load(_, let firstDst, let base, let firstOffset, false)) = analysis.slots[pc],
               firstDst != base, accessNeedsNoCheck(at: pc),
-              pc + 1 < analysis.slots.count, !analysis.controlFlow.isLeader[pc + 1],
+              pc + 1 < analysis.slots.count, continuesGroup(pc + 1),
               case .operation(let second) = analysis.slots[pc + 1], Self.mayContinueCombining(second) else { return nil }
         var lanes = InlineArray<11, ByteLanes>(repeating: 0)
         var known: UInt16 = 0  // registers whose value the lanes describe
@@ -39,7 +39,7 @@ extension Lowering {
         var best: Fusion?
         let maxSlots = min(16, analysis.slots.count - pc)
         for k in 0..<maxSlots {
-            if k > 0 && analysis.controlFlow.isLeader[pc + k] { break }
+            if k > 0 && !continuesGroup(pc + k) { break }
             guard case .operation(let operation) = analysis.slots[pc + k],
                   let (dst, value) = combiningStep(operation, at: pc + k, base: base, firstOffset: firstOffset, lanes: lanes, known: known)
             else { break }

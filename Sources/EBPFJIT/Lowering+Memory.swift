@@ -9,15 +9,7 @@ extension Lowering {
         let base = r(baseNumber)
         let dst = r(dstNumber)
         emitAccessCheck(base: base, offset: Int32(offset), size: size.byteCount, isWrite: false, at: pc)
-        let memory = X86Memory.at(base, Int32(offset))
-        if signExtends {
-            a.movsx(.bits64, dst, .memory(memory), from: width)
-        } else {
-            switch width {
-            case .bits8, .bits16: a.movzx(dst, .memory(memory), from: width)
-            case .bits32, .bits64: a.mov(width, dst, memory)
-            }
-        }
+        emitLoad(width, dst, .at(base, Int32(offset)), signExtends: signExtends)
     }
 
     /// `st` (an immediate, blinded when constants are) and `stx` (a register).

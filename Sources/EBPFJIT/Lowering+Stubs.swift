@@ -42,6 +42,10 @@ extension Lowering {
                 let condition = emitCompare(compare)
                 a.jcc(condition, trapStub(.budgetExhausted, pc: pc, value: .register(map.counter)))
                 a.jmp(resume)
+            case .edgeCopies(let label, let copies, let target):
+                a.bind(label)
+                for copy in copies { lowerSunkCopy(at: copy) }
+                a.jmp(target)
             }
         }
     }

@@ -40,8 +40,11 @@ struct Lowering {
     let stackBaseRegister: X86Register?
     /// x86 registers holding a used eBPF register or JIT state; what must survive clobbers.
     let liveRegisters: X86RegisterSet
-    /// Which eBPF registers may still be read after each slot (for the group rewrites).
+    /// Which eBPF registers may still be read after each slot (for the group rewrites), with the
+    /// sunk copies read and written at their jumps.
     let liveness: RegisterLiveness
+    /// Register copies emitted on one way out of their block (``SunkCopies``).
+    let sunkCopies: SunkCopies
     /// Caller-saved live registers a memory-check slow path saves around its call into Swift
     /// (computed once: every slow path needs the same set).
     let slowPathPreserved: X86RegisterSet
@@ -115,7 +118,24 @@ struct Lowering {
         self.options = options
         let budgetEnabled = !(facts?.terminates ?? false)
         self.budgetEnabled = budgetEnabled
-        let liveness = RegisterLiveness(analysis)
+        let accessChecks = addresses.checks
+        // Only where the budget is counted (the fused jcc + ja is not, which may cross blocks),
+        // and not under constant blinding (the entry check holds the program's constants).
+        let versioning = budgetEnabled && !options.constantBlinding && options.versionsLoops
+            ? LoopVersioning(analysis, checks: accessChecks) : LoopVersioning.none
+        self.versioning = versioning
+        let sunkCopies: SunkCopies
+        var liveness = RegisterLiveness(analysis)
+        // Not with versioned loops: their fast copies lay jumps out anew (deferred counts).
+        if options.sinksCopies && versioning.loops.isEmpty {
+            sunkCopies = SunkCopies(analysis, liveness: liveness) { pc in
+                Self.accessNeedsNoCheck(at: pc, facts: facts, accessChecks: accessChecks)
+            }
+            liveness = sunkCopies.adjusted(liveness, analysis)
+        } else {
+            sunkCopies = SunkCopies()
+        }
+        self.sunkCopies = sunkCopies
         self.liveness = liveness
         let map = options.allocatesRegisters
             ? RegisterAllocator(analysis, liveness: liveness, options: options, budgetEnabled: budgetEnabled).map
@@ -123,11 +143,7 @@ struct Lowering {
         self.map = map
         self.provenLoops = ProvenLoops(analysis, facts: budgetEnabled ? facts : nil)
         self.depthCheckEnabled = analysis.hasLocalCalls && (facts.map { $0.maxCallDepth > ExecutionLimits.maxCallDepth || $0.maxCallDepth <= 0 } ?? true)
-        self.accessChecks = addresses.checks
-        // Only where the budget is counted (the fused jcc + ja is not, which may cross blocks),
-        // and not under constant blinding (the entry check holds the program's constants).
-        self.versioning = budgetEnabled && !options.constantBlinding && options.versionsLoops
-            ? LoopVersioning(analysis, checks: addresses.checks) : LoopVersioning.none
+        self.accessChecks = accessChecks
         let checksStack = analysis.usesStack && addresses.needsGenericCheck
         self.stackBaseRegister = checksStack ? map.spare : nil
         var live: X86RegisterSet = [map.context, map.scratch]
@@ -239,6 +255,11 @@ struct Lowering {
                 if options.alignLoopHeads { a.alignNextInstruction() }
                 a.bind(checkedHeads[versioned])
             }
+            if sunkCopies.contains(pc) {
+                // Emitted on a way out of the block, after its jump (``SunkCopies``); counted here.
+                if !provenLoops.isUncounted[pc] { pendingCount += 1 }
+                continue
+            }
             switch analysis.slots[pc] {
             case .wideSecondHalf:
                 break  // the lddw was counted once, at its first slot
@@ -294,6 +315,7 @@ struct Lowering {
             emitBranch(nil, from: pc, to: target)
         case .conditionalJump(let condition, let width, let dst, let source, let target):
             emitBranch(Comparison(condition: condition, width: width, dst: dst, source: source), from: pc, to: target)
+            for copy in sunkCopies.onFallThrough[pc] ?? [] { lowerSunkCopy(at: copy) }
         case .callHelper(let id):
             lowerHelperCall(id: id, at: pc)
         case .callRegister(let dst):

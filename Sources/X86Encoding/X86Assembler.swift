@@ -23,6 +23,9 @@ public struct X86Assembler: Sendable {
     /// Offsets of the emitted code (ascending) where ``relaxInPlace()`` pads with NOPs to the next
     /// 16-byte boundary (``alignNextInstruction()``).
     private var alignmentPoints: [Int] = []
+    /// Per alignment point (same index; empty while no point has one): the original offset
+    /// where the short loop starting there ends (``keepInOneCacheLine(from:)``), 0 for none.
+    private var loopEnds: [Int] = []
     /// After ``relaxInPlace()``: the original offsets where the layout shifts (the end of each
     /// shortened jump, each padded alignment point), ascending, and the total shift up to and
     /// including each (see ``relocated(_:)``).
@@ -160,16 +163,28 @@ public struct X86Assembler: Sendable {
 
     /// Finds the total shift up to an offset by walking along ascending `ends` from where the
     /// previous (lower or equal) offset left off, and by a binary search when an offset is lower
-    /// than the previous one.
+    /// than the previous one or lies more than ``walkLimit`` shifts ahead: so each lookup costs
+    /// at most a short walk and a search, however the offsets alternate (label offsets by id do:
+    /// a stub's label is made in the body and bound after it, so the body's labels and the
+    /// stubs' interleave, and walking every time from a body offset to a stub's was quadratic).
     struct ShiftWalker {
         private var cursor = 0
         private var last = Int.min
+        /// Shifts walked over before the rest is searched.
+        static let walkLimit = 8
 
         mutating func saved(before offset: Int, ends: [Int], saved: [Int]) -> Int {
             if offset < last {
                 cursor = ends.withUnsafeBufferPointer { X86Assembler.countAtOrBelow(offset, in: $0) }
             } else {
-                while cursor < ends.count && ends[cursor] <= offset { cursor += 1 }
+                let near = min(cursor + Self.walkLimit, ends.count)
+                while cursor < near && ends[cursor] <= offset { cursor += 1 }
+                if cursor == near && cursor < ends.count && ends[cursor] <= offset {
+                    let from = cursor
+                    cursor += ends.withUnsafeBufferPointer {
+                        X86Assembler.countAtOrBelow(offset, in: UnsafeBufferPointer(rebasing: $0[from...]))
+                    }
+                }
             }
             last = offset
             return cursor == 0 ? 0 : saved[cursor - 1]
@@ -185,6 +200,35 @@ public struct X86Assembler: Sendable {
         // one at a time.
         if alignmentPoints.capacity == 0 { alignmentPoints.reserveCapacity(8) }
         alignmentPoints.append(code.count)
+        if !loopEnds.isEmpty { loopEnds.append(0) }
+    }
+
+    /// The code a cache line holds (``keepInOneCacheLine(from:)``).
+    public static let cacheLineSize = 64
+    /// The most padding an alignment point whose loop is kept in one cache line can need.
+    static let maximumLoopPadding = cacheLineSize - 1
+    /// The longest code (as emitted, every jump long) ``keepInOneCacheLine(from:)`` takes on:
+    /// past it, only a loop of more than 16 jumps could come down to one line (a jump saves at
+    /// most 4 bytes).
+    static let longestLoopAsEmitted = 2 * cacheLineSize
+
+    /// Asks ``relaxInPlace()`` to keep the code from the alignment point at `label` (a loop
+    /// head, ``alignNextInstruction()``) up to the current offset (its backward jump) inside one
+    /// 64-byte cache line when, relaxed, that code is at most 64 bytes long and holds no other
+    /// alignment point: the point pads to its 16-byte boundary as usual when the loop then ends
+    /// by the next 64-byte boundary, otherwise to that 64-byte boundary (at most 63 bytes of
+    /// NOPs, which branch relaxation then assumes between a jump and its target). A loop that
+    /// straddles two lines is fetched from both on every iteration (measured on sort's inner
+    /// loop, docs/jit.md). Several calls for one point keep the shortest loop; nothing happens
+    /// when no alignment point is at `label`, or when the code is longer than
+    /// ``longestLoopAsEmitted``.
+    public mutating func keepInOneCacheLine(from label: X86Label) {
+        guard let start = offset(of: label), code.count - start <= Self.longestLoopAsEmitted else { return }
+        let index = alignmentPoints.withUnsafeBufferPointer { Self.countAtOrBelow(start, in: $0) } - 1
+        guard index >= 0, alignmentPoints[index] == start, code.count > start else { return }
+        if loopEnds.isEmpty { loopEnds = Array(repeating: 0, count: alignmentPoints.count) }
+        if loopEnds.count < alignmentPoints.count { loopEnds += Array(repeating: 0, count: alignmentPoints.count - loopEnds.count) }
+        if loopEnds[index] == 0 || code.count < loopEnds[index] { loopEnds[index] = code.count }
     }
 
     /// Bytes saved by shortened jumps ending at or before `offset` (`ends` ascending; `saved[i]`
@@ -229,6 +273,13 @@ public struct X86Assembler: Sendable {
         // Scratch: per fix-up, -1 once marked short, else how far its displacement was from
         // fitting in rel8 when last measured; then the ends of the jumps marked short and the
         // bytes saved up to each (the layout of the current round).
+        if loopEnds.count < alignmentPoints.count && !loopEnds.isEmpty {
+            loopEnds += Array(repeating: 0, count: alignmentPoints.count - loopEnds.count)
+        }
+        // With loops kept in one line: the worst padding of the points before each index.
+        let slack: [Int] = loopEnds.isEmpty ? [] : loopEnds.reduce(into: [0]) { sums, end in
+            sums.append(sums.last! + (end > 0 ? Self.maximumLoopPadding : Self.maximumPadding))
+        }
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * count + 1) { scratch in
             let base = scratch.baseAddress!
             let state = base, ends = base + count, saved = base + 2 * count
@@ -236,7 +287,9 @@ public struct X86Assembler: Sendable {
             let anyShort = fixups.withUnsafeBufferPointer { fixups in
                 labelOffsets.withUnsafeBufferPointer { labels in
                     alignmentPoints.withUnsafeBufferPointer { points in
-                        Self.markShortJumps(fixups, labels: labels, points: points, state: state, ends: ends, saved: saved)
+                        slack.withUnsafeBufferPointer { slack in
+                            Self.markShortJumps(fixups, labels: labels, points: points, slack: slack, state: state, ends: ends, saved: saved)
+                        }
                     }
                 }
             }
@@ -249,14 +302,16 @@ public struct X86Assembler: Sendable {
     /// returns whether any does. `ends` and `saved` are scratch for the layout of each round.
     private static func markShortJumps(
         _ fixups: UnsafeBufferPointer<Fixup>, labels: UnsafeBufferPointer<Int>, points: UnsafeBufferPointer<Int>,
-        state: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>, saved: UnsafeMutablePointer<Int>
+        slack: UnsafeBufferPointer<Int>, state: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>,
+        saved: UnsafeMutablePointer<Int>
     ) -> Bool {
-        let slack = maximumPadding
         let count = fixups.count
-        /// How many alignment points lie in `low...high`.
-        func pointCount(from low: Int, through high: Int) -> Int {
+        /// The worst padding of the alignment points in `low...high`: 15 bytes each, 63 for a
+        /// point whose loop is kept in one cache line (`slack`: prefix sums, empty when none is).
+        func padding(from low: Int, through high: Int) -> Int {
             guard low <= high, !points.isEmpty else { return 0 }
-            return countAtOrBelow(high, in: points) - countAtOrBelow(low - 1, in: points)
+            let last = countAtOrBelow(high, in: points), first = countAtOrBelow(low - 1, in: points)
+            return slack.isEmpty ? maximumPadding * (last - first) : slack[last] - slack[first]
         }
         var anyShort = false
         var previousTotal = 0
@@ -297,8 +352,8 @@ public struct X86Assembler: Sendable {
                 // up to the target, whose label moves past the padding; backward: points after the
                 // target up to the jump's start).
                 let displacement = target >= fixup.end
-                    ? newTarget - (newStart + (fixup.end - fixup.start)) + slack * pointCount(from: fixup.end, through: target)
-                    : newTarget - (newStart + 2) - slack * pointCount(from: target + 1, through: fixup.start)
+                    ? newTarget - (newStart + (fixup.end - fixup.start)) + padding(from: fixup.end, through: target)
+                    : newTarget - (newStart + 2) - padding(from: target + 1, through: fixup.start)
                 if Int8(exactly: displacement) != nil {
                     state[index] = -1
                     changed = true
@@ -318,7 +373,8 @@ public struct X86Assembler: Sendable {
     /// moves labels and fix-ups.
     private mutating func rebuild(shortened state: UnsafeBufferPointer<Int>) {
         let count = fixups.count
-        var layout = Layout(points: alignmentPoints, capacity: code.count + Self.maximumPadding * alignmentPoints.count,
+        var layout = Layout(points: alignmentPoints, loopSizes: loopSizes(shortened: state),
+                            capacity: code.count + Self.maximumLoopPadding * alignmentPoints.count,
                             shifts: count + alignmentPoints.count)
         code.withUnsafeBufferPointer { code in
             fixups.withUnsafeBufferPointer { fixups in
@@ -369,11 +425,40 @@ public struct X86Assembler: Sendable {
         }
     }
 
+    /// Per alignment point, the relaxed length of the loop ``keepInOneCacheLine(from:)`` asked to
+    /// keep in one line when it is at most a line long and holds no other point, else 0 (empty
+    /// when no point has a loop).
+    private func loopSizes(shortened state: UnsafeBufferPointer<Int>) -> [Int] {
+        guard !loopEnds.isEmpty else { return [] }
+        var sizes = Array(repeating: 0, count: alignmentPoints.count)
+        for index in alignmentPoints.indices where loopEnds[index] > 0 {
+            let start = alignmentPoints[index], end = loopEnds[index]
+            if index + 1 < alignmentPoints.count && alignmentPoints[index + 1] < end { continue }
+            var size = end - start
+            // Fix-ups are in emission order: the shortened jumps inside the loop follow the first
+            // one starting in it.
+            var low = 0, high = fixups.count
+            while low < high {
+                let middle = (low + high) / 2
+                if fixups[middle].start < start { low = middle + 1 } else { high = middle }
+            }
+            var jump = low
+            while jump < fixups.count && fixups[jump].end <= end {
+                if state[jump] < 0 { size -= fixups[jump].end - fixups[jump].start - 2 }
+                jump += 1
+            }
+            if size <= Self.cacheLineSize { sizes[index] = size }
+        }
+        return sizes
+    }
+
     /// The code being rebuilt by ``rebuild(shortened:)``: the new bytes, how far the old code is
     /// copied, the shift so far, and the shift table (each shortened jump's end and each padded
     /// alignment point, with the total shift up to it).
     private struct Layout {
         let points: [Int]
+        /// Per point, the length of the loop to keep in one cache line, or 0 (empty: none).
+        let loopSizes: [Int]
         var pointIndex = 0
         var output: [UInt8] = []
         var cursor = 0
@@ -381,8 +466,9 @@ public struct X86Assembler: Sendable {
         var offsets: [Int] = []
         var totals: [Int] = []
 
-        init(points: [Int], capacity: Int, shifts: Int) {
+        init(points: [Int], loopSizes: [Int], capacity: Int, shifts: Int) {
             self.points = points
+            self.loopSizes = loopSizes
             // Room for everything up front, so no array grows its way up.
             output.reserveCapacity(capacity)
             offsets.reserveCapacity(shifts)
@@ -395,13 +481,19 @@ public struct X86Assembler: Sendable {
             cursor = end
         }
 
-        /// Pads every alignment point up to `limit` to the next 16-byte boundary of the new code.
+        /// Pads every alignment point up to `limit` to the next 16-byte boundary of the new code,
+        /// or to the next 64-byte boundary when its loop would otherwise cross one.
         mutating func pad(_ code: UnsafeBufferPointer<UInt8>, upTo limit: Int) {
             while pointIndex < points.count && points[pointIndex] <= limit {
                 let point = points[pointIndex]
+                let loopSize = loopSizes.isEmpty ? 0 : loopSizes[pointIndex]
                 pointIndex += 1
                 copy(code, upTo: point)
-                let padding = (16 - output.count % 16) % 16
+                var padding = (16 - output.count % 16) % 16
+                let line = X86Assembler.cacheLineSize
+                if loopSize > 0 && (output.count + padding) % line + loopSize > line {
+                    padding = (line - output.count % line) % line
+                }
                 guard padding > 0 else { continue }
                 X86Assembler.appendNOPPadding(padding, to: &output)
                 shift += padding

@@ -343,16 +343,23 @@ import EBPFTestSupport
             let limits = ExecutionLimits(instructionBudget: 5_000)
             let plain = try JIT.compile(program, limits: limits, options: JITOptions(versionsLoops: false))
             let versioned = try JIT.compile(program, limits: limits)
-            let first = Self.run(plain, memory), second = Self.run(versioned, memory)
+            let (first, second) = Self.runBoth(plain, versioned, memory)
             #expect(first == second, "\(source)")
         }
         #expect(versionedCount > 50)
     }
 
-    static func run(_ compiled: CompiledProgram, _ memory: [UInt8]) -> Result<UInt64, ExecutionTrap> {
-        var bytes = memory
-        return bytes.withUnsafeMutableBytes { buffer in
-            do throws(ExecutionTrap) { return .success(try compiled.run(memory: buffer, stack: nil)) } catch { return .failure(error) }
+    /// Runs both programs over one buffer (refilled from `memory` before each run), so the
+    /// addresses their traps report compare equal.
+    static func runBoth(_ first: CompiledProgram, _ second: CompiledProgram, _ memory: [UInt8])
+        -> (Result<UInt64, ExecutionTrap>, Result<UInt64, ExecutionTrap>) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(memory.count, 1), alignment: 16)
+        defer { buffer.deallocate() }
+        let view = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<memory.count])
+        func observe(_ compiled: CompiledProgram) -> Result<UInt64, ExecutionTrap> {
+            buffer.copyBytes(from: memory)
+            do throws(ExecutionTrap) { return .success(try compiled.run(memory: view, stack: nil)) } catch { return .failure(error) }
         }
+        return (observe(first), observe(second))
     }
 }

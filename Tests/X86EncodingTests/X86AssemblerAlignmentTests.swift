@@ -155,4 +155,158 @@ import X86Encoding
         #expect(targets == aimed.map { assembler.offset(of: allLabels[$0])! })
         for index in aligned { #expect(assembler.offset(of: allLabels[index])! % 16 == 0) }
     }
+
+    // MARK: Loops kept in one cache line (`keepInOneCacheLine`)
+
+    /// `filler` bytes, then a loop head with an alignment point, `body` bytes and a short backward
+    /// `jne` to the head, kept in one line: the head's and the loop end's offsets.
+    static func loop(after filler: Int, body: Int, kept: Bool = true) throws -> (head: Int, end: Int, code: [UInt8]) {
+        var labels: (X86Label, X86Label)?
+        let assembler = try X86Assembler.assemble { a in
+            let head = a.newLabel(), end = a.newLabel()
+            for _ in 0..<filler { a.ret() }
+            a.alignNextInstruction()
+            a.bind(head)
+            for _ in 0..<body { a.int3() }
+            a.jcc(.notEqual, head)
+            if kept { a.keepInOneCacheLine(from: head) }
+            a.bind(end)
+            a.ret()
+            labels = (head, end)
+        }
+        return (assembler.offset(of: labels!.0)!, assembler.offset(of: labels!.1)!, assembler.code)
+    }
+
+    /// A 22-byte loop whose 16-byte boundary (48) would have it end at 70 starts at 64 instead,
+    /// after 24 bytes of NOPs; without the request it stays at 48.
+    @Test func shortLoopStraddlingALineMovesToTheNextLine() throws {
+        let kept = try Self.loop(after: 40, body: 20)
+        #expect(kept.head == 64 && kept.end == 86)
+        #expect(Array(kept.code[40..<64]) == X86Assembler.nopPadding(24))
+        #expect(Array(kept.code[84..<86]) == [0x75, 0xea])  // jne -22: back to 64
+        let plain = try Self.loop(after: 40, body: 20, kept: false)
+        #expect(plain.head == 48 && plain.end == 70)
+    }
+
+    /// Loops that fit before the next 64-byte boundary, or fit in no line, keep their 16-byte
+    /// boundary (padding of at most 15 bytes).
+    @Test(arguments: [(40, 10, 48), (40, 14, 48), (0, 62, 0), (40, 70, 48), (100, 100, 112)])
+    func loopsThatFitOrCannotFitKeepTheirBoundary(filler: Int, body: Int, head: Int) throws {
+        let kept = try Self.loop(after: filler, body: body)
+        #expect(kept.head == head)
+        #expect(kept.end - kept.head == body + 2)
+    }
+
+    /// A loop holding another alignment point (an inner loop's head) is not moved.
+    @Test func loopAroundAnotherLoopHeadIsNotMoved() throws {
+        var labels: [X86Label] = []
+        let assembler = try X86Assembler.assemble { a in
+            let outer = a.newLabel(), inner = a.newLabel()
+            for _ in 0..<40 { a.ret() }
+            a.alignNextInstruction()
+            a.bind(outer)
+            for _ in 0..<5 { a.int3() }
+            a.alignNextInstruction()
+            a.bind(inner)
+            a.int3()
+            a.jcc(.notEqual, inner)
+            a.jcc(.notEqual, outer)
+            a.keepInOneCacheLine(from: outer)
+            labels = [outer, inner]
+        }
+        #expect(assembler.offset(of: labels[0]) == 48)
+        #expect(assembler.offset(of: labels[1]) == 64)
+    }
+
+    /// The relaxation reserves up to 63 bytes for a kept loop's padding: a forward jump over
+    /// 70 bytes and a 12-byte loop stays long although 5 + 70 + 5 + 12 bytes would have fitted.
+    @Test func jumpOverAKeptLoopReservesItsWorstPadding() throws {
+        var targetOut: X86Label?
+        let assembler = try X86Assembler.assemble { a in
+            let target = a.newLabel(), head = a.newLabel()
+            a.jmp(target)
+            for _ in 0..<70 { a.int3() }
+            a.alignNextInstruction()
+            a.bind(head)
+            for _ in 0..<10 { a.int3() }
+            a.jcc(.notEqual, head)
+            a.keepInOneCacheLine(from: head)
+            a.bind(target)
+            a.ret()
+            targetOut = target
+        }
+        #expect(assembler.code[0] == 0xe9)
+        #expect(assembler.offset(of: targetOut!) == 92)
+    }
+
+    /// Random loops (bodies of 1–90 bytes, some holding jumps to later labels, some kept): every
+    /// jump lands where it was aimed, and every kept loop of at most 64 bytes lies in one line.
+    @Test(arguments: 0..<50)
+    func randomLoopsKeptInOneLineStillJumpWhereAimed(seed: UInt64) throws {
+        var aimed: [Int] = []
+        var labels: [X86Label] = []
+        var loops: [(head: Int, end: Int)] = []  // label indexes
+        let assembler = try X86Assembler.assemble { a in
+            var state = seed &* 0x9e37_79b9_7f4a_7c15 &+ 7
+            func next(_ bound: UInt64) -> Int {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17
+                return Int(state % bound)
+            }
+            labels = (0..<16).map { _ in a.newLabel() }
+            var forward: [Int] = []  // later labels jumped to before being bound
+            for loop in 0..<8 {
+                let head = 2 * loop, end = 2 * loop + 1
+                for _ in 0..<next(40) { a.int3() }
+                if next(3) == 0 {
+                    let target = 2 * (loop + 1 + next(UInt64(8 - loop))) - 1
+                    if target > end { aimed.append(target); forward.append(target); a.jmp(labels[target]) }
+                }
+                a.alignNextInstruction()
+                a.bind(labels[head])
+                for _ in 0..<(1 + next(90)) {
+                    if next(20) == 0 {
+                        let target = min(15, end + 2 * next(4))
+                        aimed.append(target)
+                        a.jcc(.equal, labels[target])
+                    } else {
+                        a.int3()
+                    }
+                }
+                aimed.append(head)
+                a.jcc(.notEqual, labels[head])
+                if next(4) != 0 {
+                    a.keepInOneCacheLine(from: labels[head])
+                    loops.append((head, end))
+                }
+                a.bind(labels[end])
+            }
+            a.ret()
+        }
+        let code = assembler.code
+        var targets: [Int] = []
+        var offset = 0
+        while offset < code.count {
+            guard let length = Self.instructionLength(code, at: offset) else {
+                Issue.record("undecodable byte \(code[offset]) at \(offset)"); return
+            }
+            let end = offset + length
+            switch (code[offset], length) {
+            case (0xeb, _), (0x70...0x7f, 2):
+                targets.append(end + Int(Int8(bitPattern: code[offset + 1])))
+            case (0xe9, _), (0x0f, 6):
+                let rel = code[(end - 4)..<end].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+                targets.append(end + Int(Int32(bitPattern: rel)))
+            default: break
+            }
+            offset = end
+        }
+        #expect(offset == code.count)
+        #expect(targets == aimed.map { assembler.offset(of: labels[$0])! })
+        let line = X86Assembler.cacheLineSize
+        for (head, end) in loops {
+            let start = assembler.offset(of: labels[head])!, stop = assembler.offset(of: labels[end])!
+            #expect(start % 16 == 0)
+            #expect(stop - start > line || start / line == (stop - 1) / line, "loop at \(start)..<\(stop)")
+        }
+    }
 }

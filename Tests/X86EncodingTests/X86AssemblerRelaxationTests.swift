@@ -140,4 +140,68 @@ import X86Encoding
         }
         #expect(offset == code.count)
     }
+
+    /// Labels made in pairs and bound far apart, as the JIT's are (a slot's label bound in the
+    /// body, a stub's made with it and bound after the body): relocating them by id alternates
+    /// between low and high offsets with hundreds of shortened jumps in between, which the
+    /// walker must search rather than walk. Every jump still lands on its label, every label is
+    /// where its code starts, and `relocate` agrees with `relocated` for offsets in any order.
+    @Test(arguments: [3, 40, 300])
+    func labelsBoundFarApartInIdOrderLandOnTheirTargets(pairs: Int) throws {
+        var body: [X86Label] = [], stubs: [X86Label] = []
+        var bodyOffsets: [Int] = [], stubOffsets: [Int] = []
+        let assembler = try X86Assembler.assemble { a in
+            for _ in 0..<pairs {
+                body.append(a.newLabel())
+                stubs.append(a.newLabel())
+            }
+            for index in 0..<pairs {
+                a.bind(body[index])
+                bodyOffsets.append(a.offset)
+                a.jcc(.notEqual, body[index])  // short: to itself
+                a.jcc(.below, stubs[index])    // long unless near the end of the body
+                a.int3()
+            }
+            for index in 0..<pairs {
+                a.bind(stubs[index])
+                stubOffsets.append(a.offset)
+                a.jmp(body[index])             // back: long unless near
+            }
+            a.ret()
+        }
+        let code = assembler.code
+        func landing(at offset: Int) -> (target: Int, end: Int) {
+            switch code[offset] {
+            case 0xeb, 0x70...0x7f: return (offset + 2 + Int(Int8(bitPattern: code[offset + 1])), offset + 2)
+            case 0xe9: return (offset + 5 + Self.rel32(code, endingAt: offset + 5), offset + 5)
+            default:
+                #expect(code[offset] == 0x0f)
+                return (offset + 6 + Self.rel32(code, endingAt: offset + 6), offset + 6)
+            }
+        }
+        for index in 0..<pairs {
+            let start = assembler.offset(of: body[index])!
+            #expect(start == assembler.relocated(bodyOffsets[index]))
+            let own = landing(at: start)
+            #expect(own.target == start)
+            let toStub = landing(at: own.end)
+            #expect(toStub.target == assembler.offset(of: stubs[index])!)
+            #expect(code[toStub.end] == 0xcc)
+            let stub = assembler.offset(of: stubs[index])!
+            #expect(stub == assembler.relocated(stubOffsets[index]))
+            #expect(landing(at: stub).target == start)
+        }
+        // Ascending, then alternating low and high.
+        var ascending = bodyOffsets + stubOffsets
+        assembler.relocate(&ascending)
+        #expect(ascending == (bodyOffsets + stubOffsets).map { assembler.relocated($0) })
+        let interleaved = zip(bodyOffsets, stubOffsets).flatMap { [$0, $1] }
+        var relocated = interleaved
+        assembler.relocate(&relocated)
+        #expect(relocated == interleaved.map { assembler.relocated($0) })
+    }
+
+    static func rel32(_ code: [UInt8], endingAt end: Int) -> Int {
+        Int(Int32(bitPattern: code[(end - 4)..<end].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }))
+    }
 }
