@@ -48,6 +48,19 @@ struct RegisterLiveness {
         self.liveAfter = liveAfter
     }
 
+    /// Runs backward through `block` from the registers live at its end, recording what is live
+    /// after each slot; returns what is live at its start (``SunkCopies`` redoes a block with
+    /// its effects changed).
+    static func walk(_ block: BasicBlock, _ effects: [UInt32], exit: UInt16, liveAfter: inout [UInt16]) -> UInt16 {
+        var live = exit
+        for pc in block.slots.reversed() {
+            liveAfter[pc] = live
+            let effect = effects[pc]
+            live = live & ~UInt16(truncatingIfNeeded: effect) | UInt16(truncatingIfNeeded: effect >> 16)
+        }
+        return live
+    }
+
     /// The fixed point of two backward liveness analyses at once, one per effect table (each
     /// entry: reads in the high 16 bits, writes in the low 16; a slot that writes all 16 bits and
     /// reads nothing ends every path through it, as a trap does): per block, the registers live
