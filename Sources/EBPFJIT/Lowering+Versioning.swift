@@ -185,29 +185,24 @@ extension Lowering {
         pendingCount = 0
         if let compare, pc == invertedBranchSlot {
             // The target comes next: jump to the fall-through when the condition fails.
-            let fall = pc + 1
-            let label: X86Label
-            if versioning.loopOfSlot[fall] == fastLoop {
-                label = slotLabels[fall]
-            } else {
-                label = a.newLabel()
-                deferredExits.append((label, analysis.controlFlow.blockOfSlot[pc], fall))
-            }
-            a.jcc(emitCompare(compare).negated, label)
+            a.jcc(emitCompare(compare).negated, deferredCountLabel(from: pc, to: pc + 1))
             return
         }
-        let label: X86Label
-        if versioning.loopOfSlot[target] == fastLoop {
-            label = slotLabels[target]
-        } else {
-            label = a.newLabel()
-            deferredExits.append((label, analysis.controlFlow.blockOfSlot[pc], target))
-        }
+        let label = deferredCountLabel(from: pc, to: target)
         if let compare {
             a.jcc(emitCompare(compare), label)
         } else {
             a.jmp(label)
         }
+    }
+
+    /// Where a fast copy's jump from `pc` to `target` lands: the copy's own label inside the
+    /// loop, otherwise a new exit stub (recorded in `deferredExits`) that adds the count first.
+    private mutating func deferredCountLabel(from pc: Int, to target: Int) -> X86Label {
+        if versioning.loopOfSlot[target] == fastLoop { return slotLabels[target] }
+        let label = a.newLabel()
+        deferredExits.append((label, analysis.controlFlow.blockOfSlot[pc], target))
+        return label
     }
 
     /// Brings the budget counter up to date when a fast copy that defers counting leaves the
