@@ -2,7 +2,7 @@ import EBPF
 import Testing
 
 /// Register copies moved past their block's conditional jump onto the one way out that reads them
-/// (``JITOptions/sinksCopies``, `SunkCopies`): the copy's slot is empty where it must move and
+/// (``JITOptions/sinksCopies``, off by default, turned on here; `SunkCopies`): the copy's slot is empty where it must move and
 /// keeps its code where it must not, and every configuration returns what the interpreter
 /// returns, with copies sunk or not, on inputs that leave by each way.
 @Suite struct SunkCopyTests {
@@ -130,7 +130,8 @@ import Testing
         let program = try Assembler.assemble(testCase.source)
         let facts = try Self.facts(program)
         let interpreter = Interpreter(program: program, helpers: .conformance)
-        for options in JITConfigurations.all {
+        for var options in JITConfigurations.all {
+            options.sinksCopies = true  // off by default
             let sinking = try JIT.compile(program, helpers: .conformance, facts: facts, options: options)
             var plainOptions = options
             plainOptions.sinksCopies = false
@@ -160,7 +161,8 @@ import Testing
     @Test(arguments: [(UInt8(9), UInt64(109)), (5, 505), (0, 1000), (200, 10)])
     func sortShapeLeavesByBothWays(byte: UInt8, expected: UInt64) throws {
         let program = try Assembler.assemble(Self.sortShape)
-        let compiled = try JIT.compile(program, helpers: .conformance, facts: try Self.facts(program))
+        let compiled = try JIT.compile(program, helpers: .conformance, facts: try Self.facts(program),
+                                       options: JITOptions(sinksCopies: true))
         var memory = [byte] + [UInt8](repeating: 0, count: 7)
         #expect(try compiled.run(&memory) == expected)
     }
@@ -173,7 +175,8 @@ import Testing
         let program = try Assembler.assemble(Self.sortShape)
         let limits = ExecutionLimits(instructionBudget: budget)
         let interpreter = Interpreter(program: program, helpers: .conformance, limits: limits)
-        for options in JITConfigurations.all {
+        for var options in JITConfigurations.all {
+            options.sinksCopies = true  // off by default
             let compiled = try JIT.compile(program, helpers: .conformance, limits: limits, options: options)
             #expect(compiled.instructionOffsets[8] == compiled.instructionOffsets[9])
             for byte: UInt8 in [0, 5, 200] {
