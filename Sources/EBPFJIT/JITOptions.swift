@@ -42,8 +42,7 @@ public struct JITOptions: Sendable, Hashable {
     public var versionsLoops: Bool
     /// Move a register copy that only one way out of a block reads past the block's conditional
     /// jump, onto that way (clang's phi copies before a loop exit): see docs/jit.md, "sort:
-    /// scaled-index accesses, sunk copies, loops on one cache line". Off by default: a
-    /// 10-minute fuzz campaign found programs it miscompiles (docs/jit.md, same section).
+    /// scaled-index accesses, sunk copies, loops on one cache line".
     public var sinksCopies: Bool
 
     /// The default ``maxCodeSize``: 64 MiB (a 1,000,000-instruction program needs about 20 MiB).
@@ -53,7 +52,7 @@ public struct JITOptions: Sendable, Hashable {
         registerMap: RegisterMap = .default, useBMI2: Bool = CPUFeatures.current.hasBMI2,
         constantBlinding: Bool = false, maxCodeSize: Int = JITOptions.defaultMaxCodeSize, alignLoopHeads: Bool = true,
         inlinedBatchBody: Bool = false, allocatesRegisters: Bool = true, useMOVBE: Bool = CPUFeatures.current.hasMOVBE,
-        versionsLoops: Bool = true, sinksCopies: Bool = false
+        versionsLoops: Bool = true, sinksCopies: Bool = true
     ) {
         self.versionsLoops = versionsLoops
         self.sinksCopies = sinksCopies

@@ -14,6 +14,11 @@ import EBPFCore
 /// loop (a forward jump from inside the slots of a backward jump to past them), so the extra
 /// `jmp` is paid once per exit rather than once per iteration.
 ///
+/// At most one copy moves onto each way of a jump: for the allocation every sunk copy reads and
+/// writes at the jump, so two of them could be given one x86 register for one's destination and
+/// the other's source, which code emitted one copy after the other would clobber (the fuzzer
+/// found it: seeds 91202431, 91206748, 91210646, 91328998 of 2026-12-08).
+///
 /// The way where `dst` is not read ends up with `dst` unchanged instead of the copied value,
 /// which nothing reads; on the other way `dst` gets the same value as before (`src` is not
 /// written in between). The budget count is unchanged: the copy is counted where it stood.
@@ -108,9 +113,12 @@ struct SunkCopies {
                     var sourceBit: UInt16 = 0
                     if case .register(let src) = source { sourceBit = 1 << UInt16(src) }
                     if source != .register(dst), (reads | writes) & bit == 0, writes & sourceBit == 0 {
+                        // One copy per way: several, run one after another at the jump, would
+                        // be a parallel move, and the allocation (each copy reads and writes at
+                        // the jump) may give one's destination the register of another's source.
                         if liveOn & bit != 0 && liveTaken & bit == 0 {
-                            fallThrough.append(pc)
-                        } else if liveTaken & bit != 0 && liveOn & bit == 0 && target > jump && leavesLoop(jump, target) {
+                            if fallThrough.isEmpty { fallThrough.append(pc) }
+                        } else if liveTaken & bit != 0 && liveOn & bit == 0 && taken.isEmpty && target > jump && leavesLoop(jump, target) {
                             taken.append(pc)
                         }
                     }

@@ -2,7 +2,7 @@ import EBPF
 import Testing
 
 /// Register copies moved past their block's conditional jump onto the one way out that reads them
-/// (``JITOptions/sinksCopies``, off by default, turned on here; `SunkCopies`): the copy's slot is empty where it must move and
+/// (``JITOptions/sinksCopies``, `SunkCopies`): the copy's slot is empty where it must move and
 /// keeps its code where it must not, and every configuration returns what the interpreter
 /// returns, with copies sunk or not, on inputs that leave by each way.
 @Suite struct SunkCopyTests {
@@ -118,6 +118,22 @@ import Testing
             ldxdw %r0, [%r10-8]
             exit
             """, sunk: [1], kept: []),
+        // Two copies read only on the fall-through: the one nearest the jump moves, the other
+        // stays (two would run as a parallel move; the fuzzer found one clobbering the other).
+        Case(name: "two copies onto one way (one moves)", source: """
+            ldxb %r2, [%r1+0]
+            ldxb %r4, [%r1+1]
+            mov %r7, 5
+            mov %r3, 9
+            jeq %r2, 1, one
+            mov %r0, %r7
+            add %r0, %r3
+            add %r0, %r4
+            exit
+            one:
+            mov %r0, 0
+            exit
+            """, sunk: [3], kept: [2]),
     ]
 
     static func facts(_ program: Program) throws -> VerifiedFacts {
@@ -131,7 +147,7 @@ import Testing
         let facts = try Self.facts(program)
         let interpreter = Interpreter(program: program, helpers: .conformance)
         for var options in JITConfigurations.all {
-            options.sinksCopies = true  // off by default
+            options.sinksCopies = true
             let sinking = try JIT.compile(program, helpers: .conformance, facts: facts, options: options)
             var plainOptions = options
             plainOptions.sinksCopies = false
@@ -176,7 +192,7 @@ import Testing
         let limits = ExecutionLimits(instructionBudget: budget)
         let interpreter = Interpreter(program: program, helpers: .conformance, limits: limits)
         for var options in JITConfigurations.all {
-            options.sinksCopies = true  // off by default
+            options.sinksCopies = true
             let compiled = try JIT.compile(program, helpers: .conformance, limits: limits, options: options)
             #expect(compiled.instructionOffsets[8] == compiled.instructionOffsets[9])
             for byte: UInt8 in [0, 5, 200] {
