@@ -81,6 +81,31 @@ import X86Encoding
         #expect(assembler.offset(of: targetOut!) == 128)
     }
 
+    /// The targets of every jump and call in `code`, in order (rel8 `jmp`/`jcc`, rel32 `jmp`,
+    /// `call`, `jcc`), walking it instruction by instruction; nil, with an issue recorded, when a
+    /// byte does not decode.
+    static func branchTargets(_ code: [UInt8]) -> [Int]? {
+        var targets: [Int] = []
+        var offset = 0
+        while offset < code.count {
+            guard let length = instructionLength(code, at: offset) else {
+                Issue.record("undecodable byte \(code[offset]) at \(offset)"); return nil
+            }
+            let end = offset + length
+            switch (code[offset], length) {
+            case (0xeb, _), (0x70...0x7f, 2):
+                targets.append(end + Int(Int8(bitPattern: code[offset + 1])))
+            case (0xe9, _), (0xe8, _), (0x0f, 6):
+                let rel = code[(end - 4)..<end].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+                targets.append(end + Int(Int32(bitPattern: rel)))
+            default: break
+            }
+            offset = end
+        }
+        #expect(offset == code.count)
+        return targets
+    }
+
     /// Length of the instruction at `offset` among what the mazes emit.
     static func instructionLength(_ code: [UInt8], at offset: Int) -> Int? {
         switch code[offset] {
@@ -134,24 +159,7 @@ import X86Encoding
             a.ret()
         }
         let code = assembler.code
-        var targets: [Int] = []
-        var offset = 0
-        while offset < code.count {
-            guard let length = Self.instructionLength(code, at: offset) else {
-                Issue.record("undecodable byte \(code[offset]) at \(offset)"); return
-            }
-            let end = offset + length
-            switch (code[offset], length) {
-            case (0xeb, _), (0x70...0x7f, 2):
-                targets.append(end + Int(Int8(bitPattern: code[offset + 1])))
-            case (0xe9, _), (0xe8, _), (0x0f, 6):
-                let rel = code[(end - 4)..<end].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-                targets.append(end + Int(Int32(bitPattern: rel)))
-            default: break
-            }
-            offset = end
-        }
-        #expect(offset == code.count)
+        guard let targets = Self.branchTargets(code) else { return }
         #expect(targets == aimed.map { assembler.offset(of: allLabels[$0])! })
         for index in aligned { #expect(assembler.offset(of: allLabels[index])! % 16 == 0) }
     }
@@ -283,24 +291,7 @@ import X86Encoding
             a.ret()
         }
         let code = assembler.code
-        var targets: [Int] = []
-        var offset = 0
-        while offset < code.count {
-            guard let length = Self.instructionLength(code, at: offset) else {
-                Issue.record("undecodable byte \(code[offset]) at \(offset)"); return
-            }
-            let end = offset + length
-            switch (code[offset], length) {
-            case (0xeb, _), (0x70...0x7f, 2):
-                targets.append(end + Int(Int8(bitPattern: code[offset + 1])))
-            case (0xe9, _), (0x0f, 6):
-                let rel = code[(end - 4)..<end].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-                targets.append(end + Int(Int32(bitPattern: rel)))
-            default: break
-            }
-            offset = end
-        }
-        #expect(offset == code.count)
+        guard let targets = Self.branchTargets(code) else { return }
         #expect(targets == aimed.map { assembler.offset(of: labels[$0])! })
         let line = X86Assembler.cacheLineSize
         for (head, end) in loops {
